@@ -1,0 +1,49 @@
+# participate — make demo · make test · make bench
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-sqlite test-postgres lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/participate demo
+
+lint: install
+	$(VENV)/bin/ruff format --check participate tests bench
+	$(VENV)/bin/ruff check participate tests bench
+	$(VENV)/bin/mypy participate/core
+
+test-sqlite: install
+	mkdir -p .pytest-tmp && $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
+
+# PostgreSQL run: required in CI (CI=true); skipped with a warning elsewhere when unreachable.
+test-postgres: install
+	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
+		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and CI requires the PostgreSQL run." >&2; exit 1; \
+	else \
+		echo "WARNING: PostgreSQL not reachable at $(TEST_DATABASE_URL); skipped the PostgreSQL run." >&2; \
+	fi
+
+# The two database runs go side by side (one per core); -O keeps each run's output together.
+test: lint
+	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
+
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk) || echo "wrk missing: HTTP workloads fall back to the Python load generator" >&2
+	$(PY) bench/run.py $(if $(QUICK),--quick)
+
+clean:
+	rm -rf instance bench/out .pytest_cache

@@ -1,0 +1,311 @@
+"""Petition signing over HTTP in a surge (DESIGN.md §4, §8), on the shared harness (httpbench).
+
+``petition_signing_http``: signatures per second, sustained, each a signed-in htmx form
+POST (session cookie + X-CSRFToken, one distinct account per signature; 1 in 50 requests
+repeats an earlier signer and must get 409) to ``/petitions/<id>/sign``, served by
+participate under gunicorn (2 workers, the harness's worker class) on SQLite WAL. Baseline:
+the bare insert-per-request Flask app (bench/bare_app.py), measured in the same run, the
+two interleaved round by round (A B, B A, ...) so they share the machine's conditions.
+
+While the app takes signatures, a reader thread loads the petition page (a visitor, GET
+``/petitions/<id>``, about 20 a second) and its p95 is reported: the page reads the batch
+counter, and one read every two seconds counts the batch (GROUP BY over the new rows).
+
+Rate limits stay ON, as in production: the benchmark signs from one address, so it raises
+the per-address limit (PARTICIPATE_SIGN_LIMIT_ADDRESS=1000000 per minute); the per-account
+limit keeps its default (each account signs once or twice). Their storage is Redis, as a
+deployment with several processes needs (RATELIMIT_STORAGE_URI): the benchmark starts its
+own redis-server on a free port in 5300-5399 when the binary is installed, else it falls
+back to memory:// (per worker; its expiry thread scans every live key each 10 ms, which a
+surge of distinct signers makes expensive). The entry says which one ran. After the runs:
+every acknowledged signature has exactly one row (lost / duplicated), the counter equals the
+rows once a batch has run, and a reconcile finds no drift.
+
+Pass (DESIGN §8): >= 2,000 signatures/s, >= 0.5 x the bare app, p99 < 100 ms, 0 lost,
+0 duplicated, petition page p95 < 50 ms during the surge.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import shutil
+import socket
+import statistics
+import subprocess
+import threading
+import time
+
+import httpbench as hb
+
+NAME = "petition_signing_http"
+PAGE_P95_LIMIT_MS = 50.0
+DUPLICATE_EVERY = 50
+
+
+def _setup(database_url: str) -> int:
+    """A council with an open petition far from its threshold; returns the petition id."""
+    from participate import create_app
+    from participate.accounts.services import create_user
+    from participate.councils.services import appoint, council_by_slug, new_constitution_version
+    from participate.councils.structure import import_structure
+    from participate.extensions import db
+    from participate.petitions import services
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": hb.SECRET_KEY})
+    with app.app_context():
+        import_structure(
+            {
+                "services": [{"slug": "health", "name": "Health and care"}],
+                "places": [
+                    {"slug": "england", "name": "England", "level": "nation"},
+                    {
+                        "slug": "manchester",
+                        "name": "Manchester",
+                        "level": "local",
+                        "parent": "england",
+                        "population": 568_996,
+                    },
+                ],
+                "councils": [
+                    {"slug": "health-manchester", "service": "health", "place": "manchester"}
+                ],
+                "links": [],
+            }
+        )
+        council = council_by_slug("health-manchester")
+        new_constitution_version(
+            None,
+            council,
+            settings={"petition_minimum": 10_000_000, "petition_sponsors": 0},
+            reason="benchmark: a threshold the surge does not reach",
+        )
+        clerk = create_user(
+            "clerk@bench.example.org", "Clerk", "a long bench password", admin=True, confirmed=True
+        )
+        author = create_user(
+            "author@bench.example.org", "Author", "a long bench password", confirmed=True
+        )
+        appoint(clerk, clerk, council, "clerk")
+        petition = services.start_petition(
+            author,
+            council,
+            kind="early_scrutiny",
+            title="Scrutinise waiting times in accident and emergency",
+            change_text="Hold a scrutiny review of A&E waiting times with patients and staff.",
+            reason_text="Four-hour waits have doubled in two years; people want answers.",
+        )
+        services.invite_sponsors(author, petition)
+        services.publish(clerk, petition)
+        petition_id = petition.id
+        db.session.remove()
+        db.engine.dispose()
+    return petition_id
+
+
+def _check_counts(database_url: str, petition_id: int, base_url: str) -> dict:
+    """After the surge: the shown count equals the rows; a reconcile finds no drift."""
+    from participate import create_app
+    from participate.extensions import db
+    from participate.petitions import counters
+
+    time.sleep(2.1)  # past the batch window: the next read counts the last batch
+    conn = http.client.HTTPConnection(base_url.split("//", 1)[1], timeout=30)
+    conn.request("GET", f"/api/v1/petitions/{petition_id}", headers={"User-Agent": hb.USER_AGENT})
+    import json
+
+    shown = json.loads(conn.getresponse().read())["counts"]["total"]
+    conn.close()
+    rows = hb.count_rows(
+        database_url, "SELECT count(*) FROM signatures WHERE petition_id = :p", p=petition_id
+    )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": hb.SECRET_KEY})
+    with app.app_context():
+        [result] = counters.reconcile([petition_id])
+        db.session.remove()
+        db.engine.dispose()
+    return {
+        "rows": rows,
+        "shown_count": shown,
+        "reconcile_drift": result.drift,
+        "reconcile_tally_changes": len(result.tally_changes),
+        "reconcile_caught_up": result.caught_up,
+    }
+
+
+class PageReader(threading.Thread):
+    """Loads the petition page as a visitor, about ``rate`` times a second, timing each."""
+
+    def __init__(self, base_url: str, path: str, rate: float = 20.0):
+        super().__init__(daemon=True)
+        self.host = base_url.split("//", 1)[1]
+        self.path = path
+        self.interval = 1.0 / rate
+        self.stop_event = threading.Event()
+        self.latencies_ms: list[float] = []
+        self.statuses: dict[int, int] = {}
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection(self.host, timeout=30)
+        while not self.stop_event.is_set():
+            started = time.monotonic()
+            try:
+                conn.request("GET", self.path, headers={"User-Agent": hb.USER_AGENT})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection(self.host, timeout=30)
+                status = -1
+            self.latencies_ms.append((time.monotonic() - started) * 1000)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.stop_event.wait(max(0.0, self.interval - (time.monotonic() - started)))
+        conn.close()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(10)
+
+    def p95(self) -> float | None:
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        return ordered[max(0, int(0.95 * len(ordered)) - 1)]
+
+
+@contextlib.contextmanager
+def rate_limit_storage():
+    """A private redis-server (no persistence) when installed; else memory://."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield "memory://"
+        return
+    port = hb.free_port(range(5300, 5400))
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run(quick: bool) -> list[dict]:
+    rounds, seconds = (1, 3.0) if quick else (3, 5.0)
+    rate_hint = 2500  # prepared signatures per second of run: more than this machine does
+    warmup = 300
+    n = int(rounds * seconds * rate_hint) + warmup
+    with hb.workdir("petition-bench-") as tmp, rate_limit_storage() as storage:
+        url = hb.fresh_sqlite_db(tmp / "app.sqlite3")
+        petition_id = _setup(url)
+        user_ids = hb.create_users(url, n, prefix="signer")
+        sessions = hb.mint_sessions(url, user_ids, hb.SECRET_KEY)
+        path = f"/petitions/{petition_id}/sign"
+        requests = []
+        for i, session in enumerate(sessions):
+            requests.append(
+                hb.form_post(
+                    path,
+                    {"declaration": "live"},
+                    key=str(session.user_id),
+                    session=session,
+                    htmx=True,
+                )
+            )
+            if i % DUPLICATE_EVERY == DUPLICATE_EVERY - 1:  # the same signer again: 409
+                again = sessions[i - DUPLICATE_EVERY // 2]
+                requests.append(
+                    hb.form_post(
+                        path,
+                        {"declaration": "work"},
+                        key=str(again.user_id),
+                        session=again,
+                        htmx=True,
+                    )
+                )
+        env = hb.app_env(
+            url,
+            tmp,
+            PARTICIPATE_RATELIMIT="1",
+            PARTICIPATE_SIGN_LIMIT_ADDRESS="1000000 per minute",
+            RATELIMIT_STORAGE_URI=storage,
+        )
+
+        def row_keys():
+            return [
+                str(uid)
+                for uid in hb.fetch_column(
+                    url, "SELECT user_id FROM signatures WHERE petition_id = :p", p=petition_id
+                )
+            ]
+
+        readers: list[PageReader] = []
+        with hb.Server(hb.APP_TARGET, env=env) as server:
+            hb.check_session(server.url, sessions[0])
+            app = hb.Target(NAME, server, requests, ok_statuses=(200,), row_keys=row_keys)
+            app.warmup(warmup)
+            with hb.bare_target(tmp, n) as bare:
+                bare.warmup(warmup)
+                for r in range(rounds):
+                    order = ["app", "bare"] if r % 2 == 0 else ["bare", "app"]
+                    for which in order:
+                        if which == "bare":
+                            bare.run(duration_s=seconds, concurrency=hb.CONCURRENCY)
+                            continue
+                        reader = PageReader(server.url, f"/petitions/{petition_id}")
+                        reader.start()
+                        app.run(duration_s=seconds, concurrency=hb.CONCURRENCY)
+                        reader.stop()
+                        readers.append(reader)
+                checks = _check_counts(url, petition_id, server.url)
+                result = hb.write_entry(
+                    NAME,
+                    app,
+                    bare,
+                    unit="signatures/s",
+                    page_p95_ms=None,
+                    **checks,
+                )
+    page_p95s = [r.p95() for r in readers if r.p95() is not None]
+    page_p95 = round(statistics.median(page_p95s), 2) if page_p95s else None
+    page_statuses: dict[int, int] = {}
+    for reader in readers:
+        for status, count in reader.statuses.items():
+            page_statuses[status] = page_statuses.get(status, 0) + count
+    result["page_p95_ms"] = page_p95
+    result["page_p95_runs"] = [round(p, 2) for p in page_p95s]
+    result["page_requests"] = {str(k): v for k, v in sorted(page_statuses.items())}
+    consistent = (
+        checks["shown_count"] == checks["rows"]
+        and checks["reconcile_drift"] == 0
+        and checks["reconcile_tally_changes"] == 0
+    )
+    conflicts = sum(s.conflict for s in app.warmups + app.runs)
+    result["duplicate_requests_refused"] = conflicts
+    result["pass"] = bool(
+        result["pass"]
+        and page_p95 is not None
+        and page_p95 < PAGE_P95_LIMIT_MS
+        and page_statuses.keys() <= {200}
+        and consistent
+    )
+    result["rate_limit_storage"] = storage.split("://")[0]
+    result["notes"] = (
+        "rate limits on (per-address limit raised to 1000000/min for one load generator); "
+        "the load generator, the reader and other jobs share the 2 cores with the server "
+        "(see app.other_cpu_share)"
+    )
+    return [result]

@@ -1,0 +1,238 @@
+"""participate: a deliberative participation platform for public-service councils."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from participate.config import ROOT, config_from_env
+from participate.errors import DomainError
+from participate.extensions import csrf, db, htmx, limiter, login, migrate
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers run during a write; busy_timeout queues writers instead of failing.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config_from_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if (
+        app.config.get("ENV_NAME") == "production"
+        or os.environ.get("PARTICIPATE_ENV") == "production"
+    ):
+        if app.config["SECRET_KEY"] in ("dev", "", None):
+            raise RuntimeError(
+                "Set SECRET_KEY to a long random value before running in production."
+            )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        # A local file cannot go stale like a network connection: no ping before each checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "pool_pre_ping": False,
+            "connect_args": {"timeout": 30},
+        }
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+    from participate import models  # noqa: F401  (every table registered)
+
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from participate.cli import register_cli
+
+    register_cli(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.headers.get("HX-Request"):
+            response.headers["Vary"] = "HX-Request"
+        return response
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from participate.accounts.views import bp as accounts_bp
+    from participate.admin.views import bp as admin_bp
+    from participate.api import bp as api_bp
+    from participate.audit.views import bp as audit_bp
+    from participate.councils.views import bp as councils_bp
+    from participate.features import parts
+    from participate.notifications.views import bp as notifications_bp
+
+    feature_views = parts("views")
+    parts("api")  # routes join the API blueprint before it is registered
+    for blueprint in (accounts_bp, councils_bp, admin_bp, audit_bp, notifications_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+    for module in feature_views:
+        app.register_blueprint(module.bp)
+    council_tabs = [tab for m in feature_views for tab in getattr(m, "COUNCIL_TABS", [])]
+    nav_items = [item for m in feature_views for item in getattr(m, "NAV_ITEMS", [])]
+
+    @app.context_processor
+    def _feature_navigation():
+        from flask import url_for
+
+        return {
+            "council_tabs": council_tabs,
+            "extra_nav_items": [
+                {"label": i["label"], "url": url_for(i["endpoint"])} for i in nav_items
+            ],
+        }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if _wants_json():
+            return jsonify(error.as_json()), error.status
+        return render_template(
+            "error.html",
+            status=error.status,
+            title=_TITLES.get(error.status, "Refused"),
+            message=error.message,
+        ), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        message = _MESSAGES.get(status, error.description)
+        if status == 400 and error.description and "CSRF" in error.description:
+            message = "This form had expired or was sent from elsewhere. Go back, reload the page and try again."
+        if _wants_json():
+            code = {429: "rate_limited", 404: "not_found", 405: "method_not_allowed"}.get(
+                status, "http_error"
+            )
+            return jsonify({"error": {"code": code, "message": message}}), status
+        return render_template(
+            "error.html", status=status, title=_TITLES.get(status, error.name), message=message
+        ), status
+
+    @app.errorhandler(Exception)
+    def _server_error(error: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"error": {"code": "server_error", "message": _MESSAGES[500]}}), 500
+        return render_template(
+            "error.html", status=500, title=_TITLES[500], message=_MESSAGES[500]
+        ), 500
+
+
+_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "Conflict",
+    413: "Too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+_MESSAGES = {
+    400: "The request could not be understood. Check what you sent and try again.",
+    403: "You do not have permission to do that.",
+    404: "There is nothing at this address. It may have moved; try the search or the list of councils.",
+    405: "That action is not available at this address.",
+    413: "That upload is too large.",
+    429: "Too many requests in a short time. Wait a minute and try again.",
+    500: "Something went wrong on our side and nothing was changed. Try again in a moment.",
+}
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
+    from participate.markup import markdown_filter
+
+    app.jinja_env.globals.update(
+        CONSTITUENCIES=CONSTITUENCIES, CONSTITUENCY_LABELS=CONSTITUENCY_LABELS
+    )
+    app.jinja_env.filters["markdown"] = markdown_filter
+    app.jinja_env.filters["dt"] = lambda v: v.strftime("%-d %b %Y, %H:%M") if v else ""
+    app.jinja_env.filters["date"] = lambda v: v.strftime("%-d %b %Y") if v else ""
+    app.jinja_env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, int) else v
+    app.jinja_env.filters["pct"] = lambda v: f"{v * 100:.0f}%" if v is not None else "–"
+
+    @app.context_processor
+    def _globals():
+        return {
+            "unread_notifications": _LazyUnread(),
+            "site_name": app.config.get("SITE_NAME", "participate"),
+        }
+
+
+class _LazyUnread:
+    """The signed-in person's unread count, queried only if a template shows it (htmx fragments don't)."""
+
+    _value: int | None = None
+
+    def _get(self) -> int:
+        if self._value is None:
+            from flask_login import current_user
+
+            from participate.notifications.services import unread_count
+
+            self._value = unread_count(current_user.id) if current_user.is_authenticated else 0
+        return self._value
+
+    def __bool__(self) -> bool:
+        return self._get() > 0
+
+    def __int__(self) -> int:
+        return self._get()
+
+    def __str__(self) -> str:
+        return str(self._get())

@@ -1,0 +1,147 @@
+"""Councils and the forum graph, read-only."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from participate.api import bp, token_user
+from participate.api.openapi import document, spec
+from participate.councils import services
+
+
+def council_summary(council) -> dict:
+    return {
+        "slug": council.slug,
+        "name": council.name,
+        "level": council.level,
+        "service": council.service.slug if council.service else None,
+        "place": council.place.slug,
+        "forum": council.is_forum,
+        "url": url_for("councils.council_detail", slug=council.slug, _external=True),
+    }
+
+
+document("/councils", "get", "List councils (filter with ?service=, ?level=)", tag="councils")
+
+
+@bp.get("/councils")
+def councils():
+    rows = services.list_councils(
+        service=request.args.get("service") or None, level=request.args.get("level") or None
+    )
+    return jsonify({"councils": [council_summary(c) for c in rows]})
+
+
+document(
+    "/councils/{slug}",
+    "get",
+    "A council: remit, constitution, members by constituency, links up and down",
+    params=["slug"],
+    responses={200: "OK", 404: "No such council"},
+    tag="councils",
+)
+
+
+@bp.get("/councils/<slug>")
+def council(slug: str):
+    council = services.council_by_slug(slug)
+    version = services.current_constitution(council)
+    return jsonify(
+        {
+            **council_summary(council),
+            "remit": council.remit,
+            "members": services.members_by_constituency(council.id),
+            "constitution": None
+            if version is None
+            else {
+                "version": version.number,
+                "purpose": version.purpose,
+                "values": version.values_text,
+                "promises": version.promises,
+                "settings": version.settings,
+                "created_at": version.created_at.isoformat() + "Z",
+                "history": [
+                    {
+                        "version": v.number,
+                        "reason": v.reason,
+                        "cause": v.cause,
+                        "created_at": v.created_at.isoformat() + "Z",
+                    }
+                    for v in services.constitution_history(council)
+                ],
+            },
+            "links_up": [
+                {"to": link.parent.slug, "kind": link.kind} for link in services.links_up(council)
+            ],
+            "links_down": [
+                {"from": link.child.slug, "kind": link.kind}
+                for link in services.links_down(council)
+            ],
+        }
+    )
+
+
+document(
+    "/forums/graph",
+    "get",
+    "Nodes and edges of the forum network (?service= to filter)",
+    tag="councils",
+)
+
+
+@bp.get("/forums/graph")
+def forum_graph():
+    from participate.core import forum_graph as fg
+
+    graph = services.load_graph()
+    service = request.args.get("service")
+    if service:
+        graph = fg.restrict_to_services(graph, [service])
+    return jsonify(
+        {
+            "nodes": [
+                {"slug": n, "level": d["level"], "service": d["service"]}
+                for n, d in graph.nodes(data=True)
+            ],
+            "edges": [
+                {"from": a, "to": b, "kind": d["kind"]} for a, b, d in graph.edges(data=True)
+            ],
+        }
+    )
+
+
+document(
+    "/me",
+    "get",
+    "The account behind the token",
+    auth=True,
+    responses={200: "OK", 401: "No or bad token"},
+    tag="accounts",
+)
+
+
+@bp.get("/me")
+def me():
+    user = token_user()
+    return jsonify(
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "confirmed": user.confirmed,
+            "memberships": [
+                {
+                    "council": m.council.slug,
+                    "constituency": m.constituency,
+                    "status": m.status,
+                    "role": m.role,
+                }
+                for m in user.memberships
+            ],
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec(request.host_url.rstrip("/")))

@@ -1,0 +1,297 @@
+"""The ``participate`` command line (also ``flask --app participate ...``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+import yaml
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from participate.extensions import db
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or migrate the database (DATABASE_URL; default an SQLite file under instance/)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def database_is_empty() -> bool:
+    from participate.councils.models import Service
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == 0
+
+
+@click.command("seed")
+@click.option(
+    "--scale",
+    default=1,
+    type=click.IntRange(1, 1000),
+    show_default=True,
+    help="1: a real-looking small deployment; larger scales for benchmarks.",
+)
+@click.option(
+    "--password",
+    default="participate-demo",
+    show_default=True,
+    help="Password of every demo account.",
+)
+@with_appcontext
+def seed_command(scale: int, password: str):
+    """Fill an empty database with the demo data set."""
+    from participate.seed import seed
+
+    if not database_is_empty():
+        _fail(
+            "the database already has data; seed only fills an empty one (remove instance/ or use another DATABASE_URL)"
+        )
+    summary = seed(scale=scale, password=password)
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
+DEMO_SIGNINS = [
+    ("citizen", "citizen@example.org"),
+    ("employee", "employee@example.org"),
+    ("leader", "leader@example.org"),
+    ("elected member", "elected@example.org"),
+    ("clerk", "clerk@example.org"),
+    ("minister", "minister@example.org"),
+    ("admin", "admin@example.org"),
+]
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    # gthread keeps client connections alive; 4 threads per process overlap database waits.
+    args = [
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+        "participate.wsgi:app",
+    ]
+    os.execvp(args[0], args)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
+def serve_command(host: str, port: int, workers: int):
+    """Serve the site with gunicorn."""
+    _serve(host, port, workers)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--password", default="participate-demo", show_default=True)
+@with_appcontext
+def demo_command(host: str, port: int, password: str):
+    """init + seed when empty + serve, printing the address and the demo sign-ins."""
+    from flask_migrate import upgrade
+
+    from participate.seed import seed
+
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    if database_is_empty():
+        click.echo("seeding the demo data set (first run only)...")
+        seed(scale=1, password=password)
+    click.echo("")
+    click.echo(f"participate is running at http://{host}:{port}/")
+    click.echo(f"demo sign-ins (password: {password}):")
+    for role, email in DEMO_SIGNINS:
+        click.echo(f"  {role:<15} {email}")
+    click.echo(f"mail (confirmation links) is written to {current_app.config['MAIL_OUTBOX']}")
+    click.echo("")
+    db.session.remove()
+    db.engine.dispose()
+    _serve(host, port, 2)
+
+
+def _load_structured(path: str):
+    text = Path(path).read_text(encoding="utf-8")
+    if path.endswith(".json") or text.lstrip().startswith("{"):
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+@click.command("import-structure")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_structure_command(file: str):
+    """Import services, places, councils and links from a YAML or JSON file, all or nothing."""
+    from participate.councils.structure import StructureError, import_structure
+
+    try:
+        data = _load_structured(file)
+    except (ValueError, yaml.YAMLError) as exc:
+        _fail(f"{file} is not valid YAML or JSON: {exc}")
+    try:
+        counts = import_structure(data)
+    except StructureError as exc:
+        click.echo(f"error: {file} was refused whole; nothing was changed:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+    click.echo("imported: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's display name.")
+@click.option("--admin", is_flag=True, help="Make the account a platform admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, name: str, admin: bool, password_stdin: bool):
+    """Create a confirmed account (prompts for the password unless --password-stdin)."""
+    from participate.accounts.services import create_user
+    from participate.errors import DomainError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, name, password, admin=admin, confirmed=True)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"created {'admin ' if admin else ''}account {user.email} (id {user.id})")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+@with_appcontext
+def create_token_command(email: str, name: str):
+    """Print a new personal API token for an account."""
+    from participate.accounts.services import create_token, user_by_email
+
+    user = user_by_email(email)
+    if user is None:
+        _fail(f"no account uses {email}; create it with 'participate create-user'")
+    click.echo(create_token(user, name))
+
+
+@click.group("audit")
+def audit_group():
+    """The append-only audit chain."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command():
+    """Check the hash chain; non-zero exit naming the first broken link."""
+    from participate.audit.services import verify_chain
+
+    result = verify_chain()
+    if not result.ok:
+        _fail(f"audit chain broken after {result.checked} good events: {result.message}")
+    click.echo(result.message)
+
+
+@click.command("tally")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def tally_command(file: str):
+    """Re-tally a published ballot file; prints the result JSON."""
+    from participate.core.tally import BallotFileError, tally_ballot_file
+
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (ValueError, OSError) as exc:
+        _fail(f"{file} is not a JSON ballot file: {exc}")
+    try:
+        result = tally_ballot_file(data)
+    except BallotFileError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(result, indent=2, sort_keys=True))
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def export_command(directory: str):
+    """Write the whole database as one JSON file per table."""
+    from participate.dump import export_database
+
+    counts = export_database(Path(directory))
+    click.echo(f"exported {sum(counts.values())} rows from {len(counts)} tables to {directory}")
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def import_command(directory: str):
+    """Load an export into an empty, initialised database (round-trip exact)."""
+    from participate.dump import DumpError, import_database
+
+    try:
+        counts = import_database(Path(directory))
+    except DumpError as exc:
+        _fail(str(exc))
+    click.echo(f"imported {sum(counts.values())} rows into {len(counts)} tables")
+
+
+COMMANDS = [
+    init_command,
+    seed_command,
+    demo_command,
+    serve_command,
+    import_structure_command,
+    create_user_command,
+    create_token_command,
+    audit_group,
+    tally_command,
+    export_command,
+    import_command,
+]
+
+
+def register_cli(app) -> None:
+    from participate.features import parts
+
+    for command in COMMANDS + [c for m in parts("cli") for c in m.COMMANDS]:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from participate import create_app
+
+    return create_app()
+
+
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
+def cli():
+    """participate: deliberative participation for public-service councils."""
+
+
+def main() -> None:
+    cli(prog_name="participate")

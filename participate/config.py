@@ -1,0 +1,78 @@
+"""Configuration from the environment (PARTICIPATE_* and DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PARTICIPATE_INSTANCE", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("PARTICIPATE_SECRET_KEY") or "dev"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'participate.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    INSTANCE_PATH = str(INSTANCE)
+    SITE_NAME = "participate"
+    BASE_URL = os.environ.get("PARTICIPATE_BASE_URL", "http://127.0.0.1:5000")
+    # Mail: "log" writes every message to the log and to an outbox folder; "smtp" sends it.
+    MAIL_BACKEND = os.environ.get("PARTICIPATE_MAIL_BACKEND", "log")
+    MAIL_OUTBOX = os.environ.get("PARTICIPATE_MAIL_OUTBOX", str(INSTANCE / "outbox"))
+    MAIL_SERVER = os.environ.get("PARTICIPATE_MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("PARTICIPATE_MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("PARTICIPATE_MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("PARTICIPATE_MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("PARTICIPATE_MAIL_USE_TLS")
+    MAIL_SENDER = os.environ.get("PARTICIPATE_MAIL_SENDER", "participate <noreply@localhost>")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("PARTICIPATE_RATELIMIT", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGNIN_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNIN_LIMIT", "10 per minute")
+    SIGNUP_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNUP_LIMIT", "20 per hour")
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("PARTICIPATE_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    TESTING = False
+
+
+class ProductionConfig(Config):
+    """Used when PARTICIPATE_ENV=production: secure cookies and a real secret are required."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None
+
+
+def config_from_env():
+    return ProductionConfig if os.environ.get("PARTICIPATE_ENV") == "production" else Config

@@ -1,0 +1,252 @@
+"""Public pages: services, places, councils, constitutions, memberships, the forum map."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from participate.audit.services import events_query
+from participate.core import forum_graph
+from participate.councils import services
+from participate.councils.forms import ConstitutionForm, DecisionForm, JoinForm
+from participate.councils.models import Council, Place, Service
+from participate.errors import DomainError
+from participate.extensions import db
+from participate.forms_util import apply_error
+
+bp = Blueprint("councils", __name__)
+
+
+@bp.route("/")
+def home():
+    counts = {
+        "services": db.session.scalar(sa.select(sa.func.count()).select_from(Service)),
+        "places": db.session.scalar(sa.select(sa.func.count()).select_from(Place)),
+        "councils": db.session.scalar(sa.select(sa.func.count()).select_from(Council)),
+    }
+    national = services.list_councils(level="nation")
+    return render_template(
+        "councils/home.html", counts=counts, services=services.list_services(), national=national
+    )
+
+
+@bp.route("/services")
+def service_list():
+    return render_template("councils/services.html", services=services.list_services())
+
+
+@bp.route("/services/<slug>")
+def service_detail(slug: str):
+    service = services.service_by_slug(slug)
+    councils = services.list_councils(service=slug)
+    return render_template(
+        "councils/service.html",
+        service=service,
+        councils=councils,
+        members=services.counts_by_council([c.id for c in councils]),
+    )
+
+
+@bp.route("/places")
+def place_list():
+    return render_template("councils/places.html", places=services.list_places())
+
+
+@bp.route("/places/<slug>")
+def place_detail(slug: str):
+    place = services.place_by_slug(slug)
+    councils = services.list_councils(place=slug)
+    return render_template(
+        "councils/place.html",
+        place=place,
+        councils=councils,
+        children=sorted(place.children, key=lambda p: p.name),
+    )
+
+
+@bp.route("/councils")
+def council_list():
+    service, level = request.args.get("service") or None, request.args.get("level") or None
+    councils = services.list_councils(service=service, level=level)
+    return render_template(
+        "councils/list.html",
+        councils=councils,
+        services=services.list_services(),
+        service=service,
+        level=level,
+        members=services.counts_by_council([c.id for c in councils]),
+    )
+
+
+@bp.route("/councils/<slug>")
+def council_detail(slug: str):
+    council = services.council_by_slug(slug)
+    membership = services.membership_of(current_user, council)
+    return render_template(
+        "councils/council.html",
+        council=council,
+        constitution=services.current_constitution(council),
+        members=services.members_by_constituency(council.id),
+        links_up=services.links_up(council),
+        links_down=services.links_down(council),
+        membership=membership,
+        is_clerk=membership is not None and membership.is_clerk,
+        join_form=JoinForm(),
+        recent_events=db.session.scalars(events_query(council.id).limit(5)).all(),
+    )
+
+
+@bp.route("/councils/<slug>/join", methods=["GET", "POST"])
+@login_required
+def join(slug: str):
+    council = services.council_by_slug(slug)
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            services.request_membership(
+                current_user, council, form.constituency.data, form.statement.data or ""
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            flash(
+                f"Your request to join {council.name} was sent to its clerk. You will be told the outcome.",
+                "success",
+            )
+            return redirect(url_for("councils.council_detail", slug=slug))
+    return render_template(
+        "councils/join.html",
+        council=council,
+        form=form,
+        membership=services.membership_of(current_user, council),
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/councils/<slug>/members", methods=["GET"])
+def members(slug: str):
+    council = services.council_by_slug(slug)
+    is_clerk = services.is_clerk(current_user, council)
+    return render_template(
+        "councils/members.html",
+        council=council,
+        counts=services.members_by_constituency(council.id),
+        is_clerk=is_clerk,
+        pending=services.pending_requests(council) if is_clerk else [],
+        roster=services.active_members(council),
+        form=DecisionForm(),
+    )
+
+
+@bp.route("/councils/<slug>/members/decide", methods=["POST"])
+@login_required
+def decide(slug: str):
+    council = services.council_by_slug(slug)
+    form = DecisionForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in {"admit", "decline", "suspend", "reinstate"}:
+        abort(400)
+    membership_id = int(form.membership_id.data)
+    reason = form.reason.data or ""
+    try:
+        if action in ("admit", "decline"):
+            membership = services.decide_membership(
+                current_user, membership_id, admit=action == "admit", reason=reason
+            )
+        else:
+            membership = services.set_suspended(
+                current_user, membership_id, suspended=action == "suspend", reason=reason
+            )
+        if membership.council_id != council.id:
+            abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("councils.members", slug=slug)), 303
+    verb = {
+        "admit": "admitted",
+        "decline": "declined",
+        "suspend": "suspended",
+        "reinstate": "reinstated",
+    }[action]
+    flash(f"{membership.user.name} {verb}.", "success")
+    return redirect(url_for("councils.members", slug=slug)), 303
+
+
+@bp.route("/councils/<slug>/constitution")
+def constitution(slug: str):
+    council = services.council_by_slug(slug)
+    return render_template(
+        "councils/constitution.html",
+        council=council,
+        history=services.constitution_history(council),
+        is_clerk=services.is_clerk(current_user, council),
+    )
+
+
+@bp.route("/councils/<slug>/constitution/<int:number>")
+def constitution_version(slug: str, number: int):
+    council = services.council_by_slug(slug)
+    version = services.constitution_version(council, number)
+    return render_template("councils/constitution_version.html", council=council, version=version)
+
+
+@bp.route("/councils/<slug>/constitution/revise", methods=["GET", "POST"])
+@login_required
+def revise_constitution(slug: str):
+    council = services.council_by_slug(slug)
+    services.require_clerk(current_user, council)
+    current = services.current_constitution(council)
+    form = ConstitutionForm(obj=current if request.method == "GET" else None)
+    if request.method == "GET":
+        form.reason.data = ""
+    if form.validate_on_submit():
+        try:
+            version = services.revise_constitution_text(
+                current_user,
+                council,
+                purpose=form.purpose.data,
+                values_text=form.values_text.data,
+                promises=form.promises.data,
+                reason=form.reason.data,
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            flash(f"Version {version.number} of the constitution is published.", "success")
+            return redirect(url_for("councils.constitution", slug=slug))
+    return render_template(
+        "councils/revise.html", council=council, form=form
+    ), 400 if form.errors else 200
+
+
+@bp.route("/forums/map")
+def forum_map():
+    service = request.args.get("service") or None
+    graph = services.load_graph()
+    width, height = 1200, 640
+    selected = [service] if service else None
+    positions = forum_graph.layered_layout(graph, width, height, services=selected)
+    councils = (
+        {
+            c.slug: c
+            for c in db.session.scalars(sa.select(Council).where(Council.slug.in_(list(positions))))
+        }
+        if positions
+        else {}
+    )
+    edges = [
+        (a, b, d.get("kind"))
+        for a, b, d in graph.edges(data=True)
+        if a in positions and b in positions
+    ]
+    return render_template(
+        "councils/map.html",
+        positions=positions,
+        edges=edges,
+        councils=councils,
+        services=services.list_services(),
+        service=service,
+        width=width,
+        height=height,
+        show_labels=len(positions) <= 160,
+    )

@@ -1,0 +1,58 @@
+"""DomainError: the one way a service refuses an action.
+
+A refusal names the rule and what to do instead. Views map it onto a form error or a
+flash message; the API maps it onto ``{"error": {"code", "message"}}`` with ``status``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+        if status is not None:
+            self.status = status
+
+    def as_json(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "Not found.", *, code: str = "not_found"):
+        super().__init__(message, code=code)
+
+
+class Forbidden(DomainError):
+    status = 403
+
+    def __init__(self, message: str, *, code: str = "forbidden"):
+        super().__init__(message, code=code)
+
+
+class Conflict(DomainError):
+    status = 409
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message, code=code)
+
+
+def from_rule(violation) -> DomainError:
+    """Turn a core RuleViolation (code, message) into a DomainError (403)."""
+    return DomainError(violation.message, code=violation.code, status=403)

@@ -1,0 +1,1 @@
+"""Governance-change petitions (DESIGN.md §4): start, sponsor, moderate, sign, count, answer."""

@@ -1,0 +1,248 @@
+"""Council and clerk pages: the council's petitions, "must answer", moderation, answers,
+and the signature list with invalidation."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from participate.councils import services as councils
+from participate.errors import DomainError
+from participate.extensions import htmx
+from participate.forms_util import apply_error
+from participate.petitions import services, signing
+from participate.petitions.forms import (
+    ActionForm,
+    ApplyChangeForm,
+    InvalidateOneForm,
+    InvalidateRuleForm,
+    RejectForm,
+    ResponseForm,
+)
+from participate.petitions.roles import role_in
+from participate.petitions.standards import STANDARDS
+from participate.petitions.views import bp
+from participate.util import utcnow
+
+
+def _council_context(slug: str) -> dict:
+    council = councils.council_by_slug(slug)
+    return {
+        "council": council,
+        "is_clerk": role_in(current_user, council) == "clerk",
+        "now": utcnow(),
+    }
+
+
+@bp.route("/councils/<slug>/petitions")
+def council_petitions(slug: str):
+    context = _council_context(slug)
+    council = context["council"]
+    listing = services.list_petitions(council=council, sort="newest", per_page=50)
+    return render_template(
+        "petitions/council.html",
+        **context,
+        must_answer=services.must_answer(council),
+        queue=services.moderation_queue(council) if context["is_clerk"] else [],
+        listing=listing,
+    )
+
+
+@bp.route("/councils/<slug>/petitions/must-answer")
+def must_answer(slug: str):
+    context = _council_context(slug)
+    return render_template(
+        "petitions/must_answer.html",
+        **context,
+        petitions=services.must_answer(context["council"]),
+    )
+
+
+@bp.route("/councils/<slug>/petitions/moderation")
+@login_required
+def moderation(slug: str):
+    context = _council_context(slug)
+    councils.require_clerk(current_user, context["council"])
+    return render_template(
+        "petitions/moderation.html",
+        **context,
+        queue=services.moderation_queue(context["council"]),
+        action_form=ActionForm(),
+        reject_form=RejectForm(),
+        standards=STANDARDS,
+    )
+
+
+def _back(petition_id: int, anchor: str = ""):
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target, 303)
+    return redirect(url_for("petitions.detail", petition_id=petition_id) + anchor, 303)
+
+
+@bp.route("/petitions/<int:petition_id>/publish", methods=["POST"])
+@login_required
+def publish(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.publish(current_user, petition)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            f"Published: open for signatures until {petition.signing_deadline:%-d %B %Y}; "
+            f"threshold {petition.threshold:,}.",
+            "success",
+        )
+    return _back(petition_id)
+
+
+@bp.route("/petitions/<int:petition_id>/reject", methods=["POST"])
+@login_required
+def reject(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject(
+                current_user, petition, standard=form.standard.data, reason=form.reason.data
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("The petition was rejected; the reason is published with it.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return _back(petition_id)
+
+
+@bp.route("/petitions/<int:petition_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    if role_in(current_user, petition.council) != "clerk":
+        abort(403)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            services.publish_response(
+                current_user,
+                petition,
+                decision=form.decision.data,
+                response_text=form.response_text.data,
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            flash("The response is published and every signer is told.", "success")
+            return redirect(url_for("petitions.detail", petition_id=petition_id) + "#response", 303)
+    return render_template(
+        "petitions/respond.html", petition=petition, form=form
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/petitions/<int:petition_id>/apply", methods=["POST"])
+@login_required
+def apply_change(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    form = ApplyChangeForm()
+    if not form.validate_on_submit():
+        flash("Give the number of the motion that passed.", "error")
+        return _back(petition_id)
+    try:
+        services.apply_governance_change(current_user, petition, motion_id=form.motion_id.data)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("The change is applied as a new constitution version.", "success")
+    return _back(petition_id)
+
+
+# ---------------------------------------------------------------- signatures (clerks)
+
+
+def _places(petition) -> list[tuple[str, str]]:
+    return [("", "Any place")] + [(p.slug, p.name) for p in signing.signing_places(petition)]
+
+
+def _rule_from(form: InvalidateRuleForm) -> signing.InvalidationRule:
+    return signing.InvalidationRule(
+        email_domain=form.email_domain.data or "",
+        date_from=datetime.combine(form.date_from.data, time.min) if form.date_from.data else None,
+        date_to=(
+            datetime.combine(form.date_to.data + timedelta(days=1), time.min)
+            - timedelta(microseconds=1)
+            if form.date_to.data
+            else None
+        ),
+        place=form.place.data or "",
+    )
+
+
+@bp.route("/petitions/<int:petition_id>/signatures", methods=["GET", "POST"])
+@login_required
+def signatures(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    if role_in(current_user, petition.council) != "clerk":
+        abort(403)
+    rule_form = InvalidateRuleForm()
+    rule_form.place.choices = _places(petition)
+    preview = None
+    status = 200
+    if request.method == "POST" and rule_form.validate_on_submit():
+        try:
+            rule = _rule_from(rule_form)
+            if request.form.get("action") == "preview":
+                preview = signing.matching_count(current_user, petition, rule)
+            else:
+                n = signing.invalidate_by_rule(
+                    current_user, petition, rule, reason=rule_form.reason.data or ""
+                )
+                flash(f"{n:,} signature{'s' if n != 1 else ''} invalidated.", "success")
+                return redirect(url_for("petitions.signatures", petition_id=petition_id), 303)
+        except DomainError as error:
+            apply_error(rule_form, error)
+            status = error.status if error.status != 403 else 400
+    elif request.method == "POST":
+        status = 400
+    search = request.args.get("q", "")
+    page_arg = request.args.get("page", "1")
+    page = max(1, int(page_arg)) if page_arg.isdigit() else 1
+    rows = signing.recent_signatures(petition, search=search, limit=50, offset=(page - 1) * 50)
+    context = {
+        "petition": petition,
+        "rows": rows,
+        "search": search,
+        "page": page,
+        "rule_form": rule_form,
+        "one_form": InvalidateOneForm(),
+        "preview": preview,
+    }
+    if htmx and request.method == "GET":
+        return render_template("petitions/_signature_rows.html", **context)
+    return render_template("petitions/signatures.html", **context), status
+
+
+@bp.route("/petitions/<int:petition_id>/signatures/invalidate", methods=["POST"])
+@login_required
+def invalidate_one(petition_id: int):
+    petition = services.petition_for(current_user, petition_id)
+    form = InvalidateOneForm()
+    if not form.validate_on_submit() or not form.signature_id.data.isdigit():
+        abort(400)
+    try:
+        signing.invalidate_signature(
+            current_user, petition, int(form.signature_id.data), reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("The signature is invalidated and the counts are updated.", "success")
+    return redirect(url_for("petitions.signatures", petition_id=petition_id), 303)

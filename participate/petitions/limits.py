@@ -1,0 +1,69 @@
+"""Rate limits on signing, per address and per account (Flask-Limiter).
+
+The storage is the app's ``RATELIMIT_STORAGE_URI``: ``memory://`` by default, Redis when
+set (e.g. ``redis://127.0.0.1:6379/0``). Deploy with Redis: it is one count shared by every
+process and machine, whereas memory:// counts per process (N workers allow N × the limit),
+and its expiry thread scans every live key each 10 ms, which a surge of distinct signers
+makes costly. That is also why the per-account window is 10 seconds, not a minute: each
+signer's key lives 6 times shorter, for the same sustained rate.
+
+The limits come from the environment so an operator (or a benchmark signing from one
+address) can change them without code:
+
+    PARTICIPATE_SIGN_LIMIT_ADDRESS   default "120 per minute"    (a shared NAT signs too)
+    PARTICIPATE_SIGN_LIMIT_ACCOUNT   default "5 per 10 seconds"  (one person, many petitions)
+
+``app.config["PETITION_SIGN_LIMIT_ADDRESS"]`` / ``["PETITION_SIGN_LIMIT_ACCOUNT"]`` win over
+the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from participate.extensions import limiter
+
+DEFAULT_ADDRESS = "120 per minute"
+DEFAULT_ACCOUNT = "5 per 10 seconds"
+
+
+def address_limit() -> str:
+    return current_app.config.get("PETITION_SIGN_LIMIT_ADDRESS") or os.environ.get(
+        "PARTICIPATE_SIGN_LIMIT_ADDRESS", DEFAULT_ADDRESS
+    )
+
+
+def account_limit() -> str:
+    return current_app.config.get("PETITION_SIGN_LIMIT_ACCOUNT") or os.environ.get(
+        "PARTICIPATE_SIGN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT
+    )
+
+
+def account_key() -> str:
+    """The signed-in account (session or API token); the address when there is none."""
+    if request.path.startswith("/api/"):
+        from participate.api import token_user
+        from participate.errors import DomainError
+
+        try:
+            return f"account:{token_user().id}"
+        except DomainError:
+            return f"address:{get_remote_address()}"
+    from participate.petitions.signers import current_signer
+
+    signer = current_signer()
+    if signer is not None:
+        return f"account:{signer.id}"
+    return f"address:{get_remote_address()}"
+
+
+# Shared by the page and the API, so one budget covers both ways of signing.
+per_address = limiter.shared_limit(
+    address_limit, scope="petition-sign-address", key_func=get_remote_address
+)
+per_account = limiter.shared_limit(
+    account_limit, scope="petition-sign-account", key_func=account_key
+)

@@ -1,0 +1,52 @@
+"""The actor's role in a petition's council, and rule refusals as HTTP-ready errors."""
+
+from __future__ import annotations
+
+from participate.core.rules import RuleViolation, council_role
+from participate.councils.models import Council
+from participate.councils.services import membership_of
+from participate.errors import DomainError
+
+# A refusal's HTTP status by rule code: who you are (401/403) or the state it is in (409).
+RULE_STATUS = {
+    "sign_in_required": 401,
+    "clerks_only": 403,
+    "members_only": 403,
+    "role_not_allowed": 403,
+    "author_only": 403,
+    "author_cannot_sponsor": 403,
+    "email_unconfirmed": 403,
+    "not_a_member": 400,
+    "declaration_required": 400,
+    "automatic_transition": 409,
+    "transition_not_allowed": 409,
+    "petition_closed": 409,
+    "petition_not_published": 409,
+    "petition_rejected": 409,
+    "petition_open": 409,
+    "petition_threshold_reached": 409,
+    "already_sponsored": 409,
+    "deadline_passed": 409,
+}
+FIELDS = {"not_a_member": "declaration", "declaration_required": "declaration"}
+
+
+def refusal(violation: RuleViolation) -> DomainError:
+    """A core RuleViolation as a DomainError with the status its code deserves."""
+    return DomainError(
+        violation.message,
+        code=violation.code,
+        status=RULE_STATUS.get(violation.code, 403),
+        field=FIELDS.get(violation.code),
+    )
+
+
+def role_in(user, council: Council) -> str:
+    """The person's role in the council for the rule tables (visitor, account, member, clerk...)."""
+    membership = membership_of(user, council)
+    return council_role(
+        signed_in=bool(user is not None and getattr(user, "is_authenticated", False)),
+        is_admin=bool(getattr(user, "is_admin", False)),
+        membership_role=membership.role if membership else None,
+        membership_status=membership.status if membership else None,
+    )

@@ -1,0 +1,503 @@
+"""Signing a petition (the hot path) and a clerk invalidating signatures.
+
+A signature costs one petition lookup (its status, deadline, threshold and cached count,
+in one query; the petition's places are cached per process because they do not change)
+and one INSERT. The INSERT re-checks the petition's status in SQL, so a petition closed
+between the lookup and the insert takes nothing, and the unique constraint on
+(petition_id, user_id) is what refuses a second signature, also from two requests at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from participate.audit.services import record_event
+from participate.core import petition_counts as pc
+from participate.core import petitions as rules
+from participate.core.rules import RuleViolation
+from participate.councils.models import Council, Membership, Place
+from participate.errors import Conflict, DomainError, NotFound
+from participate.extensions import db
+from participate.petitions import counters
+from participate.petitions.models import Petition, PetitionCounter, Signature
+from participate.petitions.roles import refusal, role_in
+from participate.util import utcnow
+
+# ---------------------------------------------------------------- the facts that do not change
+
+
+@dataclass(frozen=True)
+class PetitionFacts:
+    council_id: int
+    home_place_id: int
+    home_place_slug: str
+    # slug -> (id, name) of the places a signer may give: the council's place and its children.
+    places: dict[str, tuple[int, str]]
+
+
+_FACTS: dict[tuple[int, int], tuple[float, PetitionFacts]] = {}
+FACTS_TTL = 300.0
+
+
+def petition_facts(council_id: int, place_id: int) -> PetitionFacts:
+    """A petition's council and places, cached per process (a council's place does not move)."""
+    key = (council_id, place_id)
+    cached = _FACTS.get(key)
+    if cached is not None and time.monotonic() - cached[0] < FACTS_TTL:
+        return cached[1]
+    council = db.session.get(Council, council_id)
+    assert council is not None
+    children = db.session.execute(
+        sa.select(Place.slug, Place.id, Place.name)
+        .where(Place.parent_id == council.place_id)
+        .order_by(Place.name)
+    ).all()
+    home = council.place
+    facts = PetitionFacts(
+        council_id=council_id,
+        home_place_id=home.id,
+        home_place_slug=home.slug,
+        places={home.slug: (home.id, home.name), **{s: (i, n) for s, i, n in children}},
+    )
+    if len(_FACTS) > 10_000:
+        _FACTS.clear()
+    _FACTS[key] = (time.monotonic(), facts)
+    return facts
+
+
+def signing_places(petition: Petition) -> list[Place]:
+    """The places a signer may choose: the council's place first, then its children by name."""
+    home = petition.council.place
+    children = db.session.scalars(
+        sa.select(Place).where(Place.parent_id == home.id).order_by(Place.name)
+    ).all()
+    return [home, *children]
+
+
+def place_choices(petition: Petition) -> list[tuple[str, str]]:
+    """(slug, name) of `signing_places`, from the per-process cache."""
+    facts = petition_facts(petition.council_id, petition.council.place_id)
+    return [(slug, name) for slug, (_id, name) in facts.places.items()]
+
+
+# ---------------------------------------------------------------- signing
+
+# Table columns (not ORM attributes) and the session's connection: the ORM layer would
+# cost more than the query itself on the hot path.
+_P, _C, _K = Petition.__table__.c, Council.__table__.c, PetitionCounter.__table__.c
+_LOOKUP = (
+    sa.select(_P.status, _P.signing_deadline, _P.threshold, _P.council_id, _C.place_id, _K.count)
+    .select_from(
+        Petition.__table__.join(Council.__table__, _C.id == _P.council_id).outerjoin(
+            PetitionCounter.__table__, _K.petition_id == _P.id
+        )
+    )
+    .where(_P.id == sa.bindparam("pid"))
+)
+
+# The status is checked again by the INSERT itself: nothing is written to a petition that
+# stopped taking signatures after the lookup.
+_INSERT = sa.text(
+    "INSERT INTO signatures "
+    "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
+    "SELECT :pid, :uid, :constituency, :declaration, :place_id, :now, '' "
+    "WHERE EXISTS (SELECT 1 FROM petitions WHERE id = :pid "
+    "AND status IN ('open', 'threshold_reached') AND signing_deadline > :now) "
+    "RETURNING id"
+).bindparams(sa.bindparam("now", type_=sa.DateTime))
+
+
+@dataclass
+class Signed:
+    signature_id: int
+    petition_id: int
+    constituency: str
+    place_slug: str
+    place_name: str
+    created_at: datetime
+
+
+_MEMBER = sa.select(Membership.__table__.c.constituency).where(
+    Membership.__table__.c.user_id == sa.bindparam("uid"),
+    Membership.__table__.c.council_id == sa.bindparam("cid"),
+    Membership.__table__.c.status == "active",
+)
+
+
+def _is_duplicate(error: sa.exc.IntegrityError) -> bool:
+    message = str(error.orig)
+    return (
+        "uq_signatures_petition_id_user_id" in message  # PostgreSQL names the constraint
+        or "signatures.petition_id, signatures.user_id" in message  # SQLite names the columns
+    )
+
+
+def sign_petition(
+    user,
+    petition_id: int,
+    *,
+    declaration: str,
+    place: str | None = None,
+    now: datetime | None = None,
+) -> Signed:
+    """Sign once, as an eligible person; refuse with a clear message otherwise (nothing written).
+
+    ``declaration`` is ``live`` (recorded as citizen), ``work`` (employee) or ``member``
+    (the constituency of one's active membership of the council); ``place`` is the slug of
+    the council's place or one of its children (default: the council's place). ``user``
+    needs ``id``, ``confirmed`` and ``is_authenticated`` (a User, or the views' Signer).
+
+    One pooled connection and one short transaction of its own, outside the ORM session:
+    the lookup, (on PostgreSQL the shared signing lock) and the INSERT, then COMMIT.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise DomainError("Sign in to sign this petition.", code="sign_in_required", status=401)
+    now = now or utcnow()
+    expired = False
+    with db.engine.connect() as connection:
+        row = connection.execute(_LOOKUP, {"pid": petition_id}).first()
+        if row is None:
+            raise NotFound("There is no such petition.")
+        status, deadline, threshold, council_id, home_id, cached = row
+        facts = petition_facts(council_id, home_id)
+        member_constituency = None
+        if declaration == "member":
+            member_constituency = connection.execute(
+                _MEMBER, {"uid": user.id, "cid": council_id}
+            ).scalar()
+        if status == "open" and deadline is not None and rules.deadline_passed(deadline, now):
+            expired = True
+        else:
+            try:
+                constituency = rules.check_can_sign(
+                    status,
+                    email_confirmed=user.confirmed,
+                    declaration=declaration,
+                    member_constituency=member_constituency,
+                    deadline=deadline,
+                    now=now,
+                )
+            except RuleViolation as violation:
+                raise refusal(violation) from None
+            place_slug = place or facts.home_place_slug
+            place_id, place_name = facts.places.get(place_slug, (None, ""))
+            if place_id is None:
+                raise DomainError(
+                    "Choose the council's place or one of the places within it.",
+                    code="place_invalid",
+                    field="place",
+                )
+            try:
+                counters.lock_for_signing(petition_id, connection)
+                signature_id = connection.execute(
+                    _INSERT,
+                    {
+                        "pid": petition_id,
+                        "uid": user.id,
+                        "constituency": constituency,
+                        "declaration": declaration,
+                        "place_id": place_id,
+                        "now": now,
+                    },
+                ).scalar()
+                connection.commit()
+            except sa.exc.IntegrityError as error:
+                connection.rollback()
+                if _is_duplicate(error):
+                    raise Conflict(
+                        "You have already signed this petition: each person signs once.",
+                        code="already_signed",
+                    ) from None
+                raise
+    if expired:
+        close_if_due(petition_id, now=now)
+        raise DomainError(
+            "The signing deadline of this petition has passed.", code="deadline_passed", status=409
+        )
+    if signature_id is None:  # the petition stopped taking signatures since the lookup
+        status = db.session.scalar(sa.select(Petition.status).where(Petition.id == petition_id))
+        try:
+            rules.check_can_sign(
+                status or "closed",
+                email_confirmed=True,
+                declaration=declaration,
+                member_constituency=member_constituency,
+                deadline=deadline,
+                now=now,
+            )
+        except RuleViolation as violation:
+            raise refusal(violation) from None
+        raise DomainError(
+            "The signing deadline of this petition has passed.", code="deadline_passed", status=409
+        )
+    if status == "open" and pc.near_threshold(cached or 0, threshold):
+        counters.check_after_signature(petition_id, cached or 0, threshold)
+    return Signed(signature_id, petition_id, constituency, place_slug, place_name, now)
+
+
+def signature_of(user, petition_id: int) -> Signature | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Signature).where(
+            Signature.petition_id == petition_id, Signature.user_id == user.id
+        )
+    )
+
+
+# ---------------------------------------------------------------- lazy closing
+
+
+def close_if_due(petition_id: int, *, now: datetime | None = None) -> bool:
+    """Close an open petition whose deadline passed (plus a grace) short of its threshold.
+
+    Called on reads and writes (there is no scheduler). The counter is brought up to date
+    first: a petition that reached its threshold in time is not closed unsuccessful.
+    """
+    from participate.notifications.services import notify
+
+    now = now or utcnow()
+    row = db.session.execute(
+        sa.select(Petition.status, Petition.signing_deadline).where(Petition.id == petition_id)
+    ).first()
+    if row is None or row.status != "open" or row.signing_deadline is None:
+        return False
+    if now < row.signing_deadline + pc.CLOSE_GRACE:
+        return False
+    counters.refresh(petition_id, force=True, now=now)
+    petition = db.session.get(Petition, petition_id)
+    if petition is None:
+        return False
+    db.session.refresh(petition)
+    if rules.status_after_deadline(petition.status, petition.signing_deadline, now) != (
+        "closed_unsuccessful"
+    ):
+        return False
+    rules.check_transition("open", "closed_unsuccessful", rules.SYSTEM)
+    moved = db.session.execute(
+        sa.update(Petition)
+        .where(Petition.id == petition_id, Petition.status == "open")
+        .values(status="closed_unsuccessful", closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        db.session.rollback()
+        return False
+    record_event(
+        "petition.closed_unsuccessful",
+        council=petition.council_id,
+        subject=petition,
+        data={"deadline": petition.signing_deadline, "threshold": petition.threshold},
+    )
+    notify(
+        [petition.author_id],
+        "petition_closed",
+        f"Your petition “{petition.title}” closed without reaching its threshold.",
+        f"/petitions/{petition_id}",
+        email=True,
+    )
+    db.session.commit()
+    db.session.refresh(petition)
+    return True
+
+
+def close_expired(now: datetime | None = None) -> int:
+    """Close every open petition past its deadline (a cheap indexed query when there are none)."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Petition.id).where(
+            Petition.status == "open", Petition.signing_deadline <= now - pc.CLOSE_GRACE
+        )
+    ).all()
+    return sum(close_if_due(petition_id, now=now) for petition_id in due)
+
+
+# ---------------------------------------------------------------- invalidation (clerks)
+
+
+def _require_invalidator(actor, petition: Petition) -> None:
+    try:
+        rules.check(petition.status, "invalidate_signature", role_in(actor, petition.council))
+    except RuleViolation as violation:
+        raise refusal(violation) from None
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Give the reason for invalidating: it is recorded in the public audit log.",
+            code="reason_required",
+            field="reason",
+        )
+    if len(reason) > 500:
+        raise DomainError("Keep the reason to 500 characters.", code="too_long", field="reason")
+    return reason
+
+
+def invalidate_signature(actor, petition: Petition, signature_id: int, *, reason: str) -> int:
+    """A clerk invalidates one signature, with a reason; the counts go down at once."""
+    _require_invalidator(actor, petition)
+    reason = _reason(reason)
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.petition_id != petition.id:
+        raise NotFound("That signature is not on this petition.")
+    if signature.invalidated_at is not None:
+        raise DomainError(
+            "That signature was already invalidated.", code="already_invalidated", status=409
+        )
+    return _invalidate(
+        actor,
+        petition,
+        [Signature.id == signature_id],
+        reason=reason,
+        rule={"signature": signature_id},
+    )
+
+
+@dataclass
+class InvalidationRule:
+    email_domain: str = ""
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    place: str = ""
+
+    def describe(self) -> dict:
+        return {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in (
+                ("email_domain", self.email_domain),
+                ("from", self.date_from),
+                ("to", self.date_to),
+                ("place", self.place),
+            )
+            if v
+        }
+
+
+def _criteria(petition: Petition, rule: InvalidationRule) -> list:
+    from participate.accounts.models import User
+
+    criteria = []
+    domain = rule.email_domain.strip().lower().lstrip("@")
+    if domain:
+        if "@" in domain or "." not in domain or " " in domain:
+            raise DomainError(
+                "Give an e-mail domain such as example.org (without the @).",
+                code="bad_domain",
+                field="email_domain",
+            )
+        criteria.append(
+            Signature.user_id.in_(
+                sa.select(User.id).where(sa.func.lower(User.email).like(f"%@{domain}"))
+            )
+        )
+    if rule.date_from and rule.date_to and rule.date_from > rule.date_to:
+        raise DomainError(
+            "The start of the date range is after its end.", code="bad_range", field="date_from"
+        )
+    if rule.date_from:
+        criteria.append(Signature.created_at >= rule.date_from)
+    if rule.date_to:
+        criteria.append(Signature.created_at <= rule.date_to)
+    if rule.place:
+        place_id = db.session.scalar(sa.select(Place.id).where(Place.slug == rule.place))
+        if place_id is None:
+            raise DomainError("There is no such place.", code="bad_place", field="place")
+        criteria.append(Signature.place_id == place_id)
+    if not criteria:
+        raise DomainError(
+            "Give at least one rule: an e-mail domain, a date range or a place.",
+            code="rule_required",
+            field="email_domain",
+        )
+    return criteria
+
+
+def matching_count(actor, petition: Petition, rule: InvalidationRule) -> int:
+    """How many valid signatures a rule would invalidate (a preview; nothing written)."""
+    _require_invalidator(actor, petition)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Signature.petition_id == petition.id,
+                Signature.invalidated_at.is_(None),
+                *_criteria(petition, rule),
+            )
+        )
+        or 0
+    )
+
+
+def invalidate_by_rule(actor, petition: Petition, rule: InvalidationRule, *, reason: str) -> int:
+    """A clerk invalidates every valid signature matching a rule, with a reason."""
+    _require_invalidator(actor, petition)
+    reason = _reason(reason)
+    criteria = _criteria(petition, rule)
+    return _invalidate(actor, petition, criteria, reason=reason, rule=rule.describe())
+
+
+def _invalidate(actor, petition: Petition, criteria: list, *, reason: str, rule: dict) -> int:
+    now = utcnow()
+    counters.lock_for_recount(petition.id)
+    changed = db.session.execute(
+        sa.update(Signature)
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.invalidated_at.is_(None),
+            *criteria,
+        )
+        .values(invalidated_at=now, invalidated_by_id=actor.id, invalidation_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise DomainError(
+            "No valid signature matches that rule: nothing was invalidated.",
+            code="nothing_matched",
+            field="email_domain",
+        )
+    result = counters.recount(petition.id, now=now, invalidated=True)
+    record_event(
+        "petition.signatures_invalidated",
+        actor=actor,
+        council=petition.council_id,
+        subject=petition,
+        data={
+            "rule": rule,
+            "invalidated": changed,
+            "reason": reason,
+            "count_before": result.before,
+            "count_after": result.after,
+        },
+    )
+    db.session.commit()
+    return changed
+
+
+def recent_signatures(
+    petition: Petition, *, search: str = "", limit: int = 50, offset: int = 0
+) -> list[Signature]:
+    """For a clerk: the newest signatures (with the signer), optionally by name or e-mail."""
+    from sqlalchemy.orm import joinedload
+
+    from participate.accounts.models import User
+
+    query = (
+        sa.select(Signature)
+        .options(joinedload(Signature.user), joinedload(Signature.place))
+        .where(Signature.petition_id == petition.id)
+        .order_by(Signature.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.join(User, User.id == Signature.user_id).where(
+            sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like))
+        )
+    return list(db.session.scalars(query))

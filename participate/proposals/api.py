@@ -1,0 +1,331 @@
+"""JSON twins of the proposal pages on /api/v1 (same services). Reads are public; writes take
+a personal API token. Errors are {"error": {"code", "message"}} with a 4xx status."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from participate.api import bp, json_body, token_user
+from participate.api.openapi import document
+from participate.councils.services import council_by_slug
+from participate.errors import DomainError
+from participate.proposals import services
+from participate.proposals.reading import (
+    amendments_with_authors,
+    comments_with_authors,
+    stance_summary,
+    thread_tree,
+)
+
+TAG = "proposals"
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() + "Z" if moment is not None else None
+
+
+def proposal_summary(proposal, themes: list[str]) -> dict:
+    hidden = proposal.hidden_at is not None
+    data = {
+        "id": proposal.id,
+        "council": proposal.council.slug,
+        "title": proposal.title if not hidden else None,
+        "status": proposal.status,
+        "author": {
+            "id": proposal.author_id,
+            "name": proposal.author.name,
+            "constituency": proposal.author_constituency,
+        },
+        "themes": themes,
+        "supports": proposal.supports_count,
+        "comments": proposal.comments_count,
+        "version": proposal.version,
+        "created_at": _iso(proposal.created_at),
+        "updated_at": _iso(proposal.updated_at),
+        "hidden": hidden,
+        "url": url_for("proposals.proposal_page", proposal_id=proposal.id, _external=True),
+    }
+    if hidden:
+        data["hidden_reason"] = proposal.hidden_reason
+    return data
+
+
+def proposal_detail(proposal) -> dict:
+    rows = comments_with_authors(proposal.id, source=True)
+    data = proposal_summary(proposal, services.themes_of([proposal.id]).get(proposal.id, []))
+    if proposal.hidden_at is None:
+        data["body"] = proposal.body
+        data["body_html"] = proposal.body_html
+    data.update(
+        {
+            "status_reason": proposal.status_reason,
+            "status_changed_at": _iso(proposal.status_changed_at),
+            "supports_by_constituency": services.supports_by_constituency(proposal.id),
+            "stances_by_constituency": stance_summary([c for c, _ in rows]).as_json(),
+            "comments_tree": thread_tree(rows),
+            "amendments": [
+                amendment_json(a, name) for a, name in amendments_with_authors(proposal.id)
+            ],
+            "versions": [
+                {
+                    "number": v.number,
+                    "title": v.title,
+                    "note": v.note,
+                    "amendment": v.amendment_id,
+                    "created_at": _iso(v.created_at),
+                }
+                for v in services.versions_of(proposal)
+            ],
+        }
+    )
+    return data
+
+
+def amendment_json(amendment, author_name: str) -> dict:
+    return {
+        "id": amendment.id,
+        "proposal": amendment.proposal_id,
+        "author": {
+            "id": amendment.author_id,
+            "name": author_name,
+            "constituency": amendment.author_constituency,
+        },
+        "body": amendment.body,
+        "reason": amendment.reason,
+        "base_version": amendment.base_version,
+        "status": amendment.status,
+        "response": amendment.response,
+        "resulting_version": amendment.resulting_version,
+        "created_at": _iso(amendment.created_at),
+        "resolved_at": _iso(amendment.resolved_at),
+    }
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise DomainError("page must be a whole number from 1.", code="bad_page", field="page")
+    return page
+
+
+def _text(data: dict, key: str, *, required: bool = False):
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"'{key}' must be a string.", code="bad_field", field=key)
+    return value
+
+
+document(
+    "/councils/{slug}/proposals",
+    "get",
+    "A council's proposals: ?status=, ?theme=, ?constituency= (of the author), "
+    "?sort=newest|supported|discussed|bridging, ?page=",
+    params=["slug"],
+    responses={200: "OK", 400: "Bad filter", 404: "No such council"},
+    tag=TAG,
+)
+
+
+@bp.get("/councils/<slug>/proposals")
+def council_proposals(slug: str):
+    council = council_by_slug(slug)
+    listing = services.list_proposals(
+        council,
+        status=request.args.get("status") or None,
+        theme=request.args.get("theme") or None,
+        constituency=request.args.get("constituency") or None,
+        sort=request.args.get("sort") or "newest",
+        page=_page_arg(),
+    )
+    return jsonify(
+        {
+            "council": council.slug,
+            "total": listing.total,
+            "page": listing.page,
+            "pages": listing.pages,
+            "per_page": listing.per_page,
+            "sort": listing.sort,
+            "filters": listing.filters,
+            "proposals": [
+                {**proposal_summary(i.proposal, i.themes), "supports_by_constituency": i.supports}
+                for i in listing.items
+            ],
+        }
+    )
+
+
+document(
+    "/councils/{slug}/proposals",
+    "post",
+    "Write a proposal (members of the council)",
+    auth=True,
+    params=["slug"],
+    body={
+        "type": "object",
+        "required": ["title", "body"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "body": {"type": "string", "description": "Markdown, up to 20,000 characters"},
+            "themes": {
+                "oneOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string", "description": "comma-separated"},
+                ]
+            },
+        },
+    },
+    responses={
+        201: "Created: the proposal",
+        400: "Bad input",
+        401: "Token required",
+        403: "Not a member",
+        404: "No such council",
+    },
+    tag=TAG,
+)
+
+
+@bp.post("/councils/<slug>/proposals")
+def create_proposal(slug: str):
+    user = token_user()
+    council = council_by_slug(slug)
+    data = json_body()
+    themes = data.get("themes")
+    proposal = services.create_proposal(
+        user,
+        council,
+        title=data.get("title"),
+        body=data.get("body"),
+        themes=themes,
+    )
+    return jsonify(proposal_detail(proposal)), 201
+
+
+document(
+    "/proposals/{id}",
+    "get",
+    "A proposal with its comments (a tree), stances and supports by constituency, "
+    "amendments and versions",
+    params=["id"],
+    responses={200: "OK", 404: "No such proposal"},
+    tag=TAG,
+)
+
+
+@bp.get("/proposals/<int:proposal_id>")
+def proposal(proposal_id: int):
+    return jsonify(proposal_detail(services.get_proposal(proposal_id)))
+
+
+document(
+    "/proposals/{id}",
+    "patch",
+    "The author edits an open proposal (a new version when the title or text changes)",
+    auth=True,
+    params=["id"],
+    body={
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "themes": {"type": "array", "items": {"type": "string"}},
+            "note": {"type": "string"},
+        },
+    },
+    responses={
+        200: "OK",
+        400: "Bad input",
+        401: "Token required",
+        403: "Not the author",
+        409: "Not open",
+    },
+    tag=TAG,
+)
+
+
+@bp.patch("/proposals/<int:proposal_id>")
+def edit_proposal(proposal_id: int):
+    user = token_user()
+    proposal = services.get_proposal(proposal_id)
+    data = json_body()
+    themes = (
+        data["themes"]
+        if "themes" in data
+        else services.themes_of([proposal.id]).get(proposal.id, [])
+    )
+    services.edit_proposal(
+        user,
+        proposal,
+        title=data.get("title", proposal.title),
+        body=data.get("body", proposal.body),
+        themes=themes,
+        note=data.get("note", ""),
+    )
+    return jsonify(proposal_detail(proposal))
+
+
+document(
+    "/proposals/{id}/withdrawal",
+    "post",
+    "The author withdraws an open proposal",
+    auth=True,
+    params=["id"],
+    body={"type": "object", "properties": {"reason": {"type": "string"}}},
+    responses={200: "Withdrawn", 401: "Token required", 403: "Not the author", 409: "Not open"},
+    tag=TAG,
+)
+
+
+@bp.post("/proposals/<int:proposal_id>/withdrawal")
+def withdraw_proposal(proposal_id: int):
+    user = token_user()
+    proposal = services.get_proposal(proposal_id)
+    data = request.get_json(silent=True) or {}
+    services.withdraw_proposal(user, proposal, reason=_text(data, "reason") or "")
+    return jsonify(proposal_detail(proposal))
+
+
+document(
+    "/proposals/search",
+    "get",
+    "Full-text search of proposals across councils: ?q=, ?council=, ?status=, ?page=",
+    responses={200: "OK", 400: "Bad query", 404: "No such council"},
+    tag=TAG,
+)
+
+
+@bp.get("/proposals/search")
+def search():
+    slug = request.args.get("council") or None
+    results = services.search_proposals(
+        request.args.get("q", ""),
+        council=council_by_slug(slug) if slug else None,
+        status=request.args.get("status") or None,
+        page=_page_arg(),
+    )
+    return jsonify(
+        {
+            "query": results.query,
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "results": [
+                {
+                    **proposal_summary(hit.proposal, []),
+                    "snippet_html": str(hit.snippet),
+                    "rank": hit.rank,
+                }
+                for hit in results.hits
+            ],
+        }
+    )
+
+
+# Comments, supports, amendments, flags and follows: their routes join the API blueprint.
+from participate.proposals import api_discussion  # noqa: E402,F401

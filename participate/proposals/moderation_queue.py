@@ -1,0 +1,116 @@
+"""The clerk's moderation queue: open flags grouped by content, appeals waiting, recent hidings;
+and the hidings of one proposal for its page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from participate.accounts.models import User
+from participate.extensions import db
+from participate.proposals.access import Standing
+from participate.proposals.models import Comment, Flag, Hiding, Proposal
+from participate.proposals.moderation import require_clerk_role
+
+
+@dataclass
+class FlaggedContent:
+    proposal: Proposal
+    comment: Comment | None
+    author_name: str
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"c{self.comment.id}" if self.comment is not None else f"p{self.proposal.id}"
+
+
+@dataclass
+class ModerationQueue:
+    flagged: list[FlaggedContent]
+    appeals: list[tuple[Hiding, Proposal, Comment | None]]
+    recent: list[tuple[Hiding, Proposal, Comment | None]]
+
+
+def moderation_queue(actor, council) -> ModerationQueue:
+    """Open flags grouped by content (oldest first), appeals waiting, and recent hidings."""
+    standing = Standing(actor, council)
+    require_clerk_role(standing, "see the moderation queue")
+    flags = list(
+        db.session.scalars(
+            sa.select(Flag)
+            .join(Proposal, Proposal.id == Flag.proposal_id)
+            .where(Proposal.council_id == council.id, Flag.resolved_at.is_(None))
+            .order_by(Flag.created_at, Flag.id)
+        )
+    )
+    hidings_waiting = list(
+        db.session.scalars(
+            sa.select(Hiding)
+            .join(Proposal, Proposal.id == Hiding.proposal_id)
+            .where(
+                Proposal.council_id == council.id,
+                Hiding.appealed_at.is_not(None),
+                Hiding.decision.is_(None),
+            )
+            .order_by(Hiding.appealed_at)
+        )
+    )
+    recent_hidings = list(
+        db.session.scalars(
+            sa.select(Hiding)
+            .join(Proposal, Proposal.id == Hiding.proposal_id)
+            .where(Proposal.council_id == council.id)
+            .order_by(Hiding.created_at.desc())
+            .limit(20)
+        )
+    )
+    proposal_ids = {f.proposal_id for f in flags} | {
+        h.proposal_id for h in hidings_waiting + recent_hidings
+    }
+    comment_ids = {f.comment_id for f in flags if f.comment_id} | {
+        h.comment_id for h in hidings_waiting + recent_hidings if h.comment_id
+    }
+    proposals = {
+        p.id: p
+        for p in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(proposal_ids)))
+    }
+    comments = {
+        c.id: c for c in db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids)))
+    }
+    author_ids = {c.author_id for c in comments.values()} | {
+        p.author_id for p in proposals.values()
+    }
+    names = dict(
+        db.session.execute(sa.select(User.id, User.name).where(User.id.in_(author_ids))).all()
+    )
+    groups: dict[tuple, FlaggedContent] = {}
+    for f in flags:
+        key = (f.proposal_id, f.comment_id)
+        if key not in groups:
+            comment = comments.get(f.comment_id) if f.comment_id else None
+            proposal = proposals[f.proposal_id]
+            author = comment.author_id if comment is not None else proposal.author_id
+            groups[key] = FlaggedContent(proposal, comment, names.get(author, ""))
+        groups[key].flags.append(f)
+
+    def triple(h: Hiding):
+        return (h, proposals[h.proposal_id], comments.get(h.comment_id) if h.comment_id else None)
+
+    return ModerationQueue(
+        flagged=list(groups.values()),
+        appeals=[triple(h) for h in hidings_waiting],
+        recent=[triple(h) for h in recent_hidings],
+    )
+
+
+def hidings_by_content(proposal_id: int) -> dict:
+    """The latest hiding of each hidden piece of a proposal: {("p"|"c", id): Hiding}."""
+    latest: dict = defaultdict(lambda: None)
+    for h in db.session.scalars(
+        sa.select(Hiding).where(Hiding.proposal_id == proposal_id).order_by(Hiding.id)
+    ):
+        latest[("c", h.comment_id) if h.comment_id else ("p", h.proposal_id)] = h
+    return dict(latest)

@@ -1,0 +1,461 @@
+"""Demo proposals (``participate seed``).
+
+Every demo council gets six proposals, one or more in each status, with threaded discussion in
+all four stances from at least three constituencies, supports, and in Manchester's health and
+care council the full story: an accepted, a declined and a pending amendment, a hidden comment
+with its reason and an appeal, and a flag waiting in the clerk's (clerk@example.org) queue.
+Every other council gets one or two proposals, so none is empty. At ``scale > 1`` (benchmarks)
+it adds a proposal with 1,000 comments and a council with 10,000 proposals, bulk inserted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from participate.accounts.models import User
+from participate.audit.services import record_event
+from participate.councils.models import Council, Membership
+from participate.councils.services import clerks_of
+from participate.extensions import db
+from participate.markup import render_markdown
+from participate.proposals import services
+from participate.proposals.models import (
+    Amendment,
+    Comment,
+    Flag,
+    Follow,
+    Hiding,
+    Proposal,
+    ProposalTheme,
+    ProposalVersion,
+    Support,
+)
+from participate.proposals.seed_content import (
+    FORUM,
+    HEALTH,
+    OTHER,
+    REPLIES,
+    SCHOOLS,
+    STANCE_BANK,
+)
+from participate.seed import DEMO_COUNCILS
+from participate.util import utcnow
+
+# The first two open proposals of a council are the ones the rounds feature's demo puts on its
+# rounds' agendas (it takes the oldest open ones); the last stays open whatever the rounds do.
+PLAN = ["open", "open", "on_agenda", "adopted", "rejected", "withdrawn", "open"]
+ROUND_NOTE = "Put on the agenda of the council's spring deliberation round."
+DECISIONS = {
+    "adopted": "Adopted at the spring round: 68% weighted support, a majority in every "
+    "constituency that took part.",
+    "rejected": "Rejected at the spring round: 41% weighted support; employees and service "
+    "leaders voted against. The council asked for a costed version.",
+}
+WITHDRAWN = "Withdrawn: the trust has agreed to do this anyway from April, so no vote is needed."
+
+
+def seed(ctx) -> None:
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
+    count = 0
+    for index, slug in enumerate(DEMO_COUNCILS):
+        if slug in ctx.councils:
+            count += _demo_council(ctx, ctx.councils[slug], index, users)
+    count += _other_councils(ctx)
+    ctx.summary["proposals"] = count
+    if ctx.scale > 1:
+        from participate.proposals.seed_bench import seed_benchmark
+
+        seed_benchmark(ctx)
+    ctx.summary["proposal comments"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment)
+    )
+
+
+# ---------------------------------------------------------------- demo councils
+
+
+def _bank(council: Council):
+    if council.service is None:
+        return FORUM
+    return SCHOOLS if council.service.slug == "schools" else HEALTH
+
+
+def _fill(text: str, council: Council) -> str:
+    return text.replace("{place}", council.place.name)
+
+
+def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
+    memberships = ctx.members_of(council.slug)
+    by_constituency: dict[str, list[User]] = {}
+    for m in memberships:
+        by_constituency.setdefault(m.constituency, []).append(users[m.user_id])
+    members = [users[m.user_id] for m in memberships]
+    clerk_rows = clerks_of(council)
+    clerk = users.get(clerk_rows[0].user_id) if clerk_rows else None
+    bank = _bank(council)
+    start = utcnow() - timedelta(days=120)
+    made = 0
+    manchester = council.slug == "health-manchester"
+    for slot, status in enumerate(PLAN):
+        when = start + timedelta(days=slot * 12 + ctx.rng.randint(0, 6))
+        # Manchester's last proposal is the flagship (HEALTH[0]); its others come after it.
+        title, body, themes = bank[(1 + slot) if manchester else (index * 2 + slot) % len(bank)]
+        title, body = _fill(title, council), _fill(body, council)
+        author = _pick_author(ctx, by_constituency, slot)
+        if not manchester:
+            # Written straight into the tables (the services' path is exercised in Manchester).
+            _quick_thread(
+                ctx,
+                council,
+                author,
+                (title, body, themes),
+                status,
+                by_constituency,
+                members,
+                clerk,
+                when,
+            )
+        elif slot == len(PLAN) - 1:
+            manchester_story(ctx, council, clerk, by_constituency, members, start)
+        else:
+            proposal = services.create_proposal(
+                author, council, title=title, body=body, themes=themes
+            )
+            _discuss(ctx, proposal, by_constituency, n=ctx.rng.randint(6, 10))
+            if status != "withdrawn":
+                _support(ctx, proposal, members, ctx.rng.randint(4, 14))
+            _finish(proposal, status, author, clerk)
+            _backdate(proposal, when)
+        made += 1
+    return made
+
+
+_HTML: dict[str, str] = {}
+
+
+def _html(text: str) -> str:
+    if text not in _HTML:
+        _HTML[text] = render_markdown(text)
+    return _HTML[text]
+
+
+def _quick_thread(ctx, council, author, content, status, by_constituency, members, clerk, when):
+    """A whole thread in a few bulk statements: proposal, themes, version, comments (with
+    replies), supports, follows and its status (with the audit events a clerk's change makes)."""
+    rng = ctx.rng
+    title, body, themes = content
+    n = rng.randint(6, 10)
+    stances = ["for", "against", "question", "neutral"] + [
+        rng.choice(["for", "for", "against", "neutral", "question"]) for _ in range(n - 4)
+    ]
+    supporters = (
+        [] if status == "withdrawn" else rng.sample(members, min(len(members), rng.randint(4, 14)))
+    )
+    decided = when + timedelta(hours=5 + n * 9 + 72)
+    proposal = Proposal(
+        council_id=council.id,
+        author_id=author.id,
+        author_constituency=_constituency(by_constituency, author),
+        title=title,
+        body=body,
+        body_html=_html(body),
+        status=status,
+        status_reason={"on_agenda": ROUND_NOTE, "withdrawn": WITHDRAWN}.get(status)
+        or DECISIONS.get(status, ""),
+        status_changed_at=decided if status != "open" else None,
+        supports_count=len(supporters),
+        comments_count=n,
+        created_at=when,
+        updated_at=when,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    theme_list = themes.split(", ")
+    db.session.execute(
+        sa.insert(ProposalTheme),
+        [{"proposal_id": proposal.id, "theme": t, "council_id": council.id} for t in theme_list],
+    )
+    db.session.add(
+        ProposalVersion(
+            proposal_id=proposal.id,
+            number=1,
+            title=title,
+            body=body,
+            themes=" ".join(sorted(theme_list)),
+            author_id=author.id,
+            note="First version",
+            created_at=when,
+        )
+    )
+    commenters = _commenters(ctx, by_constituency, n)
+    ids: list[tuple[int, str]] = []
+    for i, (user, stance) in enumerate(zip(commenters, stances, strict=True)):
+        parent = rng.choice(ids) if ids and i >= 4 and rng.random() < 0.45 else None
+        text = rng.choice(REPLIES[parent[1]]) if parent else rng.choice(STANCE_BANK[stance])
+        cid = db.session.scalar(
+            sa.insert(Comment)
+            .values(
+                proposal_id=proposal.id,
+                parent_id=parent[0] if parent else None,
+                author_id=user.id,
+                author_constituency=_constituency(by_constituency, user),
+                stance=stance,
+                body=text,
+                body_html=_html(text),
+                created_at=when + timedelta(hours=5 + i * 9),
+            )
+            .returning(Comment.id)
+        )
+        ids.append((cid, stance))
+    if supporters:
+        db.session.execute(
+            sa.insert(Support),
+            [
+                {
+                    "proposal_id": proposal.id,
+                    "user_id": u.id,
+                    "constituency": _constituency(by_constituency, u),
+                    "created_at": when + timedelta(days=1),
+                }
+                for u in supporters
+            ],
+        )
+    followers = {author.id} | {u.id for u in commenters} | {u.id for u in supporters}
+    db.session.execute(
+        sa.insert(Follow),
+        [{"proposal_id": proposal.id, "user_id": uid} for uid in sorted(followers)],
+    )
+    steps = {
+        "on_agenda": ["on_agenda"],
+        "adopted": ["on_agenda", "adopted"],
+        "rejected": ["on_agenda", "rejected"],
+    }
+    previous = "open"
+    for step in steps.get(status, ["withdrawn"] if status == "withdrawn" else []):
+        record_event(
+            f"proposal.{step}",
+            actor=author if step == "withdrawn" else clerk,
+            council=council.id,
+            subject=proposal,
+            data={
+                "from": previous,
+                "to": step,
+                "reason": ROUND_NOTE if step == "on_agenda" else proposal.status_reason,
+                "title": title,
+            },
+        )
+        previous = step
+    db.session.commit()
+
+
+def _constituency(by_constituency, user) -> str:
+    for constituency, group in by_constituency.items():
+        if user in group:
+            return constituency
+    return "citizen"
+
+
+def _pick_author(ctx, by_constituency, slot: int) -> User:
+    order = ["citizen", "employee", "leader", "elected", "partner", "citizen", "employee"]
+    pool = by_constituency.get(order[slot]) or by_constituency.get("citizen") or []
+    pool = pool or [u for group in by_constituency.values() for u in group]
+    return ctx.rng.choice(pool)
+
+
+def _commenters(ctx, by_constituency, n: int) -> list[User]:
+    """n commenters cycling through the constituencies present (at least three of them)."""
+    groups = [g for c, g in sorted(by_constituency.items()) if g]
+    return [ctx.rng.choice(groups[i % len(groups)]) for i in range(n)]
+
+
+def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
+    stances = ["for", "against", "question", "neutral"] + [
+        ctx.rng.choice(["for", "for", "against", "neutral", "question"]) for _ in range(n - 4)
+    ]
+    comments: list[Comment] = []
+    for i, (user, stance) in enumerate(
+        zip(_commenters(ctx, by_constituency, n), stances, strict=True)
+    ):
+        parent = None
+        if comments and i >= 4 and ctx.rng.random() < 0.45:
+            parent = ctx.rng.choice(comments)
+            text = ctx.rng.choice(REPLIES[parent.stance])
+        else:
+            text = ctx.rng.choice(STANCE_BANK[stance])
+        comments.append(
+            services.add_comment(
+                user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
+            )
+        )
+    return comments
+
+
+def _support(ctx, proposal: Proposal, members: list[User], k: int) -> None:
+    for user in ctx.rng.sample(members, min(k, len(members))):
+        services.support(user, proposal)
+
+
+def _finish(proposal: Proposal, status: str, author: User, clerk) -> None:
+    if status == "withdrawn":
+        services.withdraw_proposal(author, proposal, reason=WITHDRAWN)
+    elif status != "open":
+        services.set_status(clerk, proposal, "on_agenda", reason=ROUND_NOTE)
+        if status in DECISIONS:
+            services.set_status(clerk, proposal, status, reason=DECISIONS[status])
+
+
+def _backdate(proposal: Proposal, start) -> None:
+    """Spread the thread over the weeks after ``start`` (the services stamped everything now)."""
+    pid = proposal.id
+    comment_ids = list(
+        db.session.scalars(
+            sa.select(Comment.id).where(Comment.proposal_id == pid).order_by(Comment.id)
+        )
+    )
+    for i, cid in enumerate(comment_ids):
+        db.session.execute(
+            sa.update(Comment)
+            .where(Comment.id == cid)
+            .values(created_at=start + timedelta(hours=5 + i * 9))
+        )
+    end = start + timedelta(hours=5 + len(comment_ids) * 9)
+    for number in range(1, proposal.version + 1):
+        db.session.execute(
+            sa.update(ProposalVersion)
+            .where(ProposalVersion.proposal_id == pid, ProposalVersion.number == number)
+            .values(created_at=start + timedelta(days=2 * (number - 1)))
+        )
+    amendment_ids = list(
+        db.session.scalars(
+            sa.select(Amendment.id).where(Amendment.proposal_id == pid).order_by(Amendment.id)
+        )
+    )
+    for i, aid in enumerate(amendment_ids):
+        db.session.execute(
+            sa.update(Amendment)
+            .where(Amendment.id == aid)
+            .values(
+                created_at=start + timedelta(days=1, hours=i * 7),
+                resolved_at=sa.case(
+                    (Amendment.resolved_at.is_(None), None),
+                    else_=start + timedelta(days=2 * (i + 1)),
+                ),
+            )
+        )
+    db.session.execute(
+        sa.update(Support)
+        .where(Support.proposal_id == pid)
+        .values(created_at=start + timedelta(days=1))
+    )
+    # Moderation happened after the discussion: flags, hidings and the appeal in that order.
+    db.session.execute(
+        sa.update(Flag).where(Flag.proposal_id == pid).values(created_at=end + timedelta(hours=2))
+    )
+    for hiding in db.session.scalars(sa.select(Hiding).where(Hiding.proposal_id == pid)):
+        hiding.created_at = end + timedelta(hours=20)
+        if hiding.appealed_at is not None:
+            hiding.appealed_at = end + timedelta(days=1, hours=9)
+        db.session.execute(
+            sa.update(Comment)
+            .where(Comment.id == hiding.comment_id, Comment.hidden_at.is_not(None))
+            .values(hidden_at=hiding.created_at)
+        )
+    db.session.execute(
+        sa.update(Proposal)
+        .where(Proposal.id == pid)
+        .values(
+            created_at=start,
+            updated_at=start + timedelta(days=2 * (proposal.version - 1)),
+            status_changed_at=sa.case(
+                (Proposal.status_changed_at.is_(None), None), else_=end + timedelta(days=3)
+            ),
+        )
+    )
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- the other councils
+
+
+def _other_councils(ctx) -> int:
+    """One or two proposals in every council outside the demo, so none is empty.
+
+    Their authors are residents made members of those councils here (one per proposal).
+    """
+    residents = ctx.residents
+    if not residents:
+        return 0
+    constituency_of = dict(
+        db.session.execute(
+            sa.select(Membership.user_id, Membership.constituency).where(
+                Membership.user_id.in_([u.id for u in residents])
+            )
+        ).all()
+    )
+    existing = set(db.session.execute(sa.select(Membership.user_id, Membership.council_id)).all())
+    others = [c for slug, c in sorted(ctx.councils.items()) if slug not in DEMO_COUNCILS]
+    memberships, plans = [], []
+    now = utcnow()
+    for i, council in enumerate(others):
+        bank = OTHER["forum" if council.service is None else council.service.slug]
+        for j in range(1 + (i % 2)):
+            author = residents[(i * 3 + j * 7) % len(residents)]
+            constituency = constituency_of.get(author.id, "citizen")
+            if (author.id, council.id) not in existing:
+                existing.add((author.id, council.id))
+                memberships.append(
+                    {
+                        "user_id": author.id,
+                        "council_id": council.id,
+                        "constituency": constituency,
+                        "status": "active",
+                        "role": "member",
+                        "requested_at": now,
+                        "decided_at": now,
+                    }
+                )
+            plans.append((council, author, constituency, bank[j % len(bank)], i + j))
+    if memberships:
+        db.session.execute(sa.insert(Membership), memberships)
+    for council, author, constituency, (title, body, themes), k in plans:
+        created = now - timedelta(days=5 + (k * 11) % 90, hours=k % 24)
+        text = _fill(body, council)
+        proposal = Proposal(
+            council_id=council.id,
+            author_id=author.id,
+            author_constituency=constituency,
+            title=_fill(title, council),
+            body=text,
+            body_html=_html(text),
+            status="open",
+            version=1,
+            created_at=created,
+            updated_at=created,
+        )
+        db.session.add(proposal)
+        db.session.flush()
+        for theme in themes.split(", "):
+            db.session.add(
+                ProposalTheme(proposal_id=proposal.id, theme=theme, council_id=council.id)
+            )
+        db.session.add(
+            ProposalVersion(
+                proposal_id=proposal.id,
+                number=1,
+                title=proposal.title,
+                body=text,
+                themes=themes.replace(",", ""),
+                author_id=author.id,
+                note="First version",
+                created_at=created,
+            )
+        )
+        db.session.add(Follow(proposal_id=proposal.id, user_id=author.id, created_at=created))
+    db.session.commit()
+    ctx.summary["memberships"] = ctx.summary.get("memberships", 0) + len(memberships)
+    return len(plans)
+
+
+from participate.proposals.seed_story import manchester_story  # noqa: E402

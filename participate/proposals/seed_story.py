@@ -1,0 +1,161 @@
+"""The demo's flagship thread in Manchester's health and care council, the one the demo sign-ins
+walk through: a discussion in every stance, an accepted, a declined and a pending amendment, a
+hidden comment whose author appealed, and a flag waiting in the clerk's queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from participate.accounts.models import User
+from participate.extensions import db
+from participate.proposals import services
+from participate.proposals.seed import _backdate, _fill, _support
+from participate.proposals.seed_content import HEALTH
+
+
+def manchester_story(ctx, council, clerk, by_constituency, members, start) -> None:
+    """The flagship thread the demo sign-ins walk through."""
+    people = ctx.people
+    title, body, themes = HEALTH[0]
+    proposal = services.create_proposal(
+        people["citizen"],
+        council,
+        title=_fill(title, council),
+        body=_fill(body, council),
+        themes=themes,
+    )
+    residents = {
+        c: [u for u in g if u.id not in {p.id for p in people.values()}]
+        for c, g in by_constituency.items()
+    }
+
+    def say(user, stance, text, parent=None):
+        return services.add_comment(
+            user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
+        )
+
+    nurse = say(
+        people["employee"],
+        "against",
+        "As a practice nurse I support the aim, but our evening sessions already run on "
+        "locums. **Who staffs the hubs?** Without new posts this means longer days for the "
+        "same tired people.",
+    )
+    say(
+        people["leader"],
+        "question",
+        "Would the hubs be run by the primary care networks or by the GP federation? The "
+        "contract decides who is accountable when a session is cancelled.",
+    )
+    walsh = say(
+        people["elected"],
+        "for",
+        "Residents in Moss Side and Harpurhey raise this at every surgery I hold. People on "
+        "zero-hours contracts lose a day's pay to see a GP. This is overdue.",
+    )
+    say(
+        people["citizen"],
+        "for",
+        "That's fair, Tom. The staffing question is real — see the amendment about pharmacists, "
+        "which would take some of the load off nurses.",
+        parent=nurse,
+    )
+    partner = residents.get("partner") or members
+    say(
+        partner[0],
+        "neutral",
+        "Healthwatch Manchester's 2025 survey found 61% of working-age respondents could not "
+        "get an appointment they could attend. Happy to share the full results with the council.",
+    )
+    say(
+        (residents.get("employee") or members)[0],
+        "against",
+        "With respect, Cllr Walsh, the hubs in Salford were half empty on Saturdays in their "
+        "first year. We should learn from that before rolling out everywhere.",
+        parent=walsh,
+    )
+    say(
+        (residents.get("citizen") or members)[0],
+        "for",
+        "I care for my dad and work nights. An 8pm appointment would be the first one I could "
+        "make without swapping shifts.",
+    )
+    hidden = say(
+        (residents.get("citizen") or members)[1],
+        "against",
+        "The receptionists at my practice are lazy and rude, especially the one on Tuesdays — "
+        "everyone knows who I mean. Sack them before opening longer.",
+    )
+    flagged = say(
+        (residents.get("leader") or members)[0],
+        "neutral",
+        "This whole council is a talking shop run by managers who never use the NHS.",
+    )
+    say(
+        (residents.get("elected") or members)[0],
+        "question",
+        "Could the quarterly report include who uses the hubs by neighbourhood, so we can see "
+        "whether they reach the people this is meant for?",
+    )
+    # Amendments: one accepted, one declined, one waiting for the author.
+    accepted = services.propose_amendment(
+        people["leader"],
+        proposal,
+        body=proposal.body.replace(
+            "- the same records system, so the hub sees your notes;",
+            "- the same records system, so the hub sees your notes;\n"
+            "- a pharmacist-led minor illness service in every hub, so that GP and nurse time "
+            "goes to the people who need it most;",
+        ),
+        reason="Pharmacists can treat many evening presentations and the hubs need the capacity.",
+    )
+    services.resolve_amendment(
+        people["citizen"],
+        accepted,
+        accept=True,
+        reason="Good idea: it uses skills we already have and answers Tom's staffing point.",
+    )
+    declined = services.propose_amendment(
+        people["employee"],
+        proposal,
+        body=proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
+        reason="Finishing at 7pm would let staff get home safely and be easier to staff.",
+    )
+    services.resolve_amendment(
+        people["citizen"],
+        declined,
+        accept=False,
+        reason="Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm.",
+    )
+    services.propose_amendment(
+        people["elected"],
+        proposal,
+        body=proposal.body.replace(
+            "- bookable online, by phone and at any practice reception;",
+            "- bookable online, by phone, by text relay and British Sign Language video, and at "
+            "any practice reception;",
+        ),
+        reason="Deaf residents cannot book by phone; this makes the hubs accessible to them.",
+    )
+    _support(ctx, proposal, members, 26)
+    # Moderation: one comment hidden (its author appealed), one flag waiting for the clerk.
+    if clerk is not None:
+        hiding = services.hide(
+            clerk,
+            proposal,
+            comment=hidden,
+            reason="personal attack on members of staff who can be identified (standard 2: respect)",
+        )
+        author = db.session.get(User, hidden.author_id)
+        services.appeal(
+            author,
+            hiding,
+            text="I was angry but I did not name anyone. I can rewrite it without the attack.",
+        )
+    services.flag(
+        people["citizen"],
+        proposal,
+        comment=flagged,
+        reason="Insulting to the people who give their time to this council, and off-topic.",
+    )
+    _backdate(proposal, start + timedelta(days=74))

@@ -1,0 +1,413 @@
+"""Pages of proposal threads. Thin: parse the form, call one service, map a refusal onto the form
+or a flash, render. htmx requests get the same partial the full page includes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from participate.core import proposals as rules
+from participate.councils.services import council_by_slug
+from participate.errors import DomainError
+from participate.forms_util import apply_error
+from participate.proposals import services
+from participate.proposals.access import Standing
+from participate.proposals.forms import (
+    AmendmentForm,
+    CommentForm,
+    ProposalForm,
+    ReasonForm,
+    ResolveForm,
+)
+from participate.proposals.reading import load_proposal_page
+from participate.proposals.search import exclude_index_from_autogenerate
+from participate.proposals.thread_html import render_thread
+
+bp = Blueprint("proposals", __name__)
+
+COUNCIL_TABS = [{"label": "Proposals", "endpoint": "proposals.council_proposals"}]
+NAV_ITEMS = [{"label": "Search proposals", "endpoint": "proposals.search"}]
+
+
+@bp.record_once
+def _setup(state) -> None:
+    exclude_index_from_autogenerate(state.app)
+    state.app.jinja_env.globals["render_thread"] = render_thread
+
+
+def _htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _to_proposal(proposal_id: int, anchor: str = ""):
+    return redirect(url_for("proposals.proposal_page", proposal_id=proposal_id) + anchor, 303)
+
+
+def _page_context(proposal_id: int, *, comment_form=None, reply_to=None) -> dict:
+    page = load_proposal_page(proposal_id, _actor())
+    return {
+        "page": page,
+        "proposal": page.proposal,
+        "council": page.proposal.council,
+        "comment_form": comment_form or CommentForm(formdata=None),
+        "reply_to": reply_to,
+    }
+
+
+def _render_page(proposal_id: int, status: int = 200, **kwargs):
+    return render_template("proposals/page.html", **_page_context(proposal_id, **kwargs)), status
+
+
+def _refused(proposal_id: int, error: DomainError, **kwargs):
+    """A refused action on the proposal page: htmx gets the message alone with the error status
+    (nothing is swapped; site.js shows it next to the control), a plain post the page again."""
+    if _htmx():
+        return render_template("proposals/_error.html", error=error), error.status
+    flash(error.message, "error")
+    return _render_page(proposal_id, error.status, **kwargs)
+
+
+def _int_arg(name: str, default: int = 1) -> int:
+    value = request.args.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise DomainError(
+            f"{name.capitalize()} must be a whole number.", code=f"bad_{name}", field=name
+        ) from None
+
+
+# ---------------------------------------------------------------- council list
+
+
+@bp.route("/councils/<slug>/proposals")
+def council_proposals(slug: str):
+    council = council_by_slug(slug)
+    listing = services.list_proposals(
+        council,
+        status=request.args.get("status") or None,
+        theme=request.args.get("theme") or None,
+        constituency=request.args.get("constituency") or None,
+        sort=request.args.get("sort") or "newest",
+        page=_int_arg("page"),
+    )
+    context = {"council": council, "listing": listing}
+    if _htmx():
+        return render_template("proposals/_list.html", **context)
+    standing = Standing(_actor(), council)
+    return render_template(
+        "proposals/list.html",
+        **context,
+        themes=services.council_themes(council),
+        standing=standing,
+        sorts=services.SORTS,
+        statuses=services.STATUS_LABELS,
+    )
+
+
+@bp.route("/councils/<slug>/proposals/new", methods=["GET", "POST"])
+@login_required
+def new_proposal(slug: str):
+    council = council_by_slug(slug)
+    standing = Standing(_actor(), council)
+    form = ProposalForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            proposal = services.create_proposal(
+                _actor(),
+                council,
+                title=form.title.data,
+                body=form.body.data,
+                themes=form.themes.data,
+            )
+        except DomainError as error:
+            apply_error(form, error)
+            status = error.status
+        else:
+            flash("Your proposal is published. You follow it and will hear of replies.", "success")
+            return _to_proposal(proposal.id)
+    elif not standing.is_member:
+        status = 403
+    return render_template(
+        "proposals/new.html", council=council, form=form, standing=standing
+    ), status
+
+
+# ---------------------------------------------------------------- the proposal page
+
+
+@bp.route("/proposals/<int:proposal_id>")
+def proposal_page(proposal_id: int):
+    return _render_page(proposal_id)
+
+
+@bp.route("/proposals/<int:proposal_id>/history")
+def history(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    versions = services.versions_of(proposal)
+    changes = []
+    for previous, version in zip([None, *versions[:-1]], versions, strict=True):
+        changes.append(
+            {
+                "version": version,
+                "title_changed": previous is not None and previous.title != version.title,
+                "previous_title": previous.title if previous else None,
+                "diff": rules.text_diff(previous.body, version.body) if previous else None,
+            }
+        )
+    return render_template(
+        "proposals/history.html",
+        proposal=proposal,
+        council=proposal.council,
+        changes=list(reversed(changes)),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    form = ProposalForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            services.edit_proposal(
+                _actor(),
+                proposal,
+                title=form.title.data,
+                body=form.body.data,
+                themes=form.themes.data,
+                note=form.note.data,
+            )
+        except DomainError as error:
+            apply_error(form, error)
+            status = error.status
+        else:
+            flash("Your changes are published as a new version.", "success")
+            return _to_proposal(proposal.id)
+    else:
+        services.ensure_allowed(_actor(), proposal, "edit")
+        form.title.data = proposal.title
+        form.body.data = proposal.body
+        form.themes.data = ", ".join(services.themes_of([proposal.id]).get(proposal.id, []))
+    return render_template(
+        "proposals/edit.html", proposal=proposal, council=proposal.council, form=form
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    form = ReasonForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            services.withdraw_proposal(_actor(), proposal, reason=form.reason.data)
+        except DomainError as error:
+            apply_error(form, error)
+            status = error.status
+        else:
+            flash("You withdrew the proposal. It stays public, marked as withdrawn.", "success")
+            return _to_proposal(proposal.id)
+    else:
+        services.ensure_allowed(_actor(), proposal, "withdraw")
+    return render_template(
+        "proposals/withdraw.html", proposal=proposal, council=proposal.council, form=form
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>/support", methods=["POST"])
+@login_required
+def support(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    withdrawing = request.form.get("action") == "withdraw"
+    try:
+        if withdrawing:
+            services.withdraw_support(_actor(), proposal)
+        else:
+            services.support(_actor(), proposal)
+    except DomainError as error:
+        return _refused(proposal_id, error)
+    if _htmx():
+        return render_template("proposals/_supports.html", **_page_context(proposal_id))
+    flash("You withdrew your support." if withdrawing else "You support this proposal.", "success")
+    return _to_proposal(proposal_id, "#supports")
+
+
+@bp.route("/proposals/<int:proposal_id>/follow", methods=["POST"])
+@login_required
+def follow(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    stop = request.form.get("action") == "unfollow"
+    try:
+        (services.unfollow if stop else services.follow)(_actor(), proposal)
+    except DomainError as error:
+        return _refused(proposal_id, error)
+    if _htmx():
+        return render_template("proposals/_follow.html", **_page_context(proposal_id))
+    flash(
+        "You no longer follow this proposal."
+        if stop
+        else "You follow this proposal: new comments, amendments and status changes "
+        "will appear in your notifications.",
+        "success",
+    )
+    return _to_proposal(proposal_id)
+
+
+@bp.route("/proposals/<int:proposal_id>/comments", methods=["POST"])
+@login_required
+def comment(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    form = CommentForm()
+    try:
+        comment = services.add_comment(
+            _actor(),
+            proposal,
+            body=form.body.data,
+            stance=form.stance.data,
+            parent_id=form.parent_id.data or None,
+        )
+    except DomainError as error:
+        if _htmx():
+            return render_template("proposals/_error.html", error=error), error.status
+        if error.field in ("body", "stance"):
+            apply_error(form, error)
+        else:
+            flash(error.message, "error")
+        parent = _reply_parent(proposal, form.parent_id.data)
+        if parent is not None:
+            return _render_reply(proposal, parent, form, "proposals/reply.html", error.status)
+        form.parent_id.data = ""
+        return _render_page(proposal_id, error.status, comment_form=form)
+    if _htmx():
+        html = render_template(
+            "proposals/_discussion.html", posted=comment.id, **_page_context(proposal_id)
+        )
+        # Replies are posted from a slot inside the thread; the answer replaces the discussion.
+        return html, 200, {"HX-Retarget": "#discussion", "HX-Reswap": "outerHTML"}
+    flash("Your comment is published.", "success")
+    return _to_proposal(proposal_id, f"#comment-{comment.id}")
+
+
+def _reply_parent(proposal, parent_id):
+    try:
+        parent = services.get_comment(int(parent_id)) if parent_id else None
+    except (ValueError, DomainError):
+        return None
+    return parent if parent is not None and parent.proposal_id == proposal.id else None
+
+
+def _render_reply(proposal, parent, form, template: str, status: int = 200):
+    page = load_proposal_page(proposal.id, _actor())
+    name = next((n for c, n in page.comment_rows if c.id == parent.id), "")
+    return render_template(
+        template,
+        page=page,
+        proposal=proposal,
+        council=proposal.council,
+        parent=parent,
+        parent_name=name,
+        form=form,
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>/comments/<int:comment_id>/reply")
+def reply(proposal_id: int, comment_id: int):
+    proposal = services.get_proposal(proposal_id)
+    parent = services.get_comment(comment_id)
+    if parent.proposal_id != proposal.id:
+        raise DomainError(
+            "That comment is in another proposal's discussion; reply to it there.",
+            code="parent_not_here",
+            status=404,
+        )
+    form = CommentForm(formdata=None, parent_id=parent.id)
+    template = "proposals/_reply.html" if _htmx() else "proposals/reply.html"
+    return _render_reply(proposal, parent, form, template)
+
+
+@bp.route("/proposals/<int:proposal_id>/amend", methods=["GET", "POST"])
+@login_required
+def amend(proposal_id: int):
+    proposal = services.get_proposal(proposal_id)
+    form = AmendmentForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            amendment = services.propose_amendment(
+                _actor(), proposal, body=form.body.data, reason=form.reason.data
+            )
+        except DomainError as error:
+            apply_error(form, error)
+            status = error.status
+        else:
+            flash("Your amendment is published; the author will accept or decline it.", "success")
+            return _to_proposal(proposal.id, f"#amendment-{amendment.id}")
+    else:
+        services.ensure_allowed(_actor(), proposal, "propose_amendment")
+        form.body.data = proposal.body
+    diff = (
+        rules.text_diff(proposal.body, form.body.data or "")
+        if request.method == "POST" and form.body.data
+        else None
+    )
+    return render_template(
+        "proposals/amend.html", proposal=proposal, council=proposal.council, form=form, diff=diff
+    ), status
+
+
+@bp.route("/amendments/<int:amendment_id>/resolve", methods=["POST"])
+@login_required
+def resolve(amendment_id: int):
+    amendment = services.get_amendment(amendment_id)
+    accept = request.form.get("decision") == "accept"
+    form = ResolveForm()
+    try:
+        services.resolve_amendment(_actor(), amendment, accept=accept, reason=form.reason.data)
+    except DomainError as error:
+        return _refused(amendment.proposal_id, error)
+    flash(
+        "Amendment accepted: the proposal has a new version."
+        if accept
+        else "Amendment declined; your reason is published with it.",
+        "success",
+    )
+    return _to_proposal(amendment.proposal_id, f"#amendment-{amendment.id}")
+
+
+# ---------------------------------------------------------------- search
+
+
+@bp.route("/search")
+def search():
+    query = request.args.get("q", "")
+    council_slug = request.args.get("council") or None
+    council = council_by_slug(council_slug) if council_slug else None
+    results = services.search_proposals(
+        query,
+        council=council,
+        status=request.args.get("status") or None,
+        page=_int_arg("page"),
+    )
+    template = "proposals/_search_results.html" if _htmx() else "proposals/search.html"
+    return render_template(
+        template,
+        results=results,
+        query=query,
+        council=council,
+        status=request.args.get("status") or "",
+        statuses=services.STATUS_LABELS,
+    )
+
+
+# Flags, hiding, the clerk's queue and appeals: their routes join this blueprint.
+from participate.proposals import views_moderation  # noqa: E402,F401
+
+__all__ = ["COUNCIL_TABS", "NAV_ITEMS", "bp"]

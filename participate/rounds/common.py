@@ -1,0 +1,110 @@
+"""Helpers shared by the rounds services: loading, text fields, telling members, committing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from participate.councils.models import Membership
+from participate.errors import Conflict, DomainError, NotFound
+from participate.extensions import db
+from participate.notifications.services import notify
+from participate.rounds.models import AgendaItem, Round
+
+
+def load_round(round_id) -> Round:
+    round_ = db.session.get(Round, round_id) if isinstance(round_id, int) else None
+    if round_ is None:
+        raise NotFound(
+            f"There is no round {round_id}. See the Rounds tab of the council that ran it."
+        )
+    return round_
+
+
+def item_of(round_: Round, item_id) -> AgendaItem:
+    """An agenda item of this round (404 otherwise, whatever round it belongs to)."""
+    try:
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise NotFound("That is not an agenda item number.") from None
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.round_id != round_.id:
+        raise NotFound(f"Round {round_.id} has no agenda item {item_id}.")
+    return item
+
+
+def items_of(round_: Round) -> list[AgendaItem]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.round_id == round_.id)
+            .order_by(AgendaItem.position)
+        )
+    )
+
+
+def text_field(
+    value,
+    *,
+    field: str,
+    label: str,
+    limit: int,
+    required: bool = True,
+    minimum: int = 1,
+    hint: str = "",
+) -> str:
+    """A text input: stripped, required unless said, between ``minimum`` and ``limit`` long."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise DomainError(f"The {label} must be text.", code=f"{field}_invalid", field=field)
+    cleaned = value.replace("\r\n", "\n").strip()
+    if not cleaned:
+        if required:
+            raise DomainError(
+                f"Give the {label}." + (f" {hint}" if hint else ""),
+                code=f"{field}_required",
+                field=field,
+            )
+        return ""
+    if len(cleaned) < minimum:
+        raise DomainError(
+            f"The {label} is too short: write at least {minimum} characters.",
+            code=f"{field}_too_short",
+            field=field,
+        )
+    if len(cleaned) > limit:
+        raise DomainError(
+            f"The {label} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.",
+            code=f"{field}_too_long",
+            field=field,
+        )
+    return cleaned
+
+
+def active_member_ids(council_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.council_id == council_id, Membership.status == "active"
+            )
+        )
+    )
+
+
+def notify_members(round_: Round, kind: str, text: str, *, skip=None) -> int:
+    """Tell the council's active members (who may take part in the round), in the transaction."""
+    skip_id = getattr(skip, "id", skip)
+    return notify(
+        (uid for uid in active_member_ids(round_.council_id) if uid != skip_id),
+        kind,
+        text,
+        f"/rounds/{round_.id}",
+    )
+
+
+def commit_or_conflict(message: str) -> None:
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(message) from exc

@@ -1,0 +1,68 @@
+"""The agenda gate: while a proposal is on the agenda of a round, the round's phase also
+decides who may comment on it and amend it (`participate.core.phases.PERMISSIONS`).
+
+Registered in `participate.proposals.services.AGENDA_GATES` when this package is imported.
+The proposals feature calls ``gate(proposal, action, actor)`` before it writes a comment
+("comment" / "reply"), an amendment ("propose_amendment") or an amendment's resolution
+("resolve_amendment") on a proposal whose status is ``on_agenda``.
+"""
+
+from __future__ import annotations
+
+from participate.core import phases
+from participate.errors import DomainError
+
+# proposal action -> round action of the phase table
+_ACTIONS = {
+    "comment": "comment",
+    "reply": "comment",
+    "propose_amendment": "propose_amendment",
+    "resolve_amendment": "resolve_amendment",
+}
+
+
+def round_action(action: str, stance: str | None = None) -> str | None:
+    """The phase-table action a proposal action is (a question-stance comment asks)."""
+    if action in ("comment", "reply") and stance:
+        return phases.comment_action(stance)
+    return _ACTIONS.get(action)
+
+
+def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None:
+    """Refuse (DomainError 403, the rule's message) what the round's phase does not allow.
+
+    The phase is the one the round is in by its schedule, so a comment sent after the
+    discussion's planned end is refused even before anyone has loaded the round.
+    ``stance`` (when the caller gives it) lets a question-stance comment count as a
+    question, which briefing allows.
+    """
+    from participate.rounds.access import require
+    from participate.rounds.lifecycle import effective_phase
+    from participate.rounds.services import active_item_for_proposal
+
+    target = round_action(action, stance)
+    if target is None:
+        return
+    item = active_item_for_proposal(proposal.id)
+    if item is None:
+        return
+    round_ = item.round
+    phase = effective_phase(round_)
+    if item.is_merged and target == "propose_amendment" and phase == "refinement":
+        raise DomainError(
+            f"This proposal was merged into another agenda item of the round “{round_.title}”: "
+            "propose amendments on that item instead.",
+            code="item_merged",
+            status=409,
+        )
+    require(round_, target, actor, phase=phase)
+
+
+def install() -> None:
+    """Append the gate to the proposals feature's list, once."""
+    try:
+        from participate.proposals.services import AGENDA_GATES
+    except ImportError:  # the proposals feature is not installed
+        return
+    if agenda_gate not in AGENDA_GATES:
+        AGENDA_GATES.append(agenda_gate)

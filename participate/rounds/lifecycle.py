@@ -1,0 +1,218 @@
+"""Moving a round through its phases: by a clerk's hand, or by its schedule.
+
+A phase whose planned end has passed advances by itself the next time the round is read
+or written (`sync_round`, called by every service that loads a round): no scheduler.
+
+Each step is one guarded UPDATE::
+
+    UPDATE rounds SET phase = :to, version = version + 1 ...
+     WHERE id = :id AND phase = :from AND version = :version
+
+taken as the first write of the transaction, so on PostgreSQL the second of two
+concurrent steps waits for the first's row lock and then matches no row, and on SQLite
+it waits for the database write lock and then matches no row. The phase log's unique
+(round_id, to_phase) backs it up. The loser gets ``phase_already_current`` (a clerk) or
+simply reads the winner's result (a lazy transition). Whatever a step does — open the
+motions, close and tally them, defer undecided items, publish the minutes — happens in
+the same transaction, so a step happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
+
+from participate.audit.services import record_event
+from participate.core import phases
+from participate.core.rules import RuleViolation
+from participate.errors import Conflict, DomainError
+from participate.extensions import db
+from participate.rounds.access import require
+from participate.rounds.common import items_of, notify_members
+from participate.rounds.models import PHASE_LABELS, PHASE_PURPOSES, PhaseChange, Round
+from participate.util import utcnow
+
+# How many times a lazy transition re-reads the round after losing a race.
+_RETRIES = 5
+
+
+class LostRace(Exception):
+    """Another transaction moved the round first; the caller rolls back and re-reads."""
+
+
+def effective_phase(round_: Round, now=None) -> str:
+    """The phase the round is in by its schedule (its stored phase, or a later one)."""
+    steps = phases.due_transitions(round_.phase, round_.planned_ends(), now or utcnow())
+    return steps[-1] if steps else round_.phase
+
+
+def sync_round(round_: Round) -> Round:
+    """Apply the transitions the schedule makes due, in one transaction; commits if any."""
+    for _ in range(_RETRIES):
+        now = utcnow()
+        steps = phases.due_transitions(round_.phase, round_.planned_ends(), now)
+        if not steps:
+            return round_
+        try:
+            current = round_.phase
+            for target in steps:
+                step(round_, current, target, actor=None, now=now)
+                current = target
+            db.session.commit()
+            return round_
+        except LostRace:
+            db.session.rollback()
+            db.session.refresh(round_)
+        except DomainError as error:
+            # A step that cannot happen by itself (e.g. the constitution's voting rules are
+            # unusable, so the motions cannot open) must not make the round unreadable: it
+            # stays where it is, and the clerk who advances by hand sees the reason.
+            db.session.rollback()
+            db.session.refresh(round_)
+            current_app.logger.warning(
+                "round %s could not move on by its schedule: %s", round_.id, error.message
+            )
+            return round_
+    return round_
+
+
+def advance_phase(actor, round_: Round, *, expected: str | None = None) -> Round:
+    """A clerk moves the round to its next phase (by hand, before the planned end).
+
+    ``expected`` is the phase the clerk saw when asking; if the round has moved since
+    (another clerk, or its schedule), nothing happens and the refusal says so.
+    """
+    sync_round(round_)
+    current = round_.phase
+    if expected is not None and expected != current:
+        _refuse_stale(expected, current)
+    try:
+        target = phases.check_advance(current)
+    except RuleViolation as violation:
+        raise Conflict(violation.message, code=violation.code) from None
+    require(round_, "advance_phase", actor)
+    if current == "outcome":
+        from participate.rounds.outcomes import undecided_items
+
+        waiting = undecided_items(round_)
+        if waiting:
+            titles = "; ".join(f"{i.position}. {i.title}" for i in waiting[:5])
+            raise DomainError(
+                f"Record a decision for every agenda item before closing the round: "
+                f"{len(waiting)} still {'has' if len(waiting) == 1 else 'have'} none ({titles}).",
+                code="outcomes_missing",
+                status=409,
+            )
+    try:
+        step(round_, current, target, actor=actor, now=utcnow())
+        db.session.commit()
+    except LostRace:
+        db.session.rollback()
+        db.session.refresh(round_)
+        _refuse_stale(current, round_.phase)
+        raise Conflict(
+            "The round changed while you were advancing it. Reload it and try again.",
+            code="phase_already_current",
+        ) from None
+    return round_
+
+
+def _refuse_stale(expected: str, current: str) -> None:
+    """The refusal for a clerk who asked to leave ``expected`` when the round is at ``current``."""
+    if expected not in phases.PHASES or expected == phases.FINAL_PHASE:
+        raise DomainError(
+            f"The round is in the {current} phase; reload it to see what it allows.",
+            code="phase_already_current",
+            status=409,
+        )
+    target = phases.next_phase(expected)
+    if target == current:
+        try:
+            phases.check_advance(current, target)
+        except RuleViolation as violation:
+            raise Conflict(violation.message, code=violation.code) from None
+    if phases.PHASES.index(current) > phases.PHASES.index(expected):
+        raise Conflict(
+            f"The round has already moved on from {expected}: it is now in the {current} "
+            "phase (another clerk or its schedule advanced it). Reload the round.",
+            code="phase_already_current",
+        )
+
+
+def step(round_: Round, current: str, target: str, *, actor, now) -> None:
+    """One guarded transition ``current`` -> ``target`` and everything it entails."""
+    version = round_.version
+    moved = db.session.execute(
+        sa.update(Round)
+        .where(Round.id == round_.id, Round.phase == current, Round.version == version)
+        .values(
+            phase=target,
+            version=version + 1,
+            phase_started_at=now,
+            updated_at=now,
+            closed_at=now if target == phases.FINAL_PHASE else None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise LostRace()
+    for name, value in (
+        ("phase", target),
+        ("version", version + 1),
+        ("phase_started_at", now),
+        ("updated_at", now),
+        ("closed_at", now if target == phases.FINAL_PHASE else None),
+    ):
+        set_committed_value(round_, name, value)
+    cause = "clerk" if actor is not None else "schedule"
+    db.session.add(
+        PhaseChange(
+            round_id=round_.id,
+            from_phase=current,
+            to_phase=target,
+            cause=cause,
+            actor_id=getattr(actor, "id", None),
+            at=now,
+        )
+    )
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise LostRace() from None
+    _enter(round_, current, target, actor=actor, now=now)
+    record_event(
+        "round.phase_changed",
+        actor=actor,
+        council=round_.council_id,
+        subject=round_,
+        data={"title": round_.title, "from": current, "to": target, "by": cause},
+    )
+    ends = round_.planned_end(target)
+    when = f" until {ends:%-d %b %Y, %H:%M} UTC" if ends else ""
+    notify_members(
+        round_,
+        "round_phase",
+        f"The round “{round_.title}” in {round_.council.name} is now in "
+        f"{PHASE_LABELS[target].lower()}{when}. {PHASE_PURPOSES[target]}",
+        skip=actor,
+    )
+
+
+def _enter(round_: Round, current: str, target: str, *, actor, now) -> None:
+    """What a phase change does besides the phase itself."""
+    from participate.rounds import outcomes, voting
+
+    if target == "voting":
+        voting.open_motions(round_, items_of(round_), actor=actor, now=now)
+    elif current == "voting":
+        try:
+            voting.close_motions(round_, items_of(round_), actor=actor)
+        except Conflict:
+            # A motion was closed by someone else meanwhile (votes rolled back): start over.
+            raise LostRace() from None
+    if target == phases.FINAL_PHASE:
+        outcomes.defer_undecided(round_, now=now)
+        from participate.rounds.minutes import publish
+
+        publish(round_, now=now)

@@ -1,0 +1,303 @@
+"""The outcome phase: the clerk records each item's decision, its reasons and any minority
+report; the decision then takes effect on the item's subject.
+
+- proposal: adopted -> adopted, rejected -> rejected, deferred -> open again
+  (`participate.proposals.services.set_status`);
+- petition: adopted / rejected -> the council's answer is published
+  (`participate.petitions.services.publish_response`); a passed governance petition's
+  change is applied as a new constitution version (`apply_governance_change`); deferred
+  leaves it waiting for a later round.
+
+Items merged into another follow that item's decision. An item may be adopted only when
+its motion passed (the clerk records the council's decision, not their own). Items still
+undecided when the outcome phase ends by its schedule are deferred, with that reason.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from participate.audit.services import record_event
+from participate.councils.models import CONSTITUENCY_LABELS
+from participate.errors import Conflict, DomainError
+from participate.extensions import db
+from participate.rounds.access import require
+from participate.rounds.common import items_of, text_field
+from participate.rounds.models import DECISIONS, AgendaItem, Round
+from participate.rounds.voting import GOVERNANCE_PETITIONS
+from participate.util import utcnow
+from participate.votes.models import Motion
+
+DECISION_LABELS = {"adopted": "Adopted", "rejected": "Rejected", "deferred": "Deferred"}
+REASONS_MIN = 20
+TEXT_LIMIT = 5_000
+
+
+def undecided_items(round_: Round) -> list[AgendaItem]:
+    return [i for i in items_of(round_) if i.decision is None and not i.is_merged]
+
+
+def closed_result(item: AgendaItem) -> dict | None:
+    """The tally of the item's motion once closed (results are secret until then)."""
+    if item.motion_id is None:
+        return None
+    motion = db.session.get(Motion, item.motion_id)
+    if motion is None or motion.status != "closed":
+        return None
+    return motion.result
+
+
+def motion_carried(result: dict | None) -> bool:
+    """Whether a tally supports adopting: passed (yes/no, consent) or a winner (ranked)."""
+    if not result:
+        return False
+    if result.get("method") == "schulze":
+        return bool(result.get("decided") and result.get("winner"))
+    return bool(result.get("passed"))
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def minority_prefill(item: AgendaItem) -> str:
+    """A draft minority report from the tally's minority flags (empty when there are none)."""
+    result = closed_result(item)
+    if not result or not result.get("minority"):
+        return ""
+    method = result.get("method")
+    rows = result.get("constituencies", {})
+    lines = []
+    for c in result["minority"]:
+        row = rows.get(c, {})
+        label = CONSTITUENCY_LABELS.get(c, c)
+        if method == "schulze":
+            own = ", ".join(row.get("winners") or []) or "another option"
+            lines.append(
+                f"- {label}: their own ballots preferred {own}; the council's choice was "
+                f"{result.get('winner')} (turnout {_pct(row.get('turnout'))})."
+            )
+        elif method == "consent":
+            lines.append(
+                f"- {label}: {row.get('consents', 0)} consented and {row.get('objections', 0)} "
+                "objected; the objections lodged elsewhere stopped the motion."
+            )
+        else:
+            side = "against" if result.get("passed") else "for"
+            lines.append(
+                f"- {label}: a majority voted {side} the motion (support "
+                f"{_pct(row.get('support'))}: yes {row.get('yes', 0)}, no {row.get('no', 0)}, "
+                f"abstain {row.get('abstain', 0)}; turnout {_pct(row.get('turnout'))})."
+            )
+    outcome = (
+        "passed"
+        if method != "schulze" and result.get("passed")
+        else "did not pass"
+        if method != "schulze"
+        else f"chose {result.get('winner')}"
+    )
+    intro = f"The motion {outcome}, but not every constituency's majority agreed:"
+    return "\n".join([intro, "", *lines])
+
+
+def suggested_decision(item: AgendaItem) -> str:
+    return "adopted" if motion_carried(closed_result(item)) else "rejected"
+
+
+def record_outcome(
+    actor, round_: Round, item: AgendaItem, *, decision, reasons, minority_report=""
+) -> AgendaItem:
+    """The clerk records an item's decision; it takes effect at once and cannot be changed."""
+    from participate.rounds.lifecycle import sync_round
+
+    sync_round(round_)
+    require(round_, "record_outcome", actor)
+    if item.is_merged:
+        raise DomainError(
+            "This item was merged into another: it is decided with that item. Record the "
+            "decision there.",
+            code="item_merged",
+            status=409,
+        )
+    if item.decision is not None:
+        raise Conflict(
+            f"A decision was already recorded for this item ({item.decision}); decisions "
+            "are final once recorded.",
+            code="outcome_recorded",
+        )
+    if decision not in DECISIONS:
+        raise DomainError(
+            "Choose the decision: adopted, rejected or deferred (to a later round).",
+            code="decision_required",
+            field="decision",
+        )
+    reasons = text_field(
+        reasons,
+        field="reasons",
+        label="reasons for the decision",
+        limit=TEXT_LIMIT,
+        minimum=REASONS_MIN,
+        hint="Members, and any petition's signers, read them in the minutes.",
+    )
+    minority_report = text_field(
+        minority_report,
+        field="minority_report",
+        label="minority report",
+        limit=TEXT_LIMIT,
+        required=False,
+    )
+    result = closed_result(item)
+    if decision == "adopted" and not motion_carried(result):
+        raise DomainError(
+            "The motion on this item did not pass, so the council did not adopt it: record "
+            "rejected, or deferred to take it to a later round.",
+            code="motion_not_carried",
+            field="decision",
+            status=409,
+        )
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(AgendaItem)
+        .where(AgendaItem.id == item.id, AgendaItem.decision.is_(None))
+        .values(
+            decision=decision,
+            reasons=reasons,
+            minority_report=minority_report,
+            decided_at=now,
+            decided_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise Conflict(
+            "Another clerk recorded a decision for this item meanwhile. Reload the round.",
+            code="outcome_recorded",
+        )
+    db.session.refresh(item)
+    governance = _take_effect(actor, round_, item, decision, reasons, now=now)
+    for merged in _merged_into(item):
+        _decide_merged(actor, round_, item, merged, now=now)
+    db.session.execute(sa.update(Round).where(Round.id == round_.id).values(updated_at=now))
+    record_event(
+        "round.outcome_recorded",
+        actor=actor,
+        council=round_.council_id,
+        subject=round_,
+        data={
+            "item": item.id,
+            "title": item.title,
+            "decision": decision,
+            "motion": item.motion_id,
+            "minority": (result or {}).get("minority", []),
+            "minority_report": bool(minority_report),
+        },
+    )
+    if governance is not None:
+        from participate.petitions import services as petitions
+
+        # Commits the whole decision (the petitions service owns that last write).
+        petitions.apply_governance_change(actor, governance, motion_id=item.motion_id)
+    else:
+        db.session.commit()
+    return item
+
+
+def _merged_into(item: AgendaItem) -> list[AgendaItem]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem).where(
+                AgendaItem.merged_into_id == item.id, AgendaItem.decision.is_(None)
+            )
+        )
+    )
+
+
+def _decide_merged(actor, round_: Round, into: AgendaItem, item: AgendaItem, *, now) -> None:
+    item.decision = into.decision
+    item.reasons = (
+        f"Merged into item {into.position}, “{into.title}”, and decided with it: {into.reasons}"
+    )
+    item.decided_at = now
+    item.decided_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    _take_effect(
+        actor, round_, item, into.decision, item.reasons, now=now, motion_id=into.motion_id
+    )
+
+
+def _take_effect(
+    actor, round_: Round, item: AgendaItem, decision: str, reasons: str, *, now, motion_id=None
+):
+    """Apply the decision to the item's subject; returns a petition whose change must apply."""
+    motion_id = motion_id or item.motion_id
+    if item.kind == "proposal":
+        from participate.proposals import services as proposals
+
+        proposal = proposals.get_proposal(item.proposal_id)
+        if proposal.status != "on_agenda":
+            return None
+        status = {"adopted": "adopted", "rejected": "rejected", "deferred": "open"}[decision]
+        note = (
+            reasons
+            if decision != "deferred"
+            else f"Deferred by the round “{round_.title}”: {reasons}"
+        )
+        proposals.set_status(actor, proposal, status, reason=note[:2000], commit=False)
+        return None
+    if item.kind == "consultation":
+        from participate.upward.integration import consultation_outcome
+
+        consultation_outcome(actor, round_, item, decision, reasons, motion_id=motion_id)
+        return None
+    from participate.petitions import services as petitions
+    from participate.petitions.models import Petition
+
+    petition = db.session.get(Petition, item.petition_id)
+    if petition is None or decision == "deferred" or petition.status != "threshold_reached":
+        return None
+    petitions.publish_response(
+        actor,
+        petition,
+        decision=decision,
+        response_text=reasons,
+        motion_id=motion_id,
+        round_id=round_.id,
+        commit=False,
+    )
+    if (
+        decision == "adopted"
+        and petition.kind in GOVERNANCE_PETITIONS
+        and motion_carried(_result_of(motion_id))
+        and petition.constitution_version_id is None
+    ):
+        return petition
+    return None
+
+
+def _result_of(motion_id) -> dict | None:
+    motion = db.session.get(Motion, motion_id) if motion_id else None
+    return motion.result if motion is not None and motion.status == "closed" else None
+
+
+def defer_undecided(round_: Round, *, now) -> None:
+    """When the outcome phase ends by its schedule: every undecided item is deferred."""
+    for item in undecided_items(round_):
+        item.decision = "deferred"
+        item.reasons = (
+            f"No decision was recorded before the outcome phase ended on "
+            f"{round_.outcome_ends_at:%-d %b %Y, %H:%M} UTC, so the item was deferred to a "
+            "later round."
+        )
+        item.decided_at = now
+        db.session.flush()
+        _take_effect(None, round_, item, "deferred", item.reasons, now=now)
+        for merged in _merged_into(item):
+            _decide_merged(None, round_, item, merged, now=now)
+        record_event(
+            "round.outcome_recorded",
+            actor=None,
+            council=round_.council_id,
+            subject=round_,
+            data={"item": item.id, "title": item.title, "decision": "deferred", "by": "schedule"},
+        )

@@ -1,0 +1,413 @@
+"""Demo rounds (``participate seed``), one in each phase, run through the real services.
+
+- health-manchester (clerk@example.org): a **closed** round with published minutes: evidence
+  pack with a PDF and a chart, questions answered, comments, an accepted amendment, two
+  motions voted on by the members and closed, decisions with a minority report; and a round
+  in **briefing** answering the petition the council must answer;
+- forum-manchester (clerk@example.org): a round in **voting**, motions open, ballots cast;
+- health-north-west: a round in **refinement** with a pending and an accepted amendment;
+- health-england: a round in **discussion** with comments in every stance;
+- health-leeds: a round in **outcome**, one decision recorded and one awaiting the clerk.
+
+Agenda items are the open proposals the proposals seed made. Each round is created and
+advanced by the services "now"; afterwards the dates of its finished phases are moved into
+the past (planned ends, phase log, questions) so the timeline reads like a real round.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from participate.accounts.models import User
+from participate.extensions import db
+from participate.proposals import services as proposals
+from participate.proposals.models import Proposal
+from participate.rounds import seed_content as text
+from participate.rounds import services
+from participate.rounds.minutes import build
+from participate.rounds.models import PhaseChange, Question, Round
+from participate.util import utcnow
+from participate.votes import services as votes
+
+# Days each phase lasts in the demo schedules.
+LENGTHS = {"briefing": 7, "discussion": 14, "refinement": 7, "voting": 7, "outcome": 7}
+PHASES = tuple(LENGTHS)
+
+
+def seed(ctx) -> None:
+    made = [
+        _closed(ctx),
+        _briefing(ctx),
+        _voting(ctx),
+        _refinement(ctx),
+        _discussion(ctx),
+        _outcome(ctx),
+    ]
+    ctx.summary["rounds"] = sum(1 for r in made if r is not None)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _open_proposals(ctx, slug: str, n: int = 2) -> list[Proposal]:
+    council = ctx.councils.get(slug)
+    if council is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(
+                Proposal.council_id == council.id,
+                Proposal.status == "open",
+                Proposal.hidden_at.is_(None),
+            )
+            .order_by(Proposal.id)
+            .limit(n)
+        )
+    )
+
+
+def _members(ctx, slug: str) -> dict[str, list[User]]:
+    """Active ordinary members by constituency (clerks and ministers run, they do not vote)."""
+    grouped: dict[str, list[User]] = {}
+    for membership in ctx.members_of(slug):
+        if membership.role != "member":
+            continue
+        grouped.setdefault(membership.constituency, []).append(
+            db.session.get(User, membership.user_id)
+        )
+    return grouped
+
+
+def _schedule(target: str) -> dict:
+    """Planned ends for a round the seed takes to ``target`` at once: the phases before it
+    end within hours (they are moved into the past afterwards), ``target`` in a few days."""
+    now = utcnow().replace(second=0, microsecond=0)
+    ends = {}
+    moment = now
+    for index, phase in enumerate(PHASES):
+        if target == "closed" or index < PHASES.index(target):
+            moment = now + timedelta(hours=index + 1)
+        elif phase == target:
+            moment = now + timedelta(days=4, hours=6)
+        else:
+            moment += timedelta(days=LENGTHS[phase])
+        ends[phase] = moment
+    return ends
+
+
+def _start(ctx, clerk_key: str, slug: str, content: dict, agenda, target: str) -> Round | None:
+    if not agenda or slug not in ctx.councils:
+        return None
+    round_ = services.create_round(
+        ctx.people[clerk_key],
+        ctx.councils[slug],
+        title=content["title"],
+        purpose=content["purpose"],
+        agenda=agenda,
+        schedule=_schedule(target),
+    )
+    if content.get("evidence"):
+        services.update_evidence(ctx.people[clerk_key], round_, text=content["evidence"])
+    for title, url in content.get("links", []):
+        services.add_link(ctx.people[clerk_key], round_, title=title, url=url)
+    return round_
+
+
+def _advance(ctx, clerk_key: str, round_: Round, phase: str) -> None:
+    from participate.core.phases import PHASES as ALL
+
+    while ALL.index(round_.phase) < ALL.index(phase):
+        services.advance_phase(ctx.people[clerk_key], round_)
+
+
+def _first(people: dict[str, list[User]], constituency: str, index: int = 0) -> User | None:
+    group = people.get(constituency) or next(iter(people.values()), [])
+    return group[index % len(group)] if group else None
+
+
+def _vote(motion, people, yes_share: dict[str, float], rng, turnout: float = 0.7) -> int:
+    cast = 0
+    for constituency, group in people.items():
+        for user in group:
+            if rng.random() > turnout:
+                continue
+            roll = rng.random()
+            choice = (
+                "abstain"
+                if roll > 0.96
+                else "yes"
+                if roll < yes_share.get(constituency, 0.5) * 0.96
+                else "no"
+            )
+            votes.cast_ballot(user, motion, choice=choice)
+            cast += 1
+    return cast
+
+
+def _backdate(round_: Round, *, anchor=None) -> None:
+    """Move the finished phases' planned ends, the phase log and the questions into the past,
+    ending at ``anchor`` (default: two hours ago); the current phase's end is left alone."""
+    now = utcnow()
+    done = len(PHASES) if round_.phase == "closed" else PHASES.index(round_.phase)
+    if done == 0:
+        start = now - timedelta(days=2)
+        ends = {}
+    else:
+        last = anchor or now - timedelta(hours=2)
+        ends = {}
+        moment = last
+        for phase in reversed(PHASES[:done]):
+            ends[phase] = moment
+            moment -= timedelta(days=LENGTHS[phase])
+        start = moment
+    values = {f"{p}_ends_at": e for p, e in ends.items()}
+    values.update(created_at=start)
+    if done and round_.phase != "closed":
+        values["phase_started_at"] = ends[PHASES[done - 1]]
+    db.session.execute(sa.update(Round).where(Round.id == round_.id).values(**values))
+    for change in db.session.scalars(
+        sa.select(PhaseChange).where(PhaseChange.round_id == round_.id)
+    ):
+        before = (
+            PHASES[PHASES.index(change.to_phase) - 1] if change.to_phase in PHASES else "outcome"
+        )
+        if before in ends and change.to_phase != "closed":
+            change.at = ends[before]
+    for i, question in enumerate(
+        db.session.scalars(sa.select(Question).where(Question.round_id == round_.id))
+    ):
+        question.created_at = start + timedelta(days=1 + i, hours=3 * i)
+        if question.answered_at is not None:
+            question.answered_at = question.created_at + timedelta(hours=20)
+    db.session.commit()
+    db.session.refresh(round_)
+
+
+# ---------------------------------------------------------------- the rounds
+
+
+def _closed(ctx) -> Round | None:
+    slug = "health-manchester"
+    content = text.CLOSED
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(ctx, "clerk", slug, content, [("proposal", p.id) for p in subjects], "closed")
+    if round_ is None:
+        return None
+    clerk = ctx.people["clerk"]
+    people = _members(ctx, slug)
+    services.add_attachment(
+        clerk,
+        round_,
+        filename="winter-access-briefing.pdf",
+        data=text.briefing_pdf(
+            "Winter access briefing",
+            [
+                "Evening and weekend GP hubs: results of the 2023 pilot",
+                "13 hubs, 92% of sessions filled, 6% fewer A&E attendances for minor illness",
+                "Cost: 3.1m a year for every neighbourhood; 38 clinicians in sessions",
+                "Handover delays over 60 minutes: 1,420 last winter",
+            ],
+        ),
+    )
+    services.add_attachment(
+        clerk,
+        round_,
+        filename="handover-delays-by-month.png",
+        data=text.bar_chart_png([120, 180, 260, 410, 330, 120]),
+    )
+    items = sorted(round_.items, key=lambda i: i.position)
+    for n, (constituency, question, item_index, answer) in enumerate(content["questions"]):
+        asker = _first(people, constituency, n)
+        q = services.ask_question(asker, round_, body=question, item_id=items[item_index].id)
+        services.answer_question(clerk, round_, q, answer=answer)
+    _advance(ctx, "clerk", round_, "discussion")
+    for n, (index, constituency, stance, body) in enumerate(content["comments"]):
+        proposals.add_comment(
+            _first(people, constituency, n + 1), subjects[index], body=body, stance=stance
+        )
+    _advance(ctx, "clerk", round_, "refinement")
+    index, constituency, extra, reason, response = content["amendment"]
+    proposal = proposals.get_proposal(subjects[index].id)
+    amendment = proposals.propose_amendment(
+        _first(people, constituency, 3), proposal, body=proposal.body + extra, reason=reason
+    )
+    proposals.resolve_amendment(
+        db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
+    )
+    _advance(ctx, "clerk", round_, "voting")
+    db.session.refresh(round_)
+    items = sorted(round_.items, key=lambda i: i.position)
+    # The first passes with the service leaders against; the second falls short.
+    ballots = _vote(
+        votes.get_motion(items[0].motion_id),
+        people,
+        {"citizen": 0.85, "employee": 0.7, "leader": 0.15, "elected": 0.9, "partner": 0.8},
+        ctx.rng,
+        turnout=0.75,
+    )
+    if len(items) > 1:
+        ballots += _vote(
+            votes.get_motion(items[1].motion_id),
+            people,
+            {"citizen": 0.45, "employee": 0.3, "leader": 0.2, "elected": 0.5, "partner": 0.7},
+            ctx.rng,
+            turnout=0.6,
+        )
+    _advance(ctx, "clerk", round_, "outcome")
+    adopted_reason, rejected_reason = content["reasons"]
+    for item in items:
+        decision = services.suggested_decision(item)
+        services.record_outcome(
+            clerk,
+            round_,
+            item,
+            decision=decision,
+            reasons=adopted_reason if decision == "adopted" else rejected_reason,
+            minority_report=services.minority_prefill(item),
+        )
+    services.advance_phase(clerk, round_)
+    _backdate(round_, anchor=round_.closed_at - timedelta(minutes=5))
+    minutes = build(round_, round_.closed_at)
+    minutes.update(version=1, published_at=round_.closed_at.isoformat(timespec="seconds") + "Z")
+    round_.minutes = minutes
+    db.session.commit()
+    ctx.summary["ballots"] = ctx.summary.get("ballots", 0) + ballots
+    return round_
+
+
+def _briefing(ctx) -> Round | None:
+    from participate.petitions.services import must_answer
+
+    slug = "health-manchester"
+    if slug not in ctx.councils:
+        return None
+    waiting = must_answer(ctx.councils[slug])
+    if not waiting:
+        return None
+    content = text.BRIEFING
+    round_ = _start(ctx, "clerk", slug, content, [("petition", waiting[0].id)], "briefing")
+    people = _members(ctx, slug)
+    for n, (constituency, question, answer) in enumerate(content["questions"]):
+        q = services.ask_question(_first(people, constituency, n + 5), round_, body=question)
+        if answer:
+            services.answer_question(ctx.people["clerk"], round_, q, answer=answer)
+    _backdate(round_)
+    return round_
+
+
+def _voting(ctx) -> Round | None:
+    slug = "forum-manchester"
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(
+        ctx, "clerk", slug, text.VOTING, [("proposal", p.id) for p in subjects], "voting"
+    )
+    if round_ is None:
+        return None
+    people = _members(ctx, slug)
+    _advance(ctx, "clerk", round_, "voting")
+    db.session.refresh(round_)
+    demo = {ctx.people[k].id for k in ("citizen", "employee", "leader", "elected")}
+    voters = {c: [u for u in g if u.id not in demo] for c, g in people.items()}
+    ballots = 0
+    for item in round_.items:
+        ballots += _vote(
+            votes.get_motion(item.motion_id),
+            voters,
+            {"citizen": 0.7, "employee": 0.6, "leader": 0.5},
+            ctx.rng,
+            turnout=0.4,
+        )
+    ctx.summary["ballots"] = ctx.summary.get("ballots", 0) + ballots
+    _backdate(round_)
+    return round_
+
+
+def _refinement(ctx) -> Round | None:
+    slug = "health-north-west"
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(
+        ctx,
+        "regional_clerk",
+        slug,
+        text.REFINEMENT,
+        [("proposal", p.id) for p in subjects],
+        "refinement",
+    )
+    if round_ is None:
+        return None
+    people = _members(ctx, slug)
+    _advance(ctx, "regional_clerk", round_, "refinement")
+    for n, (index, extra, reason, response) in enumerate(text.REFINEMENT["amendments"]):
+        if index >= len(subjects):
+            continue
+        proposal = proposals.get_proposal(subjects[index].id)
+        amendment = proposals.propose_amendment(
+            _first(people, "citizen", n + 2), proposal, body=proposal.body + extra, reason=reason
+        )
+        if response:
+            proposals.resolve_amendment(
+                db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
+            )
+    _backdate(round_)
+    return round_
+
+
+def _discussion(ctx) -> Round | None:
+    slug = "health-england"
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(
+        ctx,
+        "national_clerk",
+        slug,
+        text.DISCUSSION,
+        [("proposal", p.id) for p in subjects],
+        "discussion",
+    )
+    if round_ is None:
+        return None
+    people = _members(ctx, slug)
+    _advance(ctx, "national_clerk", round_, "discussion")
+    constituencies = list(people)
+    for n, (index, stance, body) in enumerate(text.DISCUSSION["comments"]):
+        if index < len(subjects):
+            author = _first(people, constituencies[n % len(constituencies)], n + 7)
+            proposals.add_comment(author, subjects[index], body=body, stance=stance)
+    _backdate(round_)
+    return round_
+
+
+def _outcome(ctx) -> Round | None:
+    slug = "health-leeds"
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(
+        ctx, "leeds_clerk", slug, text.OUTCOME, [("proposal", p.id) for p in subjects], "outcome"
+    )
+    if round_ is None:
+        return None
+    people = _members(ctx, slug)
+    _advance(ctx, "leeds_clerk", round_, "voting")
+    db.session.refresh(round_)
+    for item in round_.items:
+        _vote(
+            votes.get_motion(item.motion_id),
+            people,
+            {"citizen": 0.8, "employee": 0.75, "leader": 0.7, "elected": 0.8, "partner": 0.8},
+            ctx.rng,
+            turnout=0.8,
+        )
+    _advance(ctx, "leeds_clerk", round_, "outcome")
+    first = sorted(round_.items, key=lambda i: i.position)[0]
+    decision = services.suggested_decision(first)
+    services.record_outcome(
+        ctx.people["leeds_clerk"],
+        round_,
+        first,
+        decision=decision,
+        reasons=text.OUTCOME["reason"] if decision == "adopted" else text.OUTCOME["rejected"],
+        minority_report=services.minority_prefill(first),
+    )
+    _backdate(round_)
+    return round_

@@ -1,0 +1,250 @@
+"""JSON twins of the consultation pages: list, detail with aggregated positions, positions,
+and (with a personal API token) publishing, submitting a position, adopting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import jsonify, request, url_for
+
+from participate.api import bp, json_body, token_user
+from participate.api.openapi import document
+from participate.councils.services import council_by_slug
+from participate.errors import DomainError
+from participate.upward import consultations as consulting
+from participate.upward.api import TAG, _iso, _text
+from participate.util import utcnow
+
+
+def consultation_json(c, *, full: bool = False) -> dict:
+    data = {
+        "id": c.id,
+        "council": c.council.slug,
+        "title": c.title,
+        "state": c.state(utcnow()),
+        "published_at": _iso(c.published_at),
+        "closes_at": _iso(c.closes_at),
+        "adopted_at": _iso(c.adopted_at),
+        "councils": c.cascade_count,
+        "positions": c.positions_count,
+        "url": url_for("upward.consultation_page", consultation_id=c.id, _external=True),
+    }
+    if full:
+        results = consulting.results(c)
+        data.update(
+            body=c.body,
+            adoption_note=c.adoption_note or None,
+            results=results.aggregate,
+            amendments=[
+                {
+                    "title": g["title"],
+                    "positions": [
+                        {"council": p.council.slug, "text": p.text} for p in g["positions"]
+                    ],
+                }
+                for g in results.amendment_groups
+            ],
+        )
+    return data
+
+
+document(
+    "/consultations",
+    "get",
+    "National consultations (?state=open|closed|adopted)",
+    tag=TAG,
+)
+
+
+@bp.get("/consultations")
+def consultations():
+    state = request.args.get("state", "")
+    return jsonify(
+        {
+            "consultations": [
+                consultation_json(c)
+                for c in consulting.list_consultations(
+                    state=state if state in ("open", "closed", "adopted") else ""
+                )
+            ]
+        }
+    )
+
+
+document(
+    "/consultations/{id}",
+    "get",
+    "A consultation with its aggregated positions (by stance, level, region, turnout-weighted) "
+    "and grouped amendments",
+    params=["id"],
+    responses={200: "OK", 404: "No such consultation"},
+    tag=TAG,
+)
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def consultation(consultation_id: int):
+    return jsonify(consultation_json(consulting.get_consultation(consultation_id), full=True))
+
+
+document(
+    "/consultations/{id}/positions",
+    "get",
+    "The positions submitted (?stance=, ?page=, 50 per page)",
+    params=["id"],
+    tag=TAG,
+)
+
+
+@bp.get("/consultations/<int:consultation_id>/positions")
+def positions(consultation_id: int):
+    c = consulting.get_consultation(consultation_id)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows, total = consulting.positions_page(c, page, stance=request.args.get("stance", ""))
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "positions": [position_json(p) for p in rows],
+        }
+    )
+
+
+def position_json(p) -> dict:
+    return {
+        "id": p.id,
+        "council": p.council.slug,
+        "level": p.level,
+        "stance": p.stance,
+        "text": p.text,
+        "motion": p.motion_id,
+        "tally": p.tally,
+        "weight": p.weight,
+        "amendment_group": p.amendment_group,
+        "submitted_at": _iso(p.submitted_at),
+    }
+
+
+document(
+    "/councils/{slug}/consultations",
+    "post",
+    "Publish a consultation (minister or clerk of a national council): title, body, closes_at",
+    auth=True,
+    params=["slug"],
+    body={
+        "type": "object",
+        "required": ["title", "body", "closes_at"],
+        "properties": {
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "closes_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    responses={
+        201: "Published and cascaded",
+        400: "Bad input",
+        401: "Token required",
+        403: "Not allowed",
+    },
+    tag=TAG,
+)
+
+
+@bp.post("/councils/<slug>/consultations")
+def publish(slug: str):
+    user = token_user()
+    data = json_body()
+    raw = _text(data, "closes_at").strip().rstrip("Z")
+    try:
+        closes_at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(
+            "'closes_at' must be an ISO date-time in UTC, e.g. 2026-09-30T17:00:00Z.",
+            code="bad_field",
+            field="closes_at",
+        ) from None
+    if closes_at.tzinfo is not None:
+        closes_at = closes_at.astimezone(UTC).replace(tzinfo=None)
+    c = consulting.publish_consultation(
+        user,
+        council_by_slug(slug),
+        title=_text(data, "title"),
+        body=_text(data, "body"),
+        closes_at=closes_at,
+    )
+    return jsonify(consultation_json(c)), 201
+
+
+document(
+    "/consultations/{id}/positions",
+    "post",
+    "Submit a council's position (its clerk): council, stance support|oppose|amend, text, motion",
+    auth=True,
+    params=["id"],
+    body={
+        "type": "object",
+        "required": ["council", "stance"],
+        "properties": {
+            "council": {"type": "string"},
+            "stance": {"enum": ["support", "oppose", "amend"]},
+            "text": {"type": "string"},
+            "motion": {"type": "integer"},
+        },
+    },
+    responses={
+        201: "Submitted",
+        400: "Bad input",
+        401: "Token required",
+        403: "Not a clerk, or the council is not in the cascade",
+        409: "Closed, or already submitted",
+    },
+    tag=TAG,
+)
+
+
+@bp.post("/consultations/<int:consultation_id>/positions")
+def submit_position(consultation_id: int):
+    user = token_user()
+    data = json_body()
+    motion = data.get("motion")
+    if motion is not None and (isinstance(motion, bool) or not isinstance(motion, int)):
+        raise DomainError("'motion' must be a motion id.", code="bad_field", field="motion")
+    p = consulting.submit_position(
+        user,
+        consulting.get_consultation(consultation_id),
+        council_by_slug(_text(data, "council")),
+        stance=_text(data, "stance"),
+        text=_text(data, "text"),
+        motion_id=motion,
+    )
+    return jsonify(position_json(p)), 201
+
+
+document(
+    "/consultations/{id}/adopt",
+    "post",
+    "Mark the national requirement adopted (the minister; only after the consultation closed)",
+    auth=True,
+    params=["id"],
+    body={"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}},
+    responses={
+        200: "Adopted",
+        401: "Token required",
+        403: "Not the minister",
+        409: "Still open, or already adopted",
+    },
+    tag=TAG,
+)
+
+
+@bp.post("/consultations/<int:consultation_id>/adopt")
+def adopt(consultation_id: int):
+    user = token_user()
+    data = json_body()
+    c = consulting.adopt_requirement(
+        user, consulting.get_consultation(consultation_id), note=_text(data, "note")
+    )
+    return jsonify(consultation_json(c, full=True))

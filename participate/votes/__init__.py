@@ -1,0 +1,1 @@
+"""Shared-ownership votes: motions, secret ballots, weighted tallies (DESIGN §3)."""

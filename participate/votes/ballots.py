@@ -1,0 +1,323 @@
+"""Casting, changing and reading secret ballots (DESIGN §3).
+
+The cast path is built to be short: one query reads the motion's state, the voter's
+place in the eligibility snapshot and their membership; one INSERT ... ON CONFLICT DO
+UPDATE writes the ballot (race-safe: concurrent requests from one member end with
+exactly one ballot) and returns its receipt; one INSERT ... ON CONFLICT DO NOTHING
+records participation (its row count says whether this was the first cast). The only
+hashing is the HMAC that finds the voter's ballot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from participate.accounts.models import User
+from participate.councils.models import Membership
+from participate.errors import Conflict, DomainError, Forbidden, NotFound
+from participate.extensions import db
+from participate.util import utcnow
+from participate.votes.checks import check_ballot
+from participate.votes.models import Ballot, Motion, MotionEligibility, MotionParticipation
+
+# Receipts: 16 characters from 32 unambiguous ones (no 0/O, 1/I), 80 random bits.
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_RECEIPT_RE = re.compile(r"^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$")
+
+
+@dataclass(frozen=True)
+class CastResult:
+    """What casting gave the voter: the receipt, and whether this was their first ballot."""
+
+    receipt: str
+    first: bool
+    method: str = "binary"
+    options: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class VoteStatus:
+    """A person's standing on one motion. Never holds their choice."""
+
+    can_vote: bool
+    voted: bool
+    receipt: str | None
+    constituency: str | None
+    reason: str | None  # why they cannot vote, when they cannot
+    code: str | None
+
+
+# ---------------------------------------------------------------- refs and receipts
+
+
+def ballot_ref(motion_id: int, user_id: int) -> str:
+    """HMAC(SECRET_KEY, "<motion_id>:<user_id>"): finds a voter's ballot without naming them."""
+    key = current_app.config["SECRET_KEY"]
+    if isinstance(key, str):
+        key = key.encode()
+    return hmac.new(key, f"{motion_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_receipt() -> str:
+    """A random receipt code such as ``K7QF-2M9X-D4TB-WP3H`` (not derived from the voter)."""
+    bits = secrets.randbits(80)
+    code = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(16))
+    return "-".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+def normalise_receipt(text: str) -> str | None:
+    """A receipt as typed (any case, spaces or dashes) in its canonical form, or None."""
+    cleaned = re.sub(r"[\s\-]", "", (text or "").upper())
+    if len(cleaned) != 16:
+        return None
+    code = "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
+    return code if _RECEIPT_RE.match(code) else None
+
+
+# ---------------------------------------------------------------- who may vote
+
+
+class _Statements:
+    """The cast path's statements, built once per dialect and run with bound parameters.
+
+    Building a SQLAlchemy statement costs more than running it on SQLite, so the hot path
+    reuses these and executes them on the session's Core connection (no ORM unit of work).
+    """
+
+    def __init__(self, dialect: str):
+        m, e, ms = Motion.__table__, MotionEligibility.__table__, Membership.__table__
+        b, p, u = Ballot.__table__, MotionParticipation.__table__, User.__table__
+        user = sa.bindparam("user_id")
+        self.standing = (
+            sa.select(
+                m.c.status,
+                m.c.closes_at,
+                m.c.method,
+                m.c.options,
+                e.c.constituency,
+                ms.c.status.label("membership"),
+                u.c.id.label("account"),
+            )
+            .select_from(
+                m.outerjoin(e, sa.and_(e.c.motion_id == m.c.id, e.c.user_id == user))
+                .outerjoin(ms, sa.and_(ms.c.council_id == m.c.council_id, ms.c.user_id == user))
+                # The session is still good: a changed password bumps session_version.
+                .outerjoin(
+                    u, sa.and_(u.c.id == user, u.c.session_version == sa.bindparam("version"))
+                )
+            )
+            .where(m.c.id == sa.bindparam("motion_id"))
+        )
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(b)
+        self.upsert = insert.on_conflict_do_update(
+            index_elements=[b.c.motion_id, b.c.ref],
+            set_={
+                "choice": insert.excluded.choice,
+                "ranking": insert.excluded.ranking,
+                "reason": insert.excluded.reason,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ).returning(b.c.receipt)
+        self.participate = (
+            (postgresql.insert if dialect == "postgresql" else sqlite.insert)(p)
+            .on_conflict_do_nothing()
+            .returning(p.c.user_id)
+        )
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements() -> _Statements:
+    dialect = db.session.get_bind().dialect.name
+    statements = _STATEMENTS.get(dialect)
+    if statements is None:
+        statements = _STATEMENTS[dialect] = _Statements(dialect)
+    return statements
+
+
+def _voter(user) -> tuple[int | None, int]:
+    """(user id, session version) of a User or of a SessionIdentity (the surge path reads
+    the signed-in account from the session cookie; the standing query checks it)."""
+    if user is None:
+        return None, 0
+    if hasattr(user, "user_id"):
+        return user.user_id, user.session_version
+    if not getattr(user, "is_authenticated", False):
+        return None, 0
+    return user.id, user.session_version or 1
+
+
+def _standing(motion_id: int, user_id: int | None, version: int = 0):
+    """One query: the motion's state, the voter's eligibility, membership and account."""
+    params = {"motion_id": motion_id, "user_id": user_id or 0, "version": version}
+    return db.session.connection().execute(_statements().standing, params).one_or_none()
+
+
+def _refusal(motion_id: int, row, signed_in: bool) -> DomainError | None:
+    """Why this person may not vote now, or None. Messages name the rule and what to do."""
+    status, closes_at, _method, _options, constituency, membership, _account = row
+    if status == "draft":
+        return Conflict(
+            "Voting on this motion has not opened yet; the clerk opens it.",
+            code="voting_not_open",
+        )
+    if status == "closed" or (closes_at is not None and closes_at <= utcnow()):
+        return Conflict(
+            "Voting on this motion has closed: ballots can no longer be cast or changed. "
+            "The result and the ballot file are published on the motion's page.",
+            code="voting_closed",
+        )
+    if not signed_in:
+        return Forbidden("Sign in to vote.", code="sign_in_required")
+    if constituency is None:
+        motion = db.session.get(Motion, motion_id)
+        council, opened = motion.council.name, motion.opens_at
+        if membership == "active":
+            return Forbidden(
+                f"You joined {council} after voting on this motion opened "
+                f"({opened:%d %b %Y, %H:%M} UTC): the eligible voters were fixed then. "
+                "You can vote on motions opened from now on.",
+                code="joined_after_opening",
+            )
+        return Forbidden(
+            f"Only members of {council} who were active when voting opened can vote on this "
+            "motion. Ask to join the council to take part in later votes.",
+            code="not_eligible",
+        )
+    if membership == "suspended":
+        return Forbidden(
+            "Your membership of this council is suspended, so you cannot vote. "
+            "Ask the clerk why, or to reinstate you.",
+            code="membership_suspended",
+        )
+    return None
+
+
+# ---------------------------------------------------------------- casting
+
+
+def cast_ballot(
+    user,
+    motion: Motion | int,
+    *,
+    choice: str | None = None,
+    ranking: list[str] | None = None,
+    objection: str | None = None,
+) -> CastResult:
+    """Cast or change ``user``'s ballot on an open motion; returns the receipt.
+
+    Binary: ``choice`` yes/no/abstain. Schulze: ``ranking`` (options, best first; left
+    out options tie last). Consent: ``choice="consent"`` or ``objection="reason"``.
+    Casting again replaces the earlier ballot and keeps its receipt. Refusals (closed
+    motion, not eligible, malformed ballot) raise DomainError and write nothing.
+    """
+    motion_id = motion if isinstance(motion, int) else motion.id
+    user_id, version = _voter(user)
+    row = _standing(motion_id, user_id, version)
+    signed_in = row is not None and row.account is not None
+    if row is None:
+        raise NotFound(f"There is no motion {motion_id}.")
+    refusal = _refusal(motion_id, row, signed_in)
+    if refusal is not None:
+        _close_if_past(motion_id, row)
+        raise refusal
+    stored_choice, stored_ranking, reason = check_ballot(
+        row.method, row.options, choice, ranking, objection
+    )
+    constituency = row[4]
+    ref = ballot_ref(motion_id, user_id)
+    updated_at = utcnow().replace(second=0, microsecond=0)
+    statements = _statements()
+    params = {
+        "motion_id": motion_id,
+        "ref": ref,
+        "constituency": constituency,
+        "choice": stored_choice,
+        "ranking": stored_ranking,
+        "reason": reason,
+        "updated_at": updated_at,
+    }
+    who = {"motion_id": motion_id, "user_id": user_id}
+    for attempt in range(3):
+        drawn = params["receipt"] = new_receipt()
+        try:
+            # The write lock is held from the first statement to the commit: keep it short.
+            connection = db.session.connection()
+            receipt = connection.execute(statements.upsert, params).scalar_one()
+            # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
+            first = connection.execute(statements.participate, who).first() is not None
+            # A change keeps the stored receipt, so getting back the one just drawn means
+            # a new ballot row. A new row for someone who already took part means their
+            # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
+            # rather than count them twice.
+            if receipt == drawn and not first:
+                db.session.rollback()
+                raise Conflict(
+                    "Your earlier ballot on this motion still counts, but it cannot be "
+                    "changed: the server's key changed while voting was open. Tell the "
+                    "council's clerk.",
+                    code="ballot_unchangeable",
+                )
+            db.session.commit()
+        except sa.exc.IntegrityError as error:
+            db.session.rollback()
+            text = str(error.orig)
+            if "ballot_refused" in text:
+                # Voting closed between our check and our write: the database said no.
+                _close_if_past(motion_id, row)
+                raise Conflict(
+                    "Voting on this motion has closed: ballots can no longer be cast or changed.",
+                    code="voting_closed",
+                ) from None
+            if "receipt" in text and attempt < 2:
+                continue  # an 80-bit receipt collided: draw another
+            raise
+        return CastResult(receipt=receipt, first=first, method=row[2], options=row[3])
+    raise AssertionError("unreachable")
+
+
+def _close_if_past(motion_id: int, row) -> None:
+    status, closes_at = row[0], row[1]
+    if status == "open" and closes_at is not None and closes_at <= utcnow():
+        from participate.votes.services import close_if_due
+
+        motion = db.session.get(Motion, motion_id)
+        if motion is not None:
+            close_if_due(motion)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def my_vote_status(user, motion: Motion) -> VoteStatus:
+    """Whether ``user`` may vote, whether they did and their receipt; never their choice."""
+    user_id, version = _voter(user)
+    row = _standing(motion.id, user_id, version)
+    signed_in = row.account is not None
+    voted = False
+    receipt = None
+    if signed_in and row[4] is not None:
+        receipt = db.session.scalar(
+            sa.select(Ballot.receipt).where(
+                Ballot.motion_id == motion.id, Ballot.ref == ballot_ref(motion.id, user_id)
+            )
+        )
+        voted = receipt is not None
+    refusal = _refusal(motion.id, row, signed_in)
+    return VoteStatus(
+        can_vote=refusal is None,
+        voted=voted,
+        receipt=receipt,
+        constituency=row[4],
+        reason=refusal.message if refusal else None,
+        code=refusal.code if refusal else None,
+    )

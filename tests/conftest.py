@@ -1,0 +1,361 @@
+"""Shared fixtures.
+
+The database is created once per run through the migrations (never create_all), on SQLite by
+default or on ``TEST_DATABASE_URL`` (PostgreSQL). Each test that uses ``db`` starts from empty
+tables: rows are deleted after the test rather than rolled back, so tests can commit, use
+several sessions and share data with a live server process exactly as production does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from participate.config import normalise_database_url
+
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("participate")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root) -> str:
+    url = _database_url(tmp_root)
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    return url
+
+
+def test_config(database_url: str, tmp_root: Path, **overrides) -> dict:
+    """TestConfig as a dict with this run's database, outbox and instance folder."""
+    from participate.config import TestConfig
+
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_OUTBOX=str(tmp_root / "outbox"),
+        INSTANCE_PATH=str(tmp_root),
+        SERVER_NAME="localhost",
+        **overrides,
+    )
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_root):
+    from flask_migrate import upgrade
+
+    from participate import create_app
+
+    app = create_app(test_config(database_url, tmp_root))
+    with app.app_context():
+        # Flask-SQLAlchemy binds its engine in init_app: the URL must be in the config given to create_app.
+        engine_url = app.extensions["sqlalchemy"].engine.url.render_as_string(hide_password=False)
+        assert engine_url == database_url, (engine_url, database_url)
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+    return app
+
+
+def _clean(db):
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    from participate.extensions import db as _db
+
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _clean(_db)
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    path = Path(app.config["MAIL_OUTBOX"])
+    for old in path.glob("*.eml"):
+        old.unlink()
+    return path
+
+
+# ------------------------------------------------------------------ factories
+
+
+class Factory:
+    """Builds committed rows for tests: people, the small Manchester structure, memberships."""
+
+    def __init__(self, db):
+        self.db = db
+        self._n = 0
+
+    def user(
+        self,
+        email: str | None = None,
+        name: str | None = None,
+        *,
+        confirmed: bool = True,
+        admin: bool = False,
+        password: str = PASSWORD,
+    ):
+        from participate.accounts.models import User
+        from participate.util import utcnow
+
+        self._n += 1
+        user = User(
+            email=email or f"person{self._n}@example.org",
+            name=name or f"Person {self._n}",
+            is_admin=admin,
+            email_confirmed_at=utcnow() if confirmed else None,
+        )
+        user.set_password(password)
+        self.db.session.add(user)
+        self.db.session.commit()
+        return user
+
+    def structure(self):
+        """England > North West > Manchester, Salford; health councils at each level; forums; links."""
+        from participate.councils.services import council_by_slug
+        from participate.councils.structure import import_structure
+
+        import_structure(
+            {
+                "services": [
+                    {"slug": "health", "name": "Health and care"},
+                    {"slug": "schools", "name": "Schools"},
+                ],
+                "places": [
+                    {
+                        "slug": "england",
+                        "name": "England",
+                        "level": "nation",
+                        "population": 56_000_000,
+                    },
+                    {
+                        "slug": "north-west",
+                        "name": "North West",
+                        "level": "region",
+                        "parent": "england",
+                        "population": 7_400_000,
+                    },
+                    {
+                        "slug": "manchester",
+                        "name": "Manchester",
+                        "level": "local",
+                        "parent": "north-west",
+                        "population": 568_996,
+                    },
+                    {
+                        "slug": "salford",
+                        "name": "Salford",
+                        "level": "local",
+                        "parent": "north-west",
+                        "population": 270_800,
+                    },
+                ],
+                "councils": [
+                    {"slug": "health-england", "service": "health", "place": "england"},
+                    {"slug": "health-north-west", "service": "health", "place": "north-west"},
+                    {"slug": "health-manchester", "service": "health", "place": "manchester"},
+                    {"slug": "health-salford", "service": "health", "place": "salford"},
+                    {"slug": "schools-manchester", "service": "schools", "place": "manchester"},
+                    {"slug": "forum-manchester", "place": "manchester"},
+                ],
+                "links": [
+                    {"from": "health-north-west", "to": "health-england", "kind": "reports_to"},
+                    {"from": "health-manchester", "to": "health-north-west", "kind": "reports_to"},
+                    {"from": "health-salford", "to": "health-north-west", "kind": "reports_to"},
+                    {"from": "health-manchester", "to": "forum-manchester", "kind": "ringmaster"},
+                    {"from": "schools-manchester", "to": "forum-manchester", "kind": "ringmaster"},
+                ],
+            }
+        )
+        return {
+            slug: council_by_slug(slug)
+            for slug in (
+                "health-england",
+                "health-north-west",
+                "health-manchester",
+                "health-salford",
+                "schools-manchester",
+                "forum-manchester",
+            )
+        }
+
+    def member(
+        self,
+        user,
+        council,
+        constituency: str = "citizen",
+        *,
+        role: str = "member",
+        status: str = "active",
+    ):
+        from participate.councils.models import Membership
+
+        membership = Membership(
+            user_id=user.id,
+            council_id=council.id,
+            constituency=constituency,
+            role=role,
+            status=status,
+        )
+        self.db.session.add(membership)
+        self.db.session.commit()
+        return membership
+
+    def clerk(self, council, email: str | None = None):
+        user = self.user(email)
+        self.member(user, council, "employee", role="clerk")
+        return user
+
+    def members(self, council, counts: dict[str, int]):
+        """Many active members at once, e.g. {"citizen": 5, "employee": 3}; returns the users."""
+        users = []
+        for constituency, n in counts.items():
+            for _ in range(n):
+                user = self.user()
+                self.member(user, council, constituency)
+                users.append(user)
+        return users
+
+
+@pytest.fixture
+def make(db):
+    return Factory(db)
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user, password: str = PASSWORD):
+        client.post("/logout")
+        return login(client, user, password)
+
+    return _login
+
+
+def api_token(user) -> dict:
+    from participate.accounts.services import create_token
+
+    return {"Authorization": f"Bearer {create_token(user)}"}
+
+
+def htmx_headers() -> dict:
+    return {"HX-Request": "true"}
+
+
+# ------------------------------------------------------------------ live server (browser, concurrency)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(
+        self, database_url: str, outbox: Path, workers: int = 2, extra_env: dict | None = None
+    ):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PARTICIPATE_MAIL_OUTBOX": str(outbox),
+            "PARTICIPATE_RATELIMIT": "0",
+            "SECRET_KEY": "live-test",
+            "PARTICIPATE_INSTANCE": str(outbox.parent),
+            "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
+            **(extra_env or {}),
+        }
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.proc = subprocess.Popen(
+            [
+                str(gunicorn),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "participate.wsgi:app",
+            ],
+            env=env,
+            cwd=str(ROOT),
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("the live server exited at start") from None
+                time.sleep(0.1)
+        raise RuntimeError("the live server did not start in 30 s")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, database_url, tmp_root):
+    server = LiveServer(database_url, tmp_root / "outbox")
+    yield server
+    server.stop()
+
+
+def last_mail(outbox: Path) -> tuple[str, str, str]:
+    """(to, subject, body) of the newest message the log mail backend wrote."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    messages = sorted(Path(outbox).glob("*.eml"))
+    assert messages, "no mail was written to the outbox"
+    message = message_from_bytes(messages[-1].read_bytes(), policy=default)
+    return message["To"], message["Subject"], message.get_content()

@@ -1,0 +1,257 @@
+"""The participate CLI: import-structure, create-user, create-token, audit verify, tally, export/import."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from participate.audit.models import AuditEvent
+from participate.councils.models import Council, ForumLink, Place, Service
+
+GOOD = {
+    "services": [{"slug": "health", "name": "Health and care"}],
+    "places": [
+        {"slug": "england", "name": "England", "level": "nation"},
+        {"slug": "north-west", "name": "North West", "level": "region", "parent": "england"},
+        {
+            "slug": "manchester",
+            "name": "Manchester",
+            "level": "local",
+            "parent": "north-west",
+            "population": 568996,
+        },
+    ],
+    "councils": [
+        {"slug": "health-england", "service": "health", "place": "england"},
+        {"slug": "health-north-west", "service": "health", "place": "north-west"},
+        {"slug": "health-manchester", "service": "health", "place": "manchester"},
+        {"slug": "forum-manchester", "place": "manchester"},
+    ],
+    "links": [
+        {"from": "health-manchester", "to": "health-north-west", "kind": "reports_to"},
+        {"from": "health-north-west", "to": "health-england", "kind": "reports_to"},
+        {"from": "health-manchester", "to": "forum-manchester", "kind": "ringmaster"},
+    ],
+}
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+def counts(db):
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (Service, Place, Council, ForumLink)
+    )
+
+
+def write(tmp_path, data, name="structure.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data) if name.endswith(".yaml") else json.dumps(data))
+    return str(path)
+
+
+def test_import_structure_yaml_and_json_idempotent(runner, db, tmp_path):
+    result = runner.invoke(args=["import-structure", write(tmp_path, GOOD)])
+    assert result.exit_code == 0, result.output
+    assert counts(db) == (1, 3, 4, 3)
+    result = runner.invoke(args=["import-structure", write(tmp_path, GOOD, "s.json")])
+    assert result.exit_code == 0 and counts(db) == (1, 3, 4, 3)
+
+
+def _variant(**changes):
+    data = json.loads(json.dumps(GOOD))
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+BAD = [
+    (
+        "cycle",
+        _variant(
+            links=GOOD["links"]
+            + [{"from": "health-england", "to": "health-manchester", "kind": "reports_to"}]
+        ),
+        ["health-england"],
+    ),
+    (
+        "unknown slug",
+        _variant(
+            links=GOOD["links"]
+            + [{"from": "health-salford", "to": "health-north-west", "kind": "reports_to"}]
+        ),
+        ["health-salford"],
+    ),
+    (
+        "duplicate slug",
+        _variant(
+            councils=GOOD["councils"]
+            + [{"slug": "health-england", "service": "health", "place": "england"}]
+        ),
+        ["health-england", "2 times"],
+    ),
+    (
+        "downward link",
+        _variant(
+            links=[{"from": "health-north-west", "to": "health-manchester", "kind": "reports_to"}]
+        ),
+        ["health-north-west", "health-manchester"],
+    ),
+    (
+        "unknown service",
+        _variant(
+            councils=GOOD["councils"]
+            + [{"slug": "police-england", "service": "police", "place": "england"}]
+        ),
+        ["police"],
+    ),
+]
+
+
+@pytest.mark.parametrize("name, data, names", BAD, ids=[b[0] for b in BAD])
+def test_bad_structure_file_is_refused_whole(runner, db, tmp_path, name, data, names):
+    before = counts(db)
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code != 0
+    for entry in names:
+        assert entry in result.output
+    assert "nothing was changed" in result.output
+    assert counts(db) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
+
+
+def test_import_structure_rejects_unreadable_file(runner, db, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("services: [unclosed")
+    result = runner.invoke(args=["import-structure", str(path)])
+    assert result.exit_code != 0 and "not valid YAML or JSON" in result.output
+
+
+def test_create_user_and_token(runner, db, client):
+    result = runner.invoke(
+        args=["create-user", "ops@example.org", "--name", "Ops", "--admin", "--password-stdin"],
+        input="a long enough phrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=["create-user", "ops@example.org", "--name", "Ops", "--password-stdin"],
+        input="a long enough phrase\n",
+    )
+    assert result.exit_code != 0 and "already exists" in result.output
+    result = runner.invoke(
+        args=["create-user", "weak@example.org", "--name", "W", "--password-stdin"], input="short\n"
+    )
+    assert result.exit_code != 0 and "at least 10" in result.output
+    result = runner.invoke(args=["create-token", "ops@example.org"])
+    token = result.output.strip()
+    assert token.startswith("pt_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json
+    assert me["email"] == "ops@example.org"
+    assert runner.invoke(args=["create-token", "nobody@example.org"]).exit_code != 0
+
+
+def _three_events(db):
+    from participate.audit.services import record_event
+
+    for i in range(3):
+        record_event("test.event", data={"i": i})
+    db.session.commit()
+
+
+def test_audit_verify_detects_tampering(runner, db, tmp_path):
+    runner.invoke(args=["import-structure", write(tmp_path, GOOD)])
+    _three_events(db)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()[2]
+    db.session.execute(
+        sa.update(AuditEvent).where(AuditEvent.id == event.id).values(data='{"forged": true}')
+    )
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0
+    assert f"seq {event.seq}" in result.output and "altered" in result.output
+
+
+def test_audit_verify_detects_a_removed_event(runner, db, tmp_path):
+    runner.invoke(args=["import-structure", write(tmp_path, GOOD)])
+    _three_events(db)
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()[1]
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id == event.id))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0 and "missing" in result.output
+
+
+def test_export_import_round_trip_exact(runner, db, tmp_path, make):
+    make.structure()
+    make.members(
+        make.structure.__self__.db.session.scalar(
+            sa.select(Council).where(Council.slug == "health-manchester")
+        ),
+        {"citizen": 2},
+    )
+    out = tmp_path / "export"
+    assert runner.invoke(args=["export", str(out)]).exit_code == 0
+    first = {p.name: p.read_text() for p in out.glob("*.json")}
+    refused = runner.invoke(args=["import", str(out)])
+    assert refused.exit_code != 0 and "not empty" in refused.output
+    # Empty the database, import, export again: identical files.
+    from tests.conftest import _clean
+
+    _clean(db)
+    result = runner.invoke(args=["import", str(out)])
+    assert result.exit_code == 0, result.output
+    again = tmp_path / "again"
+    runner.invoke(args=["export", str(again)])
+    assert {p.name: p.read_text() for p in again.glob("*.json")} == first
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_tally_cli_reads_a_ballot_file(runner, tmp_path):
+    ballots = {
+        "method": "binary",
+        "rules": {
+            "quorum": 0.1,
+            "threshold": 0.5,
+            "min_constituencies": 1,
+            "concurrent_majority": False,
+        },
+        "constituencies": {"citizen": {"weight": 1, "eligible": 4}},
+        "ballots": [
+            {"constituency": "citizen", "receipt": f"r{i}", "choice": c}
+            for i, c in enumerate(["yes", "yes", "no", "abstain"])
+        ],
+    }
+    path = tmp_path / "ballots.json"
+    path.write_text(json.dumps(ballots))
+    result = runner.invoke(args=["tally", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["passed"] is True
+    ballots["ballots"][1]["choice"] = "maybe"
+    path.write_text(json.dumps(ballots))
+    result = runner.invoke(args=["tally", str(path)])
+    assert result.exit_code != 0 and "ballots[1]" in result.output
+
+
+def test_every_command_has_help(runner):
+    for command in [
+        "init",
+        "seed",
+        "demo",
+        "serve",
+        "import-structure",
+        "create-user",
+        "create-token",
+        "audit",
+        "tally",
+        "export",
+        "import",
+    ]:
+        result = runner.invoke(args=[command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, command

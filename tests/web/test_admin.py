@@ -1,0 +1,188 @@
+"""The admin's structure pages: create services, places, councils, forums, links; appoint clerks and ministers."""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from participate.audit.models import AuditEvent
+from participate.councils.models import Council, ForumLink, Membership, Place, Service
+
+
+@pytest.fixture
+def admin(make, login_as):
+    user = make.user("admin@example.org", admin=True)
+    login_as(user)
+    return user
+
+
+def count(db, model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_admin_builds_a_structure_through_the_web(client, admin, db):
+    assert (
+        client.post(
+            "/admin/services", data={"service-slug": "probation", "service-name": "Probation"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/admin/places",
+            data={"place-slug": "england", "place-name": "England", "place-level": "nation"},
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/admin/places",
+            data={
+                "place-slug": "london",
+                "place-name": "London",
+                "place-level": "region",
+                "place-parent": "england",
+                "place-population": "8799800",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/admin/places",
+            data={
+                "place-slug": "camden",
+                "place-name": "Camden",
+                "place-level": "local",
+                "place-parent": "london",
+                "place-population": "210100",
+            },
+        ).status_code
+        == 302
+    )
+    for slug, service, place in [
+        ("probation-england", "probation", "england"),
+        ("probation-london", "probation", "london"),
+        ("probation-camden", "probation", "camden"),
+        ("forum-camden", "", "camden"),
+    ]:
+        response = client.post(
+            "/admin/councils",
+            data={"council-slug": slug, "council-service": service, "council-place": place},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    for src, dst, kind in [
+        ("probation-camden", "probation-london", "reports_to"),
+        ("probation-london", "probation-england", "reports_to"),
+        ("probation-camden", "forum-camden", "ringmaster"),
+    ]:
+        assert (
+            client.post(
+                "/admin/links", data={"link-src": src, "link-dst": dst, "link-kind": kind}
+            ).status_code
+            == 302
+        )
+    forum = db.session.scalar(sa.select(Council).where(Council.slug == "forum-camden"))
+    assert forum.is_forum and forum.name == "Camden place forum"
+    assert count(db, ForumLink) == 3
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"structure.imported", "council.created", "link.created"} <= actions
+
+
+def test_link_that_would_make_a_cycle_or_go_down_is_refused(client, admin, make, db):
+    make.structure()
+    before = count(db, ForumLink)
+    response = client.post(
+        "/admin/links",
+        data={
+            "link-src": "health-england",
+            "link-dst": "health-manchester",
+            "link-kind": "reports_to",
+        },
+    )
+    assert response.status_code == 400
+    assert "health-england" in response.get_data(as_text=True)
+    assert count(db, ForumLink) == before
+
+
+def test_duplicate_council_slug_is_a_form_error(client, admin, make, db):
+    make.structure()
+    response = client.post(
+        "/admin/councils",
+        data={
+            "council-slug": "health-manchester",
+            "council-service": "health",
+            "council-place": "salford",
+        },
+    )
+    assert response.status_code == 400 and "already exists" in response.get_data(as_text=True)
+
+
+def test_admin_appoints_clerk_and_minister(client, admin, make, db):
+    councils = make.structure()
+    person = make.user("helen@example.org")
+    response = client.post(
+        "/admin/appointments",
+        data={
+            "appoint-email": "helen@example.org",
+            "appoint-council": "health-england",
+            "appoint-role": "minister",
+            "appoint-constituency": "elected",
+        },
+    )
+    assert response.status_code == 302
+    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == person.id))
+    assert membership.role == "minister" and membership.status == "active"
+    response = client.post(
+        "/admin/appointments",
+        data={
+            "appoint-email": "helen@example.org",
+            "appoint-council": "health-manchester",
+            "appoint-role": "minister",
+            "appoint-constituency": "elected",
+        },
+    )
+    assert response.status_code == 400 and "national service council only" in response.get_data(
+        as_text=True
+    )
+    response = client.post(
+        "/admin/appointments",
+        data={
+            "appoint-email": "nobody@example.org",
+            "appoint-council": "health-manchester",
+            "appoint-role": "clerk",
+            "appoint-constituency": "employee",
+        },
+    )
+    assert response.status_code == 400 and "No account uses that e-mail" in response.get_data(
+        as_text=True
+    )
+    assert councils
+
+
+def test_admin_imports_a_structure_file_from_the_web(client, admin, db):
+    data = (
+        b"services: [{slug: police, name: Policing}]\nplaces: [{slug: england, name: England, level: nation}]\n"
+        b"councils: [{slug: police-england, service: police, place: england}]\n"
+    )
+    response = client.post(
+        "/admin/import",
+        data={"import-file": (io.BytesIO(data), "structure.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert count(db, Council) == 1
+
+
+@pytest.mark.parametrize("who", ["visitor", "account", "clerk"])
+def test_only_admins_may_edit_structure(client, make, login_as, db, who):
+    councils = make.structure()
+    if who == "account":
+        login_as(make.user())
+    elif who == "clerk":
+        login_as(make.clerk(councils["health-manchester"]))
+    before = (count(db, Service), count(db, Place))
+    assert client.get("/admin/").status_code in (302, 403)
+    response = client.post("/admin/services", data={"service-slug": "x", "service-name": "X"})
+    assert response.status_code in (302, 403)
+    assert (count(db, Service), count(db, Place)) == before

@@ -1,0 +1,177 @@
+"""Petitions on a round's agenda: the council answers them through the round. A passed
+constitution-change petition changes the constitution; a rejected one is answered; a
+deferred one keeps waiting for a later round."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.web import test_rounds as shared
+from tests.web.test_rounds import advance_to, start_round
+
+hm = shared.hm  # the fixture
+
+
+def _petition(hm, kind="constitution_change", title="Raise the quorum to 20%", settings=None):
+    """A petition that reached its threshold (written directly: signing is the petitions
+    feature's business and has its own tests)."""
+    from participate.markup import render_markdown
+    from participate.petitions.models import Petition
+    from participate.util import utcnow
+
+    now = utcnow()
+    author = hm["members"]["citizen"][3]
+    petition = Petition(
+        council_id=hm["council"].id,
+        author_id=author.id,
+        kind=kind,
+        title=title,
+        change_text="Raise the quorum of every constituency from 10% to 20% of its members.",
+        reason_text="Decisions taken by a handful of members are not legitimate.",
+        change_html=render_markdown("Raise the quorum."),
+        reason_html=render_markdown("Legitimacy."),
+        proposed_settings=settings if settings is not None else {"quorum": 0.2},
+        status="threshold_reached",
+        sponsors_needed=5,
+        created_at=now - timedelta(days=90),
+        updated_at=now,
+        opened_at=now - timedelta(days=80),
+        signing_deadline=now + timedelta(days=100),
+        threshold=100,
+        threshold_explanation="max(100, 1% of 568,996)",
+        threshold_reached_at=now - timedelta(days=10),
+        response_due_at=now + timedelta(days=50),
+    )
+    from participate.extensions import db
+
+    db.session.add(petition)
+    db.session.commit()
+    return petition
+
+
+def _vote(hm, round_, item, choice):
+    from participate.votes import services as votes
+
+    motion = votes.get_motion(item.motion_id)
+    for group in hm["members"].values():
+        for member in group:
+            votes.cast_ballot(member, motion, choice=choice)
+    return motion
+
+
+def test_a_passed_constitution_petition_is_answered_and_applied(db, hm):
+    from participate.councils.services import settings_of
+    from participate.petitions.models import Petition
+    from participate.rounds import services
+    from participate.votes.models import Motion
+
+    petition = _petition(hm)
+    round_ = start_round(hm, items=[("petition", petition.id), ("proposal", hm["proposals"][0].id)])
+    item = sorted(round_.items, key=lambda i: i.position)[0]
+    assert item.kind == "petition" and item.title == "Raise the quorum to 20%"
+    advance_to(hm, round_, "voting")
+    db.session.refresh(item)
+    motion = db.session.get(Motion, item.motion_id)
+    assert motion.kind == "governance" and motion.title.startswith("Grant the petition")
+    _vote(hm, round_, item, "yes")
+    advance_to(hm, round_, "outcome")
+    services.record_outcome(
+        hm["clerk"],
+        round_,
+        item,
+        decision="adopted",
+        reasons="Every constituency voted for it, well above the two-thirds threshold.",
+    )
+    db.session.expire_all()
+    petition = db.session.get(Petition, petition.id)
+    assert petition.status == "closed" and petition.response_decision == "adopted"
+    assert petition.response_round_id == round_.id and petition.response_motion_id == motion.id
+    assert petition.constitution_version_id is not None
+    assert settings_of(hm["council"])["quorum"] == 0.2
+
+
+def test_a_rejected_petition_is_answered_and_a_deferred_one_keeps_waiting(db, hm):
+    from participate.errors import DomainError
+    from participate.petitions.models import Petition
+    from participate.rounds import services
+
+    rejected = _petition(hm, title="Raise the quorum to 20%")
+    deferred = _petition(
+        hm, kind="early_scrutiny", title="Inspect out-of-hours GP care", settings={}
+    )
+    round_ = start_round(hm, items=[("petition", rejected.id), ("petition", deferred.id)])
+    first, second = sorted(round_.items, key=lambda i: i.position)
+    advance_to(hm, round_, "voting")
+    db.session.refresh(first)
+    _vote(hm, round_, first, "no")
+    advance_to(hm, round_, "outcome")
+    with pytest.raises(DomainError) as refused:
+        services.record_outcome(
+            hm["clerk"],
+            round_,
+            first,
+            decision="adopted",
+            reasons="The clerk would like it to pass anyway.",
+        )
+    assert refused.value.code == "motion_not_carried"
+    services.record_outcome(
+        hm["clerk"],
+        round_,
+        first,
+        decision="rejected",
+        reasons="Members voted against raising the quorum this year.",
+    )
+    services.record_outcome(
+        hm["clerk"],
+        round_,
+        second,
+        decision="deferred",
+        reasons="The regulator inspects in January; we answer after that.",
+    )
+    db.session.expire_all()
+    assert db.session.get(Petition, rejected.id).status == "closed"
+    assert db.session.get(Petition, rejected.id).response_decision == "rejected"
+    assert db.session.get(Petition, rejected.id).constitution_version_id is None
+    assert db.session.get(Petition, deferred.id).status == "threshold_reached"
+    services.advance_phase(hm["clerk"], round_)
+    # The deferred petition can go on a new round's agenda.
+    again = start_round(hm, items=[("petition", deferred.id)], title="The spring round")
+    assert again.items[0].petition_id == deferred.id
+
+
+def test_a_petition_of_another_council_or_not_at_its_threshold_is_refused(db, hm):
+    from participate.errors import DomainError
+    from participate.petitions.models import Petition
+
+    petition = _petition(hm)
+    db.session.execute(
+        sa.update(Petition)
+        .where(Petition.id == petition.id)
+        .values(council_id=hm["councils"]["health-salford"].id)
+    )
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        start_round(hm, items=[("petition", petition.id)])
+    assert refused.value.code == "agenda_other_council"
+    db.session.execute(
+        sa.update(Petition)
+        .where(Petition.id == petition.id)
+        .values(council_id=hm["council"].id, status="open")
+    )
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        start_round(hm, items=[("petition", petition.id)])
+    assert refused.value.code == "agenda_item_not_open"
+
+
+def test_a_petition_is_on_one_live_round_at_a_time(db, hm):
+    from participate.errors import DomainError
+
+    petition = _petition(hm)
+    start_round(hm, items=[("petition", petition.id)])
+    with pytest.raises(DomainError) as refused:
+        start_round(hm, items=[("petition", petition.id)], title="Another round")
+    assert refused.value.code == "agenda_item_taken"
