@@ -205,9 +205,7 @@ class AgendaItem(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    round = relationship(
-        Round, backref=backref("items", order_by="AgendaItem.position")
-    )
+    round = relationship(Round, backref=backref("items", order_by="AgendaItem.position"))
     motion = relationship("Motion")
 
     @property

@@ -14,10 +14,18 @@ from tests.conftest import api_token
 from tests.web.test_upward_support import STATEMENT, adopt, build_world
 
 TOPICS = [
-    ("Book GP appointments days ahead", "Let patients book GP appointments days ahead.", "gp-access"),
+    (
+        "Book GP appointments days ahead",
+        "Let patients book GP appointments days ahead.",
+        "gp-access",
+    ),
     ("Free hospital parking for carers", "Carers pay to park at hospital every visit.", "parking"),
     ("NHS dentists for adults", "No practice takes new adult NHS dental patients.", "dentistry"),
-    ("Mental health support in schools", "Young people wait a year for CAMHS support.", "mental-health"),
+    (
+        "Mental health support in schools",
+        "Young people wait a year for CAMHS support.",
+        "mental-health",
+    ),
 ]
 
 
