@@ -13,11 +13,7 @@ from werkzeug.exceptions import HTTPException
 from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+from participate.surge import Surge, security_headers
 
 
 @event.listens_for(Engine, "connect")
@@ -83,18 +79,10 @@ def create_app(config=None) -> Flask:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.headers.get("HX-Request"):
-            response.headers["Vary"] = "HX-Request"
-        return response
+        return security_headers(app, response)
+
+    # htmx signing and casting skip the per-request hooks (participate/surge.py)
+    app.wsgi_app = Surge(app, app.wsgi_app)  # type: ignore[method-assign]
 
     return app
 

@@ -24,7 +24,7 @@ import os
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from participate.extensions import limiter
+from participate.surge import Limit
 
 DEFAULT_ADDRESS = "120 per minute"
 DEFAULT_ACCOUNT = "5 per 10 seconds"
@@ -60,10 +60,10 @@ def account_key() -> str:
     return f"address:{get_remote_address()}"
 
 
-# Shared by the page and the API, so one budget covers both ways of signing.
-per_address = limiter.shared_limit(
-    address_limit, scope="petition-sign-address", key_func=get_remote_address
-)
-per_account = limiter.shared_limit(
-    account_limit, scope="petition-sign-account", key_func=account_key
-)
+# Shared by the page and the API, so one budget covers both ways of signing; the same specs
+# serve the decorators (full path) and participate/surge.py (the htmx short path).
+ADDRESS = Limit(address_limit, get_remote_address, "petition-sign-address")
+ACCOUNT = Limit(account_limit, account_key, "petition-sign-account")
+SIGN_LIMITS = [ACCOUNT, ADDRESS]  # the order Flask-Limiter checks the decorators in
+per_address = ADDRESS.decorator()
+per_account = ACCOUNT.decorator()

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from participate import surge
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.councils import services as councils
@@ -403,10 +404,8 @@ def counts_csv(petition_id: int):
     )
 
 
-@bp.route("/petitions/<int:petition_id>/sign", methods=["POST"])
-@limits.per_address
-@limits.per_account
-def sign(petition_id: int):
+def _sign(petition_id: int):
+    """Sign (the view behind both the full path and the htmx short path, participate/surge.py)."""
     signer = current_signer()
     if signer is None:
         if htmx:
@@ -455,6 +454,11 @@ class _Fragment:
 
 
 _SIGNED = _Fragment("petitions/_signed.html")
+
+sign = bp.route("/petitions/<int:petition_id>/sign", methods=["POST"], endpoint="sign")(
+    limits.per_address(limits.per_account(_sign))
+)
+surge.route("petitions.sign", r"/petitions/\d+/sign", _sign, limits.SIGN_LIMITS)
 
 
 @bp.errorhandler(429)

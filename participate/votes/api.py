@@ -10,10 +10,9 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document
 from participate.councils import services as councils
 from participate.errors import DomainError
-from participate.extensions import limiter
 from participate.votes import services
 from participate.votes.models import Motion
-from participate.votes.views import vote_limit, voter_key
+from participate.votes.views import CAST_LIMIT
 
 
 def _iso(value) -> str | None:
@@ -117,7 +116,7 @@ document(
 
 
 @bp.post("/motions/<int:motion_id>/ballots")
-@limiter.limit(vote_limit, key_func=voter_key)
+@CAST_LIMIT.decorator()
 def cast_ballot(motion_id: int):
     user = token_user()
     outcome = services.cast_ballot(user, motion_id, **_ballot_from_json(json_body()))

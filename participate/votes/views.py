@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from participate import surge
 from participate.accounts.identity import session_identity
 from participate.councils import services as councils
 from participate.errors import DomainError
-from participate.extensions import db, htmx, limiter
+from participate.extensions import db, htmx
 from participate.forms_util import apply_error
+from participate.surge import Limit
 from participate.votes import services
 from participate.votes.forms import MotionForm, OpenVotingForm, ReceiptForm, ballot_from_form
 from participate.votes.models import METHOD_LABELS, Ballot, Motion, MotionParticipation
@@ -36,6 +38,10 @@ def voter_key() -> str:
     if header:
         return f"token:{header[-16:]}"
     return f"addr:{request.remote_addr}"
+
+
+# One budget for the page and the API; the same spec serves participate/surge.py.
+CAST_LIMIT = Limit(vote_limit, voter_key, "vote-cast")
 
 
 @bp.app_context_processor
@@ -180,9 +186,7 @@ def turnout(motion_id: int):
     )
 
 
-@bp.route("/motions/<int:motion_id>/ballot", methods=["POST"])
-@limiter.limit(vote_limit, key_func=voter_key)
-def cast(motion_id: int):
+def _cast(motion_id: int):
     """Cast or change a ballot: the surge path, kept to one read and two writes.
 
     The voter comes from the signed session (``session_identity``), checked by the cast's
@@ -261,6 +265,11 @@ class _Fragment:
 
 
 _BALLOT_PANEL = _Fragment("votes/_ballot.html")
+
+cast = bp.route("/motions/<int:motion_id>/ballot", methods=["POST"], endpoint="cast")(
+    CAST_LIMIT.decorator()(_cast)
+)
+surge.route("votes.cast", r"/motions/\d+/ballot", _cast, [CAST_LIMIT])
 
 
 @bp.route("/motions/<int:motion_id>/open", methods=["POST"])

@@ -1,0 +1,190 @@
+"""The surge writes (signing a petition, casting a ballot) served on a short path.
+
+DESIGN.md §8 asks these two writes to keep up with a surge: at least half the rate of a bare
+insert-per-request Flask app. Each is one INSERT, but Flask's full dispatch around it cost
+several times the write: every ``before_request`` and ``after_request`` hook of every
+extension, Flask-Limiter's per-request evaluation (filtering every registered limit, then
+injecting rate-limit headers with two more storage reads), and the CSRF hook.
+
+This WSGI middleware takes only the htmx form POSTs to the views registered with
+:func:`route` and runs them in a normal Flask request context (the same session, ``request``,
+``url_for``, templates, services and error handlers), doing exactly what those requests need:
+
+1. CSRF: ``csrf.protect()``, the same check Flask-WTF's hook makes (refusal: its 400 page).
+2. Rate limits: the same Flask-Limiter storage and strategy (``limiter.limiter``), hit with the
+   same keys its decorators use (:class:`Limit`), so the short path and the full path share
+   one budget; a breach is the same 429 the views' error handlers answer.
+3. The view function itself, undecorated; its errors go through the app's error handlers.
+4. The security headers every response carries (:func:`security_headers`); the session is
+   saved only if the view changed it, as Flask does.
+
+Everything else (plain form posts without JavaScript, other methods, other paths) goes
+through Flask untouched. A hook added with ``before_request`` does NOT run on this path: a
+rule that must hold for these writes belongs in their service, which both paths call.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, request, session
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from participate.extensions import csrf, limiter
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(app: Flask, response):
+    """The headers every response carries (the app's after_request hook calls this too)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.headers.get("HX-Request"):
+        headers["Vary"] = "HX-Request"
+    return response
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One rate limit, declared once for the Flask-Limiter decorator and the short path.
+
+    ``value`` returns the limit string ("120 per minute"), ``key`` the bucket's key for the
+    current request (an address, an account), ``scope`` the shared bucket's name.
+    """
+
+    value: Callable[[], str]
+    key: Callable[[], str]
+    scope: str
+
+    def decorator(self):
+        """The Flask-Limiter decorator for the full path (a shared limit: one budget)."""
+        return limiter.shared_limit(self.value, scope=self.scope, key_func=self.key)
+
+
+_PARSED: dict[str, list] = {}
+
+
+def hit(limits: list[Limit]) -> None:
+    """Count this request against ``limits`` exactly as Flask-Limiter's decorators do.
+
+    The storage keys are Flask-Limiter's (``[key_prefix,] key, scope``, via the strategy it
+    built from RATELIMIT_STORAGE_URI and RATELIMIT_STRATEGY); the first breach stops the
+    count and answers 429, as its default ``fail_on_first_breach``.
+    """
+    if not limiter.enabled:
+        return
+    items = []
+    for spec in limits:
+        value = spec.value()
+        parsed = _PARSED.get(value)
+        if parsed is None:
+            parsed = _PARSED[value] = parse_many(value)
+        key = spec.key()
+        args = [limiter._key_prefix, key, spec.scope] if limiter._key_prefix else [key, spec.scope]
+        items += [(item, args) for item in parsed]
+    strategy = limiter.limiter
+    for item, args in sorted(items, key=lambda pair: pair[0]):
+        if not strategy.hit(item, *args):
+            reset_at = strategy.get_window_stats(item, *args).reset_time
+            raise TooManyRequests(
+                f"Rate limit exceeded: {item}.",
+                retry_after=max(1, math.ceil(reset_at - time.time())),
+            )
+
+
+@dataclass(frozen=True)
+class Route:
+    view: Callable
+    limits: list[Limit] = field(default_factory=list)
+
+
+# endpoint -> Route, filled by the feature views at import time
+ROUTES: dict[str, Route] = {}
+_PATHS: list[str] = []
+
+
+def route(endpoint: str, path_pattern: str, view: Callable, limits: list[Limit]) -> None:
+    """Serve ``endpoint`` (an htmx POST whose path matches ``path_pattern``) on the short path.
+
+    ``view`` is the undecorated view function; ``limits`` are the limits its decorators apply.
+    """
+    ROUTES[endpoint] = Route(view, list(limits))
+    if path_pattern not in _PATHS:
+        _PATHS.append(path_pattern)
+
+
+class Surge:
+    """WSGI middleware: htmx POSTs to the registered endpoints skip Flask's per-request hooks."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.paths = re.compile("|".join(f"(?:{p})" for p in _PATHS) or r"(?!)")
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") != "POST"
+            or environ.get("HTTP_HX_REQUEST") != "true"
+            or not self.paths.fullmatch(environ.get("PATH_INFO", ""))
+        ):
+            return self.wsgi_app(environ, start_response)
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ, start_response):
+        app = self.app
+        ctx = app.request_context(environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                found = ROUTES.get(request.endpoint or "")
+                if found is None or request.routing_exception is not None:
+                    ctx.pop()
+                    ctx = None
+                    return self.wsgi_app(environ, start_response)
+                response = self._dispatch(found)
+            except Exception as e:
+                error = e
+                response = app.handle_exception(e)
+            except:  # noqa: E722 (as Flask.wsgi_app: remember it for the teardown, re-raise)
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            if ctx is not None:
+                ctx.pop(error)
+
+    def _dispatch(self, found: Route):
+        app = self.app
+        try:
+            config = app.config
+            if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
+                csrf.protect(apply_exemptions=True)
+            hit(found.limits)
+            rv = found.view(**(request.view_args or {}))
+        except TooManyRequests as e:
+            rv = app.make_response(app.handle_user_exception(e))
+            if e.retry_after is not None:  # as Flask-Limiter's headers say on the full path
+                rv.headers["Retry-After"] = str(e.retry_after)
+        except Exception as e:
+            rv = app.handle_user_exception(e)
+        response = app.make_response(rv)
+        security_headers(app, response)
+        if app.session_interface.should_set_cookie(app, session):
+            app.session_interface.save_session(app, session, response)
+        return response
