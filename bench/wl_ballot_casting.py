@@ -133,9 +133,9 @@ def _close_and_count(database_url: str, motion_id: int) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    rounds, seconds = (1, 3.0) if quick else (3, 5.0)
+    rounds, seconds = (1, 1.5) if quick else (3, 5.0)
     rate_hint = 2500  # prepared first ballots per second of run: more than this machine does
-    warmup = 300
+    warmup = 100 if quick else 300
     n = int(rounds * seconds * rate_hint) + warmup
     rng = random.Random(2026)
     with hb.workdir("ballot-bench-") as tmp:

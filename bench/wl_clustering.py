@@ -2,7 +2,7 @@
 
 ``clustering_assign_one``: milliseconds for :func:`participate.core.clustering.assign`
 to place one more forwarded proposal into an index that already holds 100,000
-(quick mode: 20,000, named in the entry's ``index_items``), median over 200 new
+(quick mode: 10,000, named in the entry's ``index_items``), median over 200 new
 proposals, p95 and max reported too. The inbox is synthetic: sentences of the
 labelled data set (``tests/data/forwarded_proposals.json``) recombined within a
 topic (one in ten mixes two topics), with council and place names in the text,
@@ -13,7 +13,7 @@ the synthetic topics), then the app's restart path restores it from the
 persisted keys (``build_index(items, assignments)``); both are timed.
 
 ``clustering_assign_one_many_clusters``: the same, into 5,000 distinct clusters
-(quick: 1,000) restored from keys. Each cluster has a few invented words of its
+(quick: 500) restored from keys. Each cluster has a few invented words of its
 own on top of the recombined sentences, so the everyday words of the data set
 are shared by thousands of clusters, the case the inverted index's caps exist for.
 
@@ -174,7 +174,7 @@ def _measure(name: str, index, fresh: list[dict], extra: dict) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    size = 20_000 if quick else 100_000
+    size = 10_000 if quick else 100_000
     items = synthetic_inbox(size)
     assign_all_s = None
     if quick:
@@ -203,7 +203,7 @@ def run(quick: bool) -> list[dict]:
     )
     del index, items
 
-    clusters = 1_000 if quick else 5_000
+    clusters = 500 if quick else 5_000
     items, keys = many_cluster_inbox(size, clusters)
     index = build_index(items, keys)
     # The same groups, new proposals (and new ids).

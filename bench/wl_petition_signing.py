@@ -204,9 +204,9 @@ def rate_limit_storage():
 
 
 def run(quick: bool) -> list[dict]:
-    rounds, seconds = (1, 3.0) if quick else (3, 5.0)
+    rounds, seconds = (1, 1.5) if quick else (3, 5.0)
     rate_hint = 2500  # prepared signatures per second of run: more than this machine does
-    warmup = 300
+    warmup = 100 if quick else 300
     n = int(rounds * seconds * rate_hint) + warmup
     with hb.workdir("petition-bench-") as tmp, rate_limit_storage() as storage:
         url = hb.fresh_sqlite_db(tmp / "app.sqlite3")

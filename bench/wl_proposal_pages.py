@@ -121,7 +121,7 @@ def _entry(name: str, samples: list[float], baseline: float, **extra) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    n = 60 if quick else 300
+    n = 30 if quick else 300
     with tempfile.TemporaryDirectory(prefix="bench-proposals-") as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         env = {

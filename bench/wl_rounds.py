@@ -116,7 +116,7 @@ def _timed(session, url, n, *, headers=None, status=200) -> list[float]:
 
 
 def run(quick: bool) -> list[dict]:
-    n = 60 if quick else 400
+    n = 30 if quick else 400
     with tempfile.TemporaryDirectory(prefix="wl-rounds-") as tmp:
         env = {
             **os.environ,

@@ -137,7 +137,7 @@ def inbox_http(url: str, tmp: Path, quick: bool) -> list[dict]:
         "?status=unanswered&sort=newest",
         "?theme=dentistry&region=london&sort=bridging",
     ]
-    rounds = 6 if quick else 30
+    rounds = 4 if quick else 30
     page_reqs = [
         hb.PreparedRequest(key=str(i), method="GET", path=f"/councils/health-england/inbox{q}")
         for i, q in enumerate(queries * rounds)
@@ -209,7 +209,7 @@ def forward_timing(url: str, tmp: Path, quick: bool) -> dict:
     from participate.upward.services import forward_proposal
     from participate.util import utcnow
 
-    samples = 10 if quick else 40
+    samples = 6 if quick else 40
     app = _app(url, tmp)
     with app.app_context():
         clerk = db.session.scalar(
@@ -399,7 +399,7 @@ def cascade_timing(tmp: Path, quick: bool) -> dict:
 
 def run(quick: bool) -> list[dict]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-upward-"))
-    scale, forwards = (20, 10_000) if quick else (106, 100_000)
+    scale, forwards = (20, 5_000) if quick else (106, 100_000)
     url = hb.fresh_sqlite_db(tmp / "upward.sqlite3")
     started = time.perf_counter()
     built = build(url, tmp, scale, forwards)

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask, request, session
 from limits import parse_many
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from participate.extensions import csrf, limiter
@@ -98,13 +100,53 @@ def hit(limits: list[Limit]) -> None:
         args = [limiter._key_prefix, key, spec.scope] if limiter._key_prefix else [key, spec.scope]
         items += [(item, args) for item in parsed]
     strategy = limiter.limiter
-    for item, args in sorted(items, key=lambda pair: pair[0]):
-        if not strategy.hit(item, *args):
-            reset_at = strategy.get_window_stats(item, *args).reset_time
-            raise TooManyRequests(
-                f"Rate limit exceeded: {item}.",
-                retry_after=max(1, math.ceil(reset_at - time.time())),
-            )
+    pairs = sorted(items, key=lambda pair: pair[0])
+    breached = _redis_hit(strategy, pairs)
+    if breached is None:  # not fixed windows on Redis: one storage call per limit
+        breached = next((p for p in pairs if not strategy.hit(p[0], *p[1])), False)
+    if breached:
+        item, args = breached
+        reset_at = strategy.get_window_stats(item, *args).reset_time
+        raise TooManyRequests(
+            f"Rate limit exceeded: {item}.",
+            retry_after=max(1, math.ceil(reset_at - time.time())),
+        )
+
+
+# Fixed windows on Redis, all in one round trip: the same INCRBY + EXPIRE per key as the
+# ``limits`` library's own incr_expire.lua, stopping at the first breach as Flask-Limiter does.
+_INCR_EXPIRE_MANY = """
+local n = #KEYS
+for i = 1, n do
+  local current = redis.call("incrby", KEYS[i], 1)
+  if tonumber(current) == 1 then
+    redis.call("expire", KEYS[i], ARGV[i])
+  end
+  if tonumber(current) > tonumber(ARGV[n + i]) then
+    return i
+  end
+end
+return 0
+"""
+_SCRIPTS: dict[int, object] = {}
+
+
+def _redis_hit(strategy, pairs):
+    """The first breached (item, args), False if none; None when this storage is not Redis."""
+    storage = strategy.storage
+    if not (
+        isinstance(strategy, FixedWindowRateLimiter)
+        and isinstance(storage, RedisStorage)
+        and type(storage) is RedisStorage  # not a cluster or sentinel variant
+    ):
+        return None
+    script = _SCRIPTS.get(id(storage))
+    if script is None:
+        script = _SCRIPTS[id(storage)] = storage.get_connection().register_script(_INCR_EXPIRE_MANY)
+    keys = [storage.prefixed_key(item.key_for(*args)) for item, args in pairs]
+    argv = [item.get_expiry() for item, _ in pairs] + [item.amount for item, _ in pairs]
+    index = int(script(keys=keys, args=argv))  # type: ignore[operator]
+    return pairs[index - 1] if index else False
 
 
 @dataclass(frozen=True)

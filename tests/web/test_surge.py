@@ -168,3 +168,64 @@ def test_what_the_short_path_does_not_serve_falls_through_to_flask(strict_app, w
     assert missing.status_code == 404
     wrong_method = client.get("/petitions/1/sign", headers=htmx_headers())
     assert wrong_method.status_code == 405
+
+
+def _redis_url() -> str | None:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return None
+    return "redis://127.0.0.1:6379/9"
+
+
+@pytest.fixture
+def redis_app(app):
+    """CSRF and rate limits on, counted in Redis (one round trip for both signing limits)."""
+    import uuid
+
+    from participate import create_app
+    from participate.extensions import limiter
+
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = dict(app.config)
+    config.update(
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",  # the SQLite and PostgreSQL runs at once
+        PETITION_SIGN_LIMIT_ACCOUNT="2 per minute",
+        PETITION_SIGN_LIMIT_ADDRESS="3 per minute",
+    )
+    strict = create_app(config)
+    yield strict
+    # no limiter.reset(): it would clear the other run's keys too; these expire in a minute
+    limiter.enabled = False
+
+
+def test_redis_counts_both_limits_in_one_round_trip_with_flask_limiters_keys(
+    redis_app, world, db, big
+):
+    from participate.petitions.models import Signature
+
+    client, token = _signed_in(redis_app, world.make.user())
+    others = [opened(world, title=f"Another petition number {i}") for i in range(3)]
+    data = {"declaration": "live", "csrf_token": token}
+    codes = [
+        client.post(f"/petitions/{p.id}/sign", data=data, headers=htmx_headers()).status_code
+        for p in [big, others[0]]
+    ]
+    # the full path (Flask-Limiter's own decorators) sees the two hits: the account is spent
+    refused = client.post(f"/petitions/{others[1].id}/sign", data=data)
+    assert codes + [refused.status_code] == [200, 200, 429]
+    # the breach stopped the count at the account limit: the address used 2 of its 3
+    other, other_token = _signed_in(redis_app, world.make.user())
+    data = {"declaration": "live", "csrf_token": other_token}
+    first = other.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
+    second = other.post(f"/petitions/{others[0].id}/sign", data=data, headers=htmx_headers())
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert int(second.headers["Retry-After"]) >= 1
+    assert count_rows(db, Signature) == 3
