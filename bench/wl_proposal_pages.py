@@ -121,7 +121,7 @@ def _entry(name: str, samples: list[float], baseline: float, **extra) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    n = 30 if quick else 300
+    n = 40 if quick else 300
     with tempfile.TemporaryDirectory(prefix="bench-proposals-") as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         env = {
@@ -189,7 +189,10 @@ def run(quick: bool) -> list[dict]:
                     for key, (url_, check) in pages.items():
                         samples[key] += _measure(session, url_, check, 1)
                 load_after = os.getloadavg()[0]
-                cpu = {key: _cpu_ms(session, server.pid, *page, n) for key, page in pages.items()}
+                cpu = {
+                    key: _cpu_ms(session, server.pid, *page, min(n, 30))
+                    for key, page in pages.items()
+                }
                 size = len(session.get(pages["thread"][0], timeout=30).content)
         finally:
             server.terminate()

@@ -1,6 +1,6 @@
 """Round pages over HTTP: the full round page of a round with 20 agenda items, 400 comments
-and 40 questions, and its live fragments polled by htmx with ETags, served by gunicorn
-(2 workers) from an SQLite file.
+(quick: 150) and 40 questions, and its live fragments polled by htmx with ETags, served by
+gunicorn (2 workers) from an SQLite file.
 
 Figures (sequential GETs, p95 latency):
 - ``rounds.page_p95``: the full round page; baseline the static sign-in page (/login) of the
@@ -81,7 +81,7 @@ with app.app_context():
         if i % 2 == 0:
             rounds.answer_question(clerk, round_, q, answer=f"Answer to question {i}.")
     rounds.advance_phase(clerk, round_)
-    for i in range(400):
+    for i in range(int(sys.argv[2])):
         proposals.add_comment(people[i % 60], subjects[i % 20], body=f"Comment {i}.",
                               stance=["for", "against", "neutral"][i % 3])
     print(round_.id)
@@ -127,7 +127,7 @@ def run(quick: bool) -> list[dict]:
             "PARTICIPATE_MAIL_OUTBOX": f"{tmp}/outbox",
         }
         made = subprocess.run(
-            [sys.executable, "-c", SETUP, str(ROOT / "migrations")],
+            [sys.executable, "-c", SETUP, str(ROOT / "migrations"), str(150 if quick else 400)],
             env=env,
             cwd=ROOT,
             capture_output=True,

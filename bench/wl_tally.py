@@ -8,7 +8,7 @@ of the file's text (parsing itself is not timed, reported as ``load_s``), so str
 hashes start cold as they do in ``participate tally FILE``. Each baseline is a bare
 Python pass that only counts the ballots of such a fresh load,
 ``Counter((b["constituency"], b["choice" | "ranking"]) for b in ballots)``, measured
-in the same run. Medians of 3. Quick mode uses 100,000 ballots (labelled ``ballots``).
+in the same run. Medians of 3. Quick mode uses 50,000 ballots (labelled ``ballots``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from participate.core.tally import BINARY_CHOICES, CONSTITUENCIES, tally_ballot_file
 
-FULL, QUICK = 1_000_000, 100_000
+FULL, QUICK = 1_000_000, 50_000
 OPTIONS = [f"option-{i}" for i in range(10)]
 DISTINCT_RANKINGS = 2_000
 BINARY_TARGET_S, SCHULZE_TARGET_S = 1.0, 5.0
