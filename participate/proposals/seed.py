@@ -379,35 +379,46 @@ def _backdate(proposal: Proposal, start) -> None:
 # ---------------------------------------------------------------- the other councils
 
 
-def _other_councils(ctx) -> int:
-    """One or two proposals in every council outside the demo, so none is empty.
+# The statuses the threads of the councils outside the demo go through, in turn.
+OTHER_STATUSES = ("open", "adopted", "open", "rejected", "on_agenda", "withdrawn", "open")
+OTHER_CONSTITUENCIES = ("citizen", "employee", "citizen", "leader", "elected", "partner")
 
-    Their authors are residents made members of those councils here (one per proposal).
+
+def _other_councils(ctx) -> int:
+    """Two or three discussed proposals in every council outside the demo, in different
+    statuses, so that no council is empty and each shows how its constituencies lean.
+
+    Their members are residents made members of those councils here (six per council, in
+    at least four constituencies); the threads are written straight into the tables, as
+    the demo councils' are (``_quick_thread``).
     """
     residents = ctx.residents
     if not residents:
         return 0
-    constituency_of = dict(
-        db.session.execute(
-            sa.select(Membership.user_id, Membership.constituency).where(
-                Membership.user_id.in_([u.id for u in residents])
+    existing = {
+        (user_id, council_id): (constituency, status)
+        for user_id, council_id, constituency, status in db.session.execute(
+            sa.select(
+                Membership.user_id,
+                Membership.council_id,
+                Membership.constituency,
+                Membership.status,
             )
         ).all()
-    )
-    existing = set(db.session.execute(sa.select(Membership.user_id, Membership.council_id)).all())
+    }
     others = [c for slug, c in sorted(ctx.councils.items()) if slug not in DEMO_COUNCILS]
-    memberships, plans = [], []
+    memberships, groups = [], []
     now = utcnow()
     for i, council in enumerate(others):
-        bank = OTHER["forum" if council.service is None else council.service.slug]
-        for j in range(1 + (i % 2)):
-            author = residents[(i * 3 + j * 7) % len(residents)]
-            constituency = constituency_of.get(author.id, "citizen")
-            if (author.id, council.id) not in existing:
-                existing.add((author.id, council.id))
+        by_constituency: dict[str, list[User]] = {}
+        for k, constituency in enumerate(OTHER_CONSTITUENCIES):
+            user = residents[(i * 5 + k * 13) % len(residents)]
+            key = (user.id, council.id)
+            if key not in existing:
+                existing[key] = (constituency, "active")
                 memberships.append(
                     {
-                        "user_id": author.id,
+                        "user_id": user.id,
                         "council_id": council.id,
                         "constituency": constituency,
                         "status": "active",
@@ -416,46 +427,42 @@ def _other_councils(ctx) -> int:
                         "decided_at": now,
                     }
                 )
-            plans.append((council, author, constituency, bank[j % len(bank)], i + j))
+            held, status = existing[key]
+            if status == "active" and user not in by_constituency.get(held, []):
+                by_constituency.setdefault(held, []).append(user)
+        groups.append((i, council, by_constituency))
     if memberships:
         db.session.execute(sa.insert(Membership), memberships)
-    for council, author, constituency, (title, body, themes), k in plans:
-        created = now - timedelta(days=5 + (k * 11) % 90, hours=k % 24)
-        text = _fill(body, council)
-        proposal = Proposal(
-            council_id=council.id,
-            author_id=author.id,
-            author_constituency=constituency,
-            title=_fill(title, council),
-            body=text,
-            body_html=_html(text),
-            status="open",
-            version=1,
-            created_at=created,
-            updated_at=created,
-        )
-        db.session.add(proposal)
-        db.session.flush()
-        for theme in themes.split(", "):
-            db.session.add(
-                ProposalTheme(proposal_id=proposal.id, theme=theme, council_id=council.id)
+        db.session.commit()
+    made = 0
+    for i, council, by_constituency in groups:
+        bank = OTHER["forum" if council.service is None else council.service.slug]
+        members = [u for group in by_constituency.values() for u in group]
+        clerk_rows = clerks_of(council)
+        clerk = db.session.get(User, clerk_rows[0].user_id) if clerk_rows else None
+        for j in range(2 + (i % 2)):
+            if clerk is None:  # only a clerk puts on the agenda and decides; authors withdraw
+                status = ("open", "withdrawn", "open")[j]
+            else:
+                status = OTHER_STATUSES[(i + j) % len(OTHER_STATUSES)]
+                if j == 1 and status == OTHER_STATUSES[(i + j - 1) % len(OTHER_STATUSES)]:
+                    status = "withdrawn"
+            title, body, themes = bank[(i + j) % len(bank)]
+            when = now - timedelta(days=20 + ((i * 7 + j * 23) % 80), hours=(i + j) % 24)
+            _quick_thread(
+                ctx,
+                council,
+                _pick_author(ctx, by_constituency, j),
+                (_fill(title, council), _fill(body, council), themes),
+                status,
+                by_constituency,
+                members,
+                clerk,
+                when,
             )
-        db.session.add(
-            ProposalVersion(
-                proposal_id=proposal.id,
-                number=1,
-                title=proposal.title,
-                body=text,
-                themes=themes.replace(",", ""),
-                author_id=author.id,
-                note="First version",
-                created_at=created,
-            )
-        )
-        db.session.add(Follow(proposal_id=proposal.id, user_id=author.id, created_at=created))
-    db.session.commit()
+            made += 1
     ctx.summary["memberships"] = ctx.summary.get("memberships", 0) + len(memberships)
-    return len(plans)
+    return made
 
 
 from participate.proposals.seed_story import manchester_story  # noqa: E402

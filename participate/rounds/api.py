@@ -228,13 +228,18 @@ def create_round(slug: str):
 document(
     "/rounds/{id}/advance",
     "post",
-    "Advance the round to its next phase (clerk). Optional from_phase: the phase you saw; "
-    "409 phase_already_current if it moved meanwhile",
+    "Advance the round to its next phase (clerk). from_phase (required): the phase you saw; "
+    "409 phase_already_current if it moved meanwhile, so two clerks never advance it twice",
     auth=True,
     params=["id"],
-    body={"type": "object", "properties": {"from_phase": {"type": "string"}}},
+    body={
+        "type": "object",
+        "properties": {"from_phase": {"type": "string"}},
+        "required": ["from_phase"],
+    },
     responses={
         200: "Advanced",
+        400: "from_phase missing",
         401: "Token needed",
         403: "Clerks only",
         409: "Closed, already moved, or decisions missing",
@@ -251,6 +256,13 @@ def advance(round_id: int):
 
     body = request.get_json(silent=True) or {}
     expected = body.get("from_phase") if isinstance(body, dict) else None
+    if (not isinstance(expected, str) or not expected) and councils.is_clerk(actor, round_.council):
+        raise DomainError(
+            'Say which phase you are advancing from ("from_phase", e.g. "briefing"): when two '
+            "clerks advance at once, only the first moves the round and the other is told.",
+            code="from_phase_required",
+            field="from_phase",
+        )
     services.advance_phase(actor, round_, expected=expected)
     return jsonify(round_json(round_))
 

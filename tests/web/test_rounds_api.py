@@ -55,9 +55,17 @@ def test_clerk_creates_advances_and_records_by_token(client, db, hm):
         hm["proposals"][1].id,
         hm["proposals"][0].id,
     ]
+    unsaid = client.post(f"/api/v1/rounds/{round_id}/advance", json={}, headers=token)
+    assert unsaid.status_code == 400
+    assert unsaid.get_json()["error"]["code"] == "from_phase_required"
+    assert client.get(f"/api/v1/rounds/{round_id}").get_json()["phase"] == "briefing"
+    seen = "briefing"
     for expected in ("discussion", "refinement", "voting", "outcome"):
-        moved = client.post(f"/api/v1/rounds/{round_id}/advance", json={}, headers=token)
+        moved = client.post(
+            f"/api/v1/rounds/{round_id}/advance", json={"from_phase": seen}, headers=token
+        )
         assert moved.status_code == 200 and moved.get_json()["phase"] == expected
+        seen = expected
     stale = client.post(
         f"/api/v1/rounds/{round_id}/advance", json={"from_phase": "voting"}, headers=token
     )
@@ -74,11 +82,15 @@ def test_clerk_creates_advances_and_records_by_token(client, db, hm):
             headers=token,
         )
         assert recorded.status_code == 200, recorded.get_json()
-    closed = client.post(f"/api/v1/rounds/{round_id}/advance", json={}, headers=token)
+    closed = client.post(
+        f"/api/v1/rounds/{round_id}/advance", json={"from_phase": "outcome"}, headers=token
+    )
     assert closed.get_json()["phase"] == "closed"
     minutes = client.get(f"/api/v1/rounds/{round_id}/minutes.json").get_json()
     assert minutes["round"]["id"] == round_id and len(minutes["items"]) == 2
-    again = client.post(f"/api/v1/rounds/{round_id}/advance", json={}, headers=token)
+    again = client.post(
+        f"/api/v1/rounds/{round_id}/advance", json={"from_phase": "closed"}, headers=token
+    )
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "round_closed"
 
 

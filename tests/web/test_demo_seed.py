@@ -1,0 +1,55 @@
+"""The demo (participate seed): every council shows discussed proposals in several statuses."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def test_every_council_has_discussed_proposals_in_several_statuses(app, client, db):
+    from participate.councils.models import Council
+    from participate.proposals.models import Comment, Proposal
+    from participate.seed import seed
+
+    seed(scale=1, password="demo-password")
+    councils = db.session.scalars(sa.select(Council)).all()
+    assert len(councils) > 20
+    statuses = dict(
+        db.session.execute(
+            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Proposal.status))).group_by(
+                Proposal.council_id
+            )
+        ).all()
+    )
+    proposals = dict(
+        db.session.execute(
+            sa.select(Proposal.council_id, sa.func.count()).group_by(Proposal.council_id)
+        ).all()
+    )
+    voices = dict(
+        db.session.execute(
+            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Comment.author_constituency)))
+            .join(Comment, Comment.proposal_id == Proposal.id)
+            .group_by(Proposal.council_id)
+        ).all()
+    )
+    stances = dict(
+        db.session.execute(
+            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Comment.stance)))
+            .join(Comment, Comment.proposal_id == Proposal.id)
+            .group_by(Proposal.council_id)
+        ).all()
+    )
+    for council in councils:
+        assert proposals.get(council.id, 0) >= 2, council.slug
+        assert statuses.get(council.id, 0) >= 2, council.slug
+        assert voices.get(council.id, 0) >= 3, council.slug  # at least three constituencies
+        assert stances.get(council.id, 0) == 4, council.slug  # for, against, neutral, question
+    some = db.session.scalars(
+        sa.select(Council).where(Council.slug.like("schools-%")).order_by(Council.id)
+    ).first()
+    page = client.get(f"/councils/{some.slug}/proposals?status=open")
+    html = page.get_data(as_text=True)
+    opened = db.session.scalars(
+        sa.select(Proposal.title).where(Proposal.council_id == some.id, Proposal.status == "open")
+    ).all()
+    assert page.status_code == 200 and opened and all(t in html for t in opened)
