@@ -93,3 +93,81 @@ def test_write_discuss_support_and_amend(browser, live_server, make, db):
     visitor.goto("/search?q=evening+hubs")
     visitor.get_by_role("link", name="Evening GP appointments in every neighbourhood").wait_for()
     assert_accessible(visitor, "search")
+
+
+def test_flag_hide_appeal_and_the_authors_forms(browser, live_server, make, db):
+    """Moderation from flag to the clerk's decision on an appeal, and the author's edit,
+    withdraw and reply pages: every page reached passes the axe check."""
+    import sqlalchemy as sa
+
+    from participate.proposals import services
+    from participate.proposals.models import Hiding
+
+    councils = make.structure()
+    council = councils["health-manchester"]
+    author = make.user("amina@example.org", "Amina Hussain")
+    make.member(author, council, "citizen")
+    nurse = make.user("tom@example.org", "Tom Price")
+    make.member(nurse, council, "employee")
+    make.clerk(council, "clerk@example.org")
+    proposal = services.create_proposal(
+        author,
+        council,
+        title="Evening GP appointments in every neighbourhood",
+        body="Practices should share evening hubs.",
+    )
+    comment = services.add_comment(
+        nurse, proposal, body="This is nonsense and so are you.", stance="against"
+    )
+    proposal_url = f"/proposals/{proposal.id}"
+
+    # The author flags the comment for the clerk.
+    writer = browser.new_context(base_url=live_server.url).new_page()
+    sign_in(writer, "amina@example.org", PASSWORD)
+    writer.goto(f"/comments/{comment.id}/flag")
+    assert_accessible(writer, "flag a comment")
+    writer.locator("textarea[name=reason]").fill("A personal attack, not an argument.")
+    writer.get_by_role("button", name="Send to the clerk").click()
+    writer.wait_for_load_state()
+
+    # The clerk sees the queue and hides the comment with a public reason.
+    clerk = browser.new_context(base_url=live_server.url).new_page()
+    sign_in(clerk, "clerk@example.org", PASSWORD)
+    clerk.goto("/councils/health-manchester/moderation")
+    clerk.get_by_text("A personal attack, not an argument.").wait_for()
+    assert_accessible(clerk, "moderation queue")
+    clerk.get_by_label("Public reason for hiding").first.fill("Personal attacks are not allowed.")
+    clerk.get_by_role("button", name="Hide", exact=True).first.click()
+    clerk.wait_for_load_state()
+    writer.goto(proposal_url)
+    writer.get_by_text("Personal attacks are not allowed.").first.wait_for()
+
+    # The comment's author appeals once; the clerk decides.
+    hiding = db.session.scalars(sa.select(Hiding).order_by(Hiding.id.desc())).first()
+    commenter = browser.new_context(base_url=live_server.url).new_page()
+    sign_in(commenter, "tom@example.org", PASSWORD)
+    commenter.goto(f"/hidings/{hiding.id}/appeal")
+    assert_accessible(commenter, "appeal")
+    commenter.locator("textarea").first.fill("I was angry; I withdraw the insult, not the point.")
+    commenter.get_by_role("button", name="Send the appeal").click()
+    commenter.wait_for_load_state()
+    clerk.goto("/councils/health-manchester/moderation")
+    clerk.get_by_text("I withdraw the insult").wait_for()
+    assert_accessible(clerk, "moderation queue with an appeal")
+    clerk.locator("input[id^=decide-]").first.fill("The point stands; the insult does not.")
+    clerk.get_by_role("button", name="Keep hidden").first.click()
+    clerk.wait_for_load_state()
+    commenter.goto(f"/hidings/{hiding.id}/appeal")
+    commenter.get_by_text("kept it hidden").wait_for()
+    assert_accessible(commenter, "appeal decided")
+
+    # The author's own forms: reply, edit, withdraw.
+    writer.goto(f"/proposals/{proposal.id}/comments/{comment.id}/reply")
+    assert_accessible(writer, "reply form")
+    writer.goto(f"/proposals/{proposal.id}/edit")
+    assert_accessible(writer, "edit form")
+    writer.goto(f"/proposals/{proposal.id}/withdraw")
+    assert_accessible(writer, "withdraw form")
+    writer.get_by_role("button", name="Withdraw the proposal").click()
+    writer.wait_for_load_state()
+    assert_accessible(writer, "withdrawn proposal")
