@@ -172,8 +172,9 @@ def _refusal(motion_id: int, row, signed_in: bool) -> DomainError | None:
         )
     if status == "closed" or (closes_at is not None and closes_at <= utcnow()):
         return Conflict(
-            "Voting on this motion has closed: ballots can no longer be cast or changed. "
-            "The result and the ballot file are published on the motion's page.",
+            "Voting on this motion has closed: ballots can no longer be cast or changed (a "
+            "deliberation round's motions take ballots only in its voting phase). The result "
+            "and the ballot file are published on the motion's page.",
             code="voting_closed",
         )
     if not signed_in:

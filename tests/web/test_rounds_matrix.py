@@ -239,5 +239,6 @@ def test_ballots_only_in_voting(db, hm):
     voter = hm["members"]["citizen"][0]
     votes.cast_ballot(voter, motion, choice="yes")
     advance_to(hm, round_, "outcome")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         votes.cast_ballot(hm["members"]["citizen"][1], votes.get_motion(motion.id), choice="yes")
+    assert refused.value.code == "voting_closed" and "voting phase" in refused.value.message
