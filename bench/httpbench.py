@@ -135,6 +135,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -527,13 +528,9 @@ def fresh_sqlite_db(path: Path | str, seed_scale: int | None = None) -> str:
     return url
 
 
-_TEMPLATE: list[Path] = []
-
-
+@functools.cache
 def _migrated_template() -> Path:
     """An empty database at the migrations' heads, made once per process (WAL checkpointed)."""
-    if _TEMPLATE and _TEMPLATE[0].exists():
-        return _TEMPLATE[0]
     import sqlite3
 
     from flask_migrate import upgrade
@@ -552,7 +549,6 @@ def _migrated_template() -> Path:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file to copy
     conn.close()
-    _TEMPLATE[:] = [template]
     return template
 
 

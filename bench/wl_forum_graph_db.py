@@ -26,10 +26,9 @@ def run(quick: bool) -> list[dict]:
     import networkx as nx
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-graph-"))
-    url = f"sqlite:///{tmp / 'graph.sqlite3'}"
     import httpbench as hb
 
-    hb.fresh_sqlite_db(tmp / "graph.sqlite3")  # a copy of the run's migrated empty schema
+    url = hb.fresh_sqlite_db(tmp / "graph.sqlite3")  # a copy of the run's migrated empty schema
     os.environ["DATABASE_URL"] = url
     os.environ["PARTICIPATE_INSTANCE"] = str(tmp)
 

@@ -13,7 +13,8 @@ from werkzeug.exceptions import HTTPException
 from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
-from participate.surge import Surge, security_headers
+from participate.headers import security_headers
+from participate.surge import Surge
 
 
 @event.listens_for(Engine, "connect")

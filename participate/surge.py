@@ -15,7 +15,7 @@ This WSGI middleware takes only the htmx form POSTs to the views registered with
    same keys its decorators use (:class:`Limit`), so the short path and the full path share
    one budget; a breach is the same 429 the views' error handlers answer.
 3. The view function itself, undecorated; its errors go through the app's error handlers.
-4. The security headers every response carries (:func:`security_headers`); the session is
+4. The security headers every response carries (``participate/headers.py``); the session is
    saved only if the view changed it, as Flask does.
 
 Everything else (plain form posts without JavaScript, other methods, other paths) goes
@@ -32,33 +32,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask, request, session
+from flask import Blueprint, Flask, request, session
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from participate.extensions import csrf, limiter
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def security_headers(app: Flask, response):
-    """The headers every response carries (the app's after_request hook calls this too)."""
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.headers.get("HX-Request"):
-        headers["Vary"] = "HX-Request"
-    return response
+from participate.headers import security_headers
 
 
 @dataclass(frozen=True)
@@ -157,17 +138,28 @@ class Route:
 
 # endpoint -> Route, filled by the feature views at import time
 ROUTES: dict[str, Route] = {}
-_PATHS: list[str] = []
 
 
-def route(endpoint: str, path_pattern: str, view: Callable, limits: list[Limit]) -> None:
-    """Serve ``endpoint`` (an htmx POST whose path matches ``path_pattern``) on the short path.
+def route(bp: Blueprint, rule: str, view: Callable, limits: list[Limit]):
+    """Register ``view`` as the POST ``rule`` of ``bp`` behind the decorators of ``limits``
+    (the full path), and for htmx requests on the short path; returns the decorated view.
 
-    ``view`` is the undecorated view function; ``limits`` are the limits its decorators apply.
+    ``limits`` are listed in the order Flask-Limiter checks them (the innermost first).
     """
-    ROUTES[endpoint] = Route(view, list(limits))
-    if path_pattern not in _PATHS:
-        _PATHS.append(path_pattern)
+    endpoint = view.__name__.lstrip("_")
+    decorated = view
+    for spec in limits:
+        decorated = spec.decorator()(decorated)
+    ROUTES[f"{bp.name}.{endpoint}"] = Route(view, list(limits))
+    return bp.route(rule, methods=["POST"], endpoint=endpoint)(decorated)
+
+
+def _path_filter(app: Flask) -> re.Pattern:
+    """A cheap first test of PATH_INFO, from the registered endpoints' URL rules (Flask's own
+    routing still decides, in the request context)."""
+    rules = [r.rule for endpoint in ROUTES for r in app.url_map.iter_rules(endpoint)]
+    patterns = [re.sub(r"<[^>]+>", "[^/]+", re.escape(rule)) for rule in rules]
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
 
 
 class Surge:
@@ -176,7 +168,7 @@ class Surge:
     def __init__(self, app: Flask, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
-        self.paths = re.compile("|".join(f"(?:{p})" for p in _PATHS) or r"(?!)")
+        self.paths = _path_filter(app)
 
     def __call__(self, environ, start_response):
         if (

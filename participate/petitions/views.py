@@ -455,10 +455,7 @@ class _Fragment:
 
 _SIGNED = _Fragment("petitions/_signed.html")
 
-sign = bp.route("/petitions/<int:petition_id>/sign", methods=["POST"], endpoint="sign")(
-    limits.per_address(limits.per_account(_sign))
-)
-surge.route("petitions.sign", r"/petitions/\d+/sign", _sign, limits.SIGN_LIMITS)
+sign = surge.route(bp, "/petitions/<int:petition_id>/sign", _sign, limits.SIGN_LIMITS)
 
 
 @bp.errorhandler(429)

@@ -266,10 +266,7 @@ class _Fragment:
 
 _BALLOT_PANEL = _Fragment("votes/_ballot.html")
 
-cast = bp.route("/motions/<int:motion_id>/ballot", methods=["POST"], endpoint="cast")(
-    CAST_LIMIT.decorator()(_cast)
-)
-surge.route("votes.cast", r"/motions/\d+/ballot", _cast, [CAST_LIMIT])
+cast = surge.route(bp, "/motions/<int:motion_id>/ballot", _cast, [CAST_LIMIT])
 
 
 @bp.route("/motions/<int:motion_id>/open", methods=["POST"])

@@ -12,14 +12,19 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_write_discuss_support_and_amend(browser, live_server, make, db):
-    councils = make.structure()
-    council = councils["health-manchester"]
+def _manchester(make):
+    """Health-and-care Manchester with Amina (citizen), Tom (employee) and its clerk."""
+    council = make.structure()["health-manchester"]
     author = make.user("amina@example.org", "Amina Hussain")
     make.member(author, council, "citizen")
     nurse = make.user("tom@example.org", "Tom Price")
     make.member(nurse, council, "employee")
     make.clerk(council, "clerk@example.org")
+    return council, author, nurse
+
+
+def test_write_discuss_support_and_amend(browser, live_server, make, db):
+    _manchester(make)
 
     # The author writes a proposal.
     writer = browser.new_context(base_url=live_server.url).new_page()
@@ -103,13 +108,7 @@ def test_flag_hide_appeal_and_the_authors_forms(browser, live_server, make, db):
     from participate.proposals import services
     from participate.proposals.models import Hiding
 
-    councils = make.structure()
-    council = councils["health-manchester"]
-    author = make.user("amina@example.org", "Amina Hussain")
-    make.member(author, council, "citizen")
-    nurse = make.user("tom@example.org", "Tom Price")
-    make.member(nurse, council, "employee")
-    make.clerk(council, "clerk@example.org")
+    council, author, nurse = _manchester(make)
     proposal = services.create_proposal(
         author,
         council,

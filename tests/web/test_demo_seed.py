@@ -13,32 +13,17 @@ def test_every_council_has_discussed_proposals_in_several_statuses(app, client, 
     seed(scale=1, password="demo-password")
     councils = db.session.scalars(sa.select(Council)).all()
     assert len(councils) > 20
-    statuses = dict(
-        db.session.execute(
-            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Proposal.status))).group_by(
-                Proposal.council_id
-            )
-        ).all()
-    )
-    proposals = dict(
-        db.session.execute(
-            sa.select(Proposal.council_id, sa.func.count()).group_by(Proposal.council_id)
-        ).all()
-    )
-    voices = dict(
-        db.session.execute(
-            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Comment.author_constituency)))
-            .join(Comment, Comment.proposal_id == Proposal.id)
-            .group_by(Proposal.council_id)
-        ).all()
-    )
-    stances = dict(
-        db.session.execute(
-            sa.select(Proposal.council_id, sa.func.count(sa.distinct(Comment.stance)))
-            .join(Comment, Comment.proposal_id == Proposal.id)
-            .group_by(Proposal.council_id)
-        ).all()
-    )
+
+    def per_council(value, joined=False):
+        query = sa.select(Proposal.council_id, value)
+        if joined:
+            query = query.join(Comment, Comment.proposal_id == Proposal.id)
+        return dict(db.session.execute(query.group_by(Proposal.council_id)).all())
+
+    statuses = per_council(sa.func.count(sa.distinct(Proposal.status)))
+    proposals = per_council(sa.func.count())
+    voices = per_council(sa.func.count(sa.distinct(Comment.author_constituency)), joined=True)
+    stances = per_council(sa.func.count(sa.distinct(Comment.stance)), joined=True)
     for council in councils:
         assert proposals.get(council.id, 0) >= 2, council.slug
         assert statuses.get(council.id, 0) >= 2, council.slug
