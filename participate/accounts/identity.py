@@ -31,3 +31,18 @@ def session_identity() -> SessionIdentity | None:
     except ValueError:
         return None
     return SessionIdentity(user_id, version)
+
+
+def identity_of(user) -> SessionIdentity | None:
+    """The (id, session version) of a User or of a SessionIdentity; None for a visitor.
+
+    The surge writes check this pair in their own SQL statement, so a stale session (the
+    password changed since) is refused by the write itself.
+    """
+    if user is None:
+        return None
+    if isinstance(user, SessionIdentity):
+        return user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return SessionIdentity(user.id, user.session_version or 1)

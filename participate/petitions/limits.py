@@ -56,7 +56,7 @@ def account_key() -> str:
 
     signer = current_signer()
     if signer is not None:
-        return f"account:{signer.id}"
+        return f"account:{signer.user_id}"
     return f"address:{get_remote_address()}"
 
 

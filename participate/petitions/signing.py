@@ -15,6 +15,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from participate.accounts.identity import SessionIdentity, identity_of
+from participate.accounts.models import User
 from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
@@ -99,16 +101,29 @@ _LOOKUP = (
     .where(_P.id == sa.bindparam("pid"))
 )
 
-# The status is checked again by the INSERT itself: nothing is written to a petition that
-# stopped taking signatures after the lookup.
+# The INSERT checks again everything a lookup could have seen change, and the account: the
+# petition still takes signatures, and the session's (id, session version) is a current
+# session of an account with a confirmed e-mail (a password change ends old sessions). When
+# it inserts nothing, ``_refusal`` finds out why; the unique constraint on
+# (petition_id, user_id) refuses a second signature, also from two requests at once.
 _INSERT = sa.text(
     "INSERT INTO signatures "
     "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
     "SELECT :pid, :uid, :constituency, :declaration, :place_id, :now, '' "
     "WHERE EXISTS (SELECT 1 FROM petitions WHERE id = :pid "
     "AND status IN ('open', 'threshold_reached') AND signing_deadline > :now) "
+    "AND EXISTS (SELECT 1 FROM users WHERE id = :uid AND session_version = :version "
+    "AND email_confirmed_at IS NOT NULL) "
     "RETURNING id"
 ).bindparams(sa.bindparam("now", type_=sa.DateTime))
+
+_USERS = User.__table__.c
+_ACCOUNT = sa.select(_USERS.session_version, _USERS.email_confirmed_at).where(
+    _USERS.id == sa.bindparam("uid")
+)
+_STATUS = sa.select(_P.status, _P.signing_deadline).where(_P.id == sa.bindparam("pid"))
+
+SIGN_IN = "Sign in to sign this petition."
 
 
 @dataclass
@@ -136,6 +151,35 @@ def _is_duplicate(error: sa.exc.IntegrityError) -> bool:
     )
 
 
+def _confirmed_account(connection, identity: SessionIdentity) -> bool:
+    """Whether the account's e-mail is confirmed; refuses a stale session (sign in again)."""
+    row = connection.execute(_ACCOUNT, {"uid": identity.user_id}).first()
+    if row is None or row.session_version != identity.session_version:
+        raise DomainError(SIGN_IN, code="sign_in_required", status=401)
+    return row.email_confirmed_at is not None
+
+
+def _refusal(connection, identity, petition_id, *, declaration, member_constituency, now):
+    """Why a signature may not be given, read afresh (the refusal paths are not hot):
+    the session, then the rules in ``check_can_sign``'s order. None if nothing is wrong."""
+    confirmed = _confirmed_account(connection, identity)
+    row = connection.execute(_STATUS, {"pid": petition_id}).first()
+    if row is None:
+        return NotFound("There is no such petition.")
+    try:
+        rules.check_can_sign(
+            row.status,
+            email_confirmed=confirmed,
+            declaration=declaration,
+            member_constituency=member_constituency,
+            deadline=row.signing_deadline,
+            now=now,
+        )
+    except RuleViolation as violation:
+        return refusal(violation)
+    return None
+
+
 def sign_petition(
     user,
     petition_id: int,
@@ -148,16 +192,19 @@ def sign_petition(
 
     ``declaration`` is ``live`` (recorded as citizen), ``work`` (employee) or ``member``
     (the constituency of one's active membership of the council); ``place`` is the slug of
-    the council's place or one of its children (default: the council's place). ``user``
-    needs ``id``, ``confirmed`` and ``is_authenticated`` (a User, or the views' Signer).
+    the council's place or one of its children (default: the council's place). ``user`` is
+    a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
 
     One pooled connection and one short transaction of its own, outside the ORM session:
-    the lookup, (on PostgreSQL the shared signing lock) and the INSERT, then COMMIT.
+    the lookup, (on PostgreSQL the shared signing lock) and the INSERT, which also checks
+    the account, then COMMIT.
     """
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise DomainError("Sign in to sign this petition.", code="sign_in_required", status=401)
+    identity = identity_of(user)
+    if identity is None:
+        raise DomainError(SIGN_IN, code="sign_in_required", status=401)
     now = now or utcnow()
     expired = False
+    signature_id = None
     with db.engine.connect() as connection:
         row = connection.execute(_LOOKUP, {"pid": petition_id}).first()
         if row is None:
@@ -167,25 +214,30 @@ def sign_petition(
         member_constituency = None
         if declaration == "member":
             member_constituency = connection.execute(
-                _MEMBER, {"uid": user.id, "cid": council_id}
+                _MEMBER, {"uid": identity.user_id, "cid": council_id}
             ).scalar()
+        refused = dict(declaration=declaration, member_constituency=member_constituency, now=now)
         if status == "open" and deadline is not None and rules.deadline_passed(deadline, now):
             expired = True
+            _confirmed_account(connection, identity)
         else:
-            try:
+            try:  # the e-mail is checked by the INSERT; _refusal says so if it is not
                 constituency = rules.check_can_sign(
                     status,
-                    email_confirmed=user.confirmed,
+                    email_confirmed=True,
                     declaration=declaration,
                     member_constituency=member_constituency,
                     deadline=deadline,
                     now=now,
                 )
             except RuleViolation as violation:
-                raise refusal(violation) from None
+                raise (
+                    _refusal(connection, identity, petition_id, **refused) or refusal(violation)
+                ) from None
             place_slug = place or facts.home_place_slug
             place_id, place_name = facts.places.get(place_slug, (None, ""))
             if place_id is None:
+                _confirmed_account(connection, identity)
                 raise DomainError(
                     "Choose the council's place or one of the places within it.",
                     code="place_invalid",
@@ -197,7 +249,8 @@ def sign_petition(
                     _INSERT,
                     {
                         "pid": petition_id,
-                        "uid": user.id,
+                        "uid": identity.user_id,
+                        "version": identity.session_version,
                         "constituency": constituency,
                         "declaration": declaration,
                         "place_id": place_id,
@@ -213,24 +266,16 @@ def sign_petition(
                         code="already_signed",
                     ) from None
                 raise
+            if signature_id is None:  # the account, or the petition, refused the signature
+                why = _refusal(connection, identity, petition_id, **refused)
+                if why is not None:
+                    raise why
     if expired:
         close_if_due(petition_id, now=now)
         raise DomainError(
             "The signing deadline of this petition has passed.", code="deadline_passed", status=409
         )
-    if signature_id is None:  # the petition stopped taking signatures since the lookup
-        status = db.session.scalar(sa.select(Petition.status).where(Petition.id == petition_id))
-        try:
-            rules.check_can_sign(
-                status or "closed",
-                email_confirmed=True,
-                declaration=declaration,
-                member_constituency=member_constituency,
-                deadline=deadline,
-                now=now,
-            )
-        except RuleViolation as violation:
-            raise refusal(violation) from None
+    if signature_id is None:  # nothing is wrong now: the deadline passed in between
         raise DomainError(
             "The signing deadline of this petition has passed.", code="deadline_passed", status=409
         )

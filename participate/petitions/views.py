@@ -407,16 +407,6 @@ def counts_csv(petition_id: int):
 def _sign(petition_id: int):
     """Sign (the view behind both the full path and the htmx short path, participate/surge.py)."""
     signer = current_signer()
-    if signer is None:
-        if htmx:
-            return render_template(
-                "petitions/_sign_refused.html",
-                message="Sign in to sign this petition.",
-                petition_id=petition_id,
-            ), 401
-        return redirect(
-            url_for("accounts.login", next=url_for("petitions.detail", petition_id=petition_id))
-        )
     try:
         signed = signing.sign_petition(
             signer,
@@ -425,6 +415,9 @@ def _sign(petition_id: int):
             place=request.form.get("place") or None,
         )
     except DomainError as error:
+        if error.code == "sign_in_required" and not htmx:  # no session, or a stale one
+            page = url_for("petitions.detail", petition_id=petition_id)
+            return redirect(url_for("accounts.login", next=page))
         if htmx:
             return render_template(
                 "petitions/_sign_refused.html", message=error.message, petition_id=petition_id

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from participate.accounts.identity import identity_of
 from participate.accounts.models import User
 from participate.councils.models import Membership
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
@@ -147,13 +148,10 @@ def _statements() -> _Statements:
 def _voter(user) -> tuple[int | None, int]:
     """(user id, session version) of a User or of a SessionIdentity (the surge path reads
     the signed-in account from the session cookie; the standing query checks it)."""
-    if user is None:
+    identity = identity_of(user)
+    if identity is None:
         return None, 0
-    if hasattr(user, "user_id"):
-        return user.user_id, user.session_version
-    if not getattr(user, "is_authenticated", False):
-        return None, 0
-    return user.id, user.session_version or 1
+    return identity.user_id, identity.session_version
 
 
 def _standing(motion_id: int, user_id: int | None, version: int = 0):
