@@ -2,25 +2,31 @@
 
 DESIGN.md §8 asks these two writes to keep up with a surge: at least half the rate of a bare
 insert-per-request Flask app. Each is one INSERT, but Flask's full dispatch around it cost
-several times the write: every ``before_request`` and ``after_request`` hook of every
-extension, Flask-Limiter's per-request evaluation (filtering every registered limit, then
-injecting rate-limit headers with two more storage reads), and the CSRF hook.
+several times the write: building the request, every ``before_request`` and
+``after_request`` hook of every extension, Flask-Limiter's per-request evaluation and the
+CSRF hook.
 
 This WSGI middleware takes only the htmx form POSTs to the views registered with
-:func:`route` and runs them in a normal Flask request context (the same session, ``request``,
-``url_for``, templates, services and error handlers), doing exactly what those requests need:
+:func:`route`, in two lanes:
 
-1. CSRF: ``csrf.protect()``, the same check Flask-WTF's hook makes (refusal: its 400 page).
-2. Rate limits: the same Flask-Limiter storage and strategy (``limiter.limiter``), hit with the
-   same keys its decorators use (:class:`Limit`), so the short path and the full path share
-   one budget; a breach is the same 429 the views' error handlers answer.
-3. The view function itself, undecorated; its errors go through the app's error handlers.
-4. The security headers every response carries (``participate/headers.py``); the session is
-   saved only if the view changed it, as Flask does.
+* **The fast lane**, for the ordinary case: a signed-in session, a valid CSRF token, a small
+  url-encoded form. ``participate/surge_caller.py`` recognises it from the environ exactly as
+  Flask, Flask-Login and Flask-WTF would (or answers None: then nothing has happened and the
+  next lane serves the request). In an application context (config, database, templates),
+  the lane counts the rate limits (:func:`hit`, the same storage, keys and budget as
+  Flask-Limiter's decorators), calls the route's ``fast`` function (the same service as the
+  view) and writes the answer with the security headers (``participate/headers.py``). A
+  refusal (a ``DomainError``: already signed, not eligible...) has written nothing, so the
+  request is handed to the short lane, which answers it as the view does; the limits it
+  already counted are not counted twice, and a breach is answered there too.
+* **The short lane**, for everything else on these routes: a normal Flask request context
+  (the same session, ``request``, ``url_for``, templates, services and error handlers)
+  without Flask's per-request hooks: ``csrf.protect()`` (its 400 page), the rate limits,
+  then the view itself, undecorated; the session is saved only if the view changed it.
 
 Everything else (plain form posts without JavaScript, other methods, other paths) goes
-through Flask untouched. A hook added with ``before_request`` does NOT run on this path: a
-rule that must hold for these writes belongs in their service, which both paths call.
+through Flask untouched. A hook added with ``before_request`` does NOT run on these paths: a
+rule that must hold for these writes belongs in their service, which every path calls.
 """
 
 from __future__ import annotations
@@ -31,15 +37,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from flask import Blueprint, Flask, request, session
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from participate.errors import DomainError
 from participate.extensions import csrf, limiter
-from participate.headers import security_headers
+from participate.headers import fixed_headers, security_headers
+from participate.surge_caller import Caller, read_caller
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,14 @@ class Limit:
     """One rate limit, declared once for the Flask-Limiter decorator and the short path.
 
     ``value`` returns the limit string ("120 per minute"), ``key`` the bucket's key for the
-    current request (an address, an account), ``scope`` the shared bucket's name.
+    current request (an address, an account), ``scope`` the shared bucket's name;
+    ``caller_key`` is the same key from the fast lane's :class:`Caller` (no request there).
     """
 
     value: Callable[[], str]
     key: Callable[[], str]
     scope: str
+    caller_key: Callable[[Caller], str] | None = None
 
     def decorator(self):
         """The Flask-Limiter decorator for the full path (a shared limit: one budget)."""
@@ -62,22 +76,23 @@ class Limit:
 _PARSED: dict[str, list] = {}
 
 
-def hit(limits: list[Limit]) -> None:
+def hit(limits: list[Limit], keys: list[str] | None = None) -> None:
     """Count this request against ``limits`` exactly as Flask-Limiter's decorators do.
 
     The storage keys are Flask-Limiter's (``[key_prefix,] key, scope``, via the strategy it
     built from RATELIMIT_STORAGE_URI and RATELIMIT_STRATEGY); the first breach stops the
-    count and answers 429, as its default ``fail_on_first_breach``.
+    count and answers 429, as its default ``fail_on_first_breach``. ``keys`` (one per limit)
+    replace the limits' ``key()`` where there is no request (the fast lane).
     """
     if not limiter.enabled:
         return
     items = []
-    for spec in limits:
+    for index, spec in enumerate(limits):
         value = spec.value()
         parsed = _PARSED.get(value)
         if parsed is None:
             parsed = _PARSED[value] = parse_many(value)
-        key = spec.key()
+        key = keys[index] if keys is not None else spec.key()
         args = [limiter._key_prefix, key, spec.scope] if limiter._key_prefix else [key, spec.scope]
         items += [(item, args) for item in parsed]
     strategy = limiter.limiter
@@ -126,49 +141,80 @@ def _redis_hit(strategy, pairs):
         script = _SCRIPTS[id(storage)] = storage.get_connection().register_script(_INCR_EXPIRE_MANY)
     keys = [storage.prefixed_key(item.key_for(*args)) for item, args in pairs]
     argv = [item.get_expiry() for item, _ in pairs] + [item.amount for item, _ in pairs]
-    index = int(script(keys=keys, args=argv))  # type: ignore[operator]
+    # One EVALSHA on a pooled connection: redis-py's command machinery around it (retries,
+    # instrumentation) costs more than the round trip. Anything unusual (the script not
+    # loaded yet, a dropped connection) goes through the script object, which handles it.
+    pool = storage.get_connection().connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)  # type: ignore[attr-defined]
+        index = int(connection.read_response())
+    except (NoScriptError, RedisConnectionError, RedisTimeoutError):
+        connection.disconnect()
+        index = int(script(keys=keys, args=argv))  # type: ignore[operator]
+    finally:
+        pool.release(connection)
     return pairs[index - 1] if index else False
+
+
+# What a fast function answers: (HTML, status, extra headers), a tuple Flask takes too.
+Answer = tuple[int, str, dict[str, str]]
 
 
 @dataclass(frozen=True)
 class Route:
     view: Callable
     limits: list[Limit] = field(default_factory=list)
+    fast: Callable[..., Answer] | None = None
 
 
 # endpoint -> Route, filled by the feature views at import time
 ROUTES: dict[str, Route] = {}
 
 
-def route(bp: Blueprint, rule: str, view: Callable, limits: list[Limit]):
+def route(
+    bp: Blueprint,
+    rule: str,
+    view: Callable,
+    limits: list[Limit],
+    fast: Callable[..., Answer] | None = None,
+):
     """Register ``view`` as the POST ``rule`` of ``bp`` behind the decorators of ``limits``
-    (the full path), and for htmx requests on the short path; returns the decorated view.
+    (the full path), and for htmx requests on the surge path; returns the decorated view.
 
     ``limits`` are listed in the order Flask-Limiter checks them (the innermost first).
+    ``fast(caller, **view_args)``, when given, serves the fast lane: it calls the view's
+    service for ``caller`` and returns the view's htmx answer as (HTML, status, headers);
+    a ``DomainError`` it lets through is answered by the view on the short lane. Every
+    limit needs its ``caller_key`` for the fast lane to be used.
     """
     endpoint = view.__name__.lstrip("_")
     decorated = view
     for spec in limits:
         decorated = spec.decorator()(decorated)
-    ROUTES[f"{bp.name}.{endpoint}"] = Route(view, list(limits))
+    if any(spec.caller_key is None for spec in limits):
+        fast = None
+    ROUTES[f"{bp.name}.{endpoint}"] = Route(view, list(limits), fast)
     return bp.route(rule, methods=["POST"], endpoint=endpoint)(decorated)
 
 
 def _path_filter(app: Flask) -> re.Pattern:
     """A cheap first test of PATH_INFO, from the registered endpoints' URL rules (Flask's own
-    routing still decides, in the request context)."""
+    routing still decides)."""
     rules = [r.rule for endpoint in ROUTES for r in app.url_map.iter_rules(endpoint)]
     patterns = [re.sub(r"<[^>]+>", "[^/]+", re.escape(rule)) for rule in rules]
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
 
 
 class Surge:
-    """WSGI middleware: htmx POSTs to the registered endpoints skip Flask's per-request hooks."""
+    """WSGI middleware: htmx POSTs to the registered endpoints skip Flask's per-request work."""
 
     def __init__(self, app: Flask, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
         self.paths = _path_filter(app)
+        # Routing without a request: the rules are matched as Flask matches them.
+        self.adapter = app.url_map.bind("localhost")
 
     def __call__(self, environ, start_response):
         if (
@@ -177,9 +223,49 @@ class Surge:
             or not self.paths.fullmatch(environ.get("PATH_INFO", ""))
         ):
             return self.wsgi_app(environ, start_response)
+        try:
+            endpoint, view_args = self.adapter.match(environ["PATH_INFO"], method="POST")
+        except HTTPException:
+            endpoint, view_args = "", {}
+        found = ROUTES.get(endpoint)
+        if found is not None and found.fast is not None:
+            caller = read_caller(self.app, environ)
+            if caller is not None:
+                return self._fast(found, caller, view_args, environ, start_response)
         return self._serve(environ, start_response)
 
-    def _serve(self, environ, start_response):
+    # ---------------------------------------------------------------- the fast lane
+
+    def _fast(self, found: Route, caller: Caller, view_args: dict, environ, start_response):
+        app = self.app
+        assert found.fast is not None
+        answer: Answer | None = None
+        raised: BaseException | None = None
+        with app.app_context():
+            try:
+                hit(found.limits, [spec.caller_key(caller) for spec in found.limits])  # type: ignore[misc]
+                answer = found.fast(caller, **view_args)
+            except DomainError:
+                pass  # nothing written: the view answers the refusal on the short lane
+            except Exception as error:  # a breach (429) or a fault: answered as Flask would
+                raised = error
+        if answer is None:
+            return self._serve(environ, start_response, counted=True, raised=raised)
+        html, status, extra = answer
+        body = html.encode()
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            *fixed_headers(app),
+            ("Vary", "HX-Request"),
+            *extra.items(),
+        ]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+    # ---------------------------------------------------------------- the short lane
+
+    def _serve(self, environ, start_response, *, counted=False, raised=None):
         app = self.app
         ctx = app.request_context(environ)
         error: BaseException | None = None
@@ -191,7 +277,7 @@ class Surge:
                     ctx.pop()
                     ctx = None
                     return self.wsgi_app(environ, start_response)
-                response = self._dispatch(found)
+                response = self._dispatch(found, counted=counted, raised=raised)
             except Exception as e:
                 error = e
                 response = app.handle_exception(e)
@@ -203,13 +289,18 @@ class Surge:
             if ctx is not None:
                 ctx.pop(error)
 
-    def _dispatch(self, found: Route):
+    def _dispatch(self, found: Route, *, counted: bool, raised: BaseException | None):
+        """The view behind CSRF and the limits; with ``counted`` the fast lane already
+        checked both, and ``raised`` is what it met there (a breach, a fault)."""
         app = self.app
         try:
+            if raised is not None:
+                raise raised
             config = app.config
             if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
                 csrf.protect(apply_exemptions=True)
-            hit(found.limits)
+            if not counted:
+                hit(found.limits)
             rv = found.view(**(request.view_args or {}))
         except TooManyRequests as e:
             rv = app.make_response(app.handle_user_exception(e))

@@ -63,17 +63,11 @@ def hour_key(column):
     return sa.func.strftime("%Y-%m-%d %H", column)
 
 
-def lock_for_signing(petition_id: int, connection) -> None:
-    """Inside a signing transaction: hold the petition's shared lock until commit (PostgreSQL)."""
-    if is_postgres():
-        connection.execute(
-            sa.text("SELECT pg_advisory_xact_lock_shared(:ns, :pid)"),
-            {"ns": LOCK_NAMESPACE, "pid": petition_id},
-        )
-
-
 def lock_for_recount(petition_id: int) -> None:
-    """Inside a recounting transaction: wait for signers in flight, hold new ones back."""
+    """Inside a recounting transaction: wait for signers in flight, hold new ones back.
+
+    Each signature holds the shared form of this lock until it commits (``_LOCK`` in
+    signing.py)."""
     if is_postgres():
         db.session.execute(
             sa.text("SELECT pg_advisory_xact_lock(:ns, :pid)"),

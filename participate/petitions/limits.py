@@ -62,8 +62,18 @@ def account_key() -> str:
 
 # Shared by the page and the API, so one budget covers both ways of signing; the same specs
 # serve the decorators (full path) and participate/surge.py (the htmx short path).
-ADDRESS = Limit(address_limit, get_remote_address, "petition-sign-address")
-ACCOUNT = Limit(account_limit, account_key, "petition-sign-account")
+ADDRESS = Limit(
+    address_limit,
+    get_remote_address,
+    "petition-sign-address",
+    caller_key=lambda caller: caller.remote_addr,
+)
+ACCOUNT = Limit(
+    account_limit,
+    account_key,
+    "petition-sign-account",
+    caller_key=lambda caller: f"account:{caller.identity.user_id}",
+)
 SIGN_LIMITS = [ACCOUNT, ADDRESS]  # the order Flask-Limiter checks the decorators in
 per_address = ADDRESS.decorator()
 per_account = ACCOUNT.decorator()

@@ -21,11 +21,12 @@ from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
-from participate.councils.models import Council, Membership, Place
+from participate.councils.models import Council, Place
+from participate.driver_sql import DriverStatement, from_db, to_db
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
-from participate.petitions.models import Petition, PetitionCounter, Signature
+from participate.petitions.models import Petition, Signature
 from participate.petitions.roles import refusal, role_in
 from participate.util import utcnow
 
@@ -88,25 +89,28 @@ def place_choices(petition: Petition) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- signing
 
-# Table columns (not ORM attributes) and the session's connection: the ORM layer would
-# cost more than the query itself on the hot path.
-_P, _C, _K = Petition.__table__.c, Council.__table__.c, PetitionCounter.__table__.c
-_LOOKUP = (
-    sa.select(_P.status, _P.signing_deadline, _P.threshold, _P.council_id, _C.place_id, _K.count)
-    .select_from(
-        Petition.__table__.join(Council.__table__, _C.id == _P.council_id).outerjoin(
-            PetitionCounter.__table__, _K.petition_id == _P.id
-        )
-    )
-    .where(_P.id == sa.bindparam("pid"))
+# The hot path's statements run on the driver's connection (participate/driver_sql.py):
+# SQLAlchemy's execution around them would cost more than the statements themselves.
+_LOOKUP = DriverStatement(
+    "SELECT petitions.status, petitions.signing_deadline, petitions.threshold, "
+    "petitions.council_id, councils.place_id, petition_counters.count "
+    "FROM petitions JOIN councils ON councils.id = petitions.council_id "
+    "LEFT OUTER JOIN petition_counters ON petition_counters.petition_id = petitions.id "
+    "WHERE petitions.id = :pid"
 )
+_MEMBER = DriverStatement(
+    "SELECT constituency FROM memberships "
+    "WHERE user_id = :uid AND council_id = :cid AND status = 'active'"
+)
+# PostgreSQL: the petition's shared signing lock, held until commit (counters.py).
+_LOCK = DriverStatement("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
 
 # The INSERT checks again everything a lookup could have seen change, and the account: the
 # petition still takes signatures, and the session's (id, session version) is a current
 # session of an account with a confirmed e-mail (a password change ends old sessions). When
 # it inserts nothing, ``_refusal`` finds out why; the unique constraint on
 # (petition_id, user_id) refuses a second signature, also from two requests at once.
-_INSERT = sa.text(
+_INSERT = DriverStatement(
     "INSERT INTO signatures "
     "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
     "SELECT :pid, :uid, :constituency, :declaration, :place_id, :now, '' "
@@ -115,12 +119,13 @@ _INSERT = sa.text(
     "AND EXISTS (SELECT 1 FROM users WHERE id = :uid AND session_version = :version "
     "AND email_confirmed_at IS NOT NULL) "
     "RETURNING id"
-).bindparams(sa.bindparam("now", type_=sa.DateTime))
+)
 
 _USERS = User.__table__.c
 _ACCOUNT = sa.select(_USERS.session_version, _USERS.email_confirmed_at).where(
     _USERS.id == sa.bindparam("uid")
 )
+_P = Petition.__table__.c
 _STATUS = sa.select(_P.status, _P.signing_deadline).where(_P.id == sa.bindparam("pid"))
 
 SIGN_IN = "Sign in to sign this petition."
@@ -136,15 +141,7 @@ class Signed:
     created_at: datetime
 
 
-_MEMBER = sa.select(Membership.__table__.c.constituency).where(
-    Membership.__table__.c.user_id == sa.bindparam("uid"),
-    Membership.__table__.c.council_id == sa.bindparam("cid"),
-    Membership.__table__.c.status == "active",
-)
-
-
-def _is_duplicate(error: sa.exc.IntegrityError) -> bool:
-    message = str(error.orig)
+def _is_duplicate(message: str) -> bool:
     return (
         "uq_signatures_petition_id_user_id" in message  # PostgreSQL names the constraint
         or "signatures.petition_id, signatures.user_id" in message  # SQLite names the columns
@@ -206,16 +203,17 @@ def sign_petition(
     expired = False
     signature_id = None
     with db.engine.connect() as connection:
-        row = connection.execute(_LOOKUP, {"pid": petition_id}).first()
+        driver, dialect = connection.connection.driver_connection, connection.dialect.name
+        row = _LOOKUP.first(driver, dialect, {"pid": petition_id})
         if row is None:
             raise NotFound("There is no such petition.")
         status, deadline, threshold, council_id, home_id, cached = row
+        deadline = from_db(deadline)
         facts = petition_facts(council_id, home_id)
         member_constituency = None
         if declaration == "member":
-            member_constituency = connection.execute(
-                _MEMBER, {"uid": identity.user_id, "cid": council_id}
-            ).scalar()
+            found = _MEMBER.first(driver, dialect, {"uid": identity.user_id, "cid": council_id})
+            member_constituency = found[0] if found else None
         refused = dict(declaration=declaration, member_constituency=member_constituency, now=now)
         if status == "open" and deadline is not None and rules.deadline_passed(deadline, now):
             expired = True
@@ -243,29 +241,34 @@ def sign_petition(
                     code="place_invalid",
                     field="place",
                 )
+            params = {
+                "pid": petition_id,
+                "uid": identity.user_id,
+                "version": identity.session_version,
+                "constituency": constituency,
+                "declaration": declaration,
+                "place_id": place_id,
+                "now": to_db(now, dialect),
+            }
             try:
-                counters.lock_for_signing(petition_id, connection)
-                signature_id = connection.execute(
-                    _INSERT,
-                    {
-                        "pid": petition_id,
-                        "uid": identity.user_id,
-                        "version": identity.session_version,
-                        "constituency": constituency,
-                        "declaration": declaration,
-                        "place_id": place_id,
-                        "now": now,
-                    },
-                ).scalar()
-                connection.commit()
-            except sa.exc.IntegrityError as error:
-                connection.rollback()
-                if _is_duplicate(error):
+                if dialect == "postgresql":
+                    _LOCK.first(
+                        driver, dialect, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id}
+                    )
+                inserted = _INSERT.first(driver, dialect, params)
+                driver.commit()
+            except connection.dialect.loaded_dbapi.IntegrityError as error:
+                driver.rollback()
+                if _is_duplicate(str(error)):
                     raise Conflict(
                         "You have already signed this petition: each person signs once.",
                         code="already_signed",
                     ) from None
                 raise
+            except BaseException:
+                driver.rollback()
+                raise
+            signature_id = inserted[0] if inserted else None
             if signature_id is None:  # the account, or the petition, refused the signature
                 why = _refusal(connection, identity, petition_id, **refused)
                 if why is not None:

@@ -425,10 +425,7 @@ def _sign(petition_id: int):
         flash(error.message, "error")
         return redirect(url_for("petitions.detail", petition_id=petition_id) + "#sign", 303)
     if htmx:
-        # The fragment has no page chrome, so it skips the context processors (they query
-        # the database for the menu and the notification badge): signing stays one INSERT.
-        html = _SIGNED.render(signed=signed, thanks=True)
-        return html, 200, {"HX-Trigger": "petition-signed"}
+        return _signed_answer(signed)
     flash(
         "Thank you: your signature is recorded. The count updates within a few seconds.",
         "success",
@@ -448,7 +445,29 @@ class _Fragment:
 
 _SIGNED = _Fragment("petitions/_signed.html")
 
-sign = surge.route(bp, "/petitions/<int:petition_id>/sign", _sign, limits.SIGN_LIMITS)
+
+def _signed_answer(signed: signing.Signed) -> surge.Answer:
+    """The htmx answer to a signature. The fragment has no page chrome, so it skips the
+    context processors (they query the database for the menu and the notification badge):
+    signing stays one INSERT."""
+    return _SIGNED.render(signed=signed, thanks=True), 200, {"HX-Trigger": "petition-signed"}
+
+
+def _sign_fast(caller, petition_id: int) -> surge.Answer:
+    """The surge path's fast lane (participate/surge.py): the same service and answer as
+    ``_sign`` for a signed-in htmx POST; its refusals are answered by ``_sign``."""
+    signed = signing.sign_petition(
+        caller.identity,
+        petition_id,
+        declaration=caller.form.get("declaration", ""),
+        place=caller.form.get("place") or None,
+    )
+    return _signed_answer(signed)
+
+
+sign = surge.route(
+    bp, "/petitions/<int:petition_id>/sign", _sign, limits.SIGN_LIMITS, fast=_sign_fast
+)
 
 
 @bp.errorhandler(429)

@@ -41,7 +41,12 @@ def voter_key() -> str:
 
 
 # One budget for the page and the API; the same spec serves participate/surge.py.
-CAST_LIMIT = Limit(vote_limit, voter_key, "vote-cast")
+CAST_LIMIT = Limit(
+    vote_limit,
+    voter_key,
+    "vote-cast",
+    caller_key=lambda caller: f"voter:{caller.identity.user_id}",
+)
 
 
 @bp.app_context_processor
@@ -209,34 +214,9 @@ def _cast(motion_id: int):
         if htmx:
             return render_template("votes/_ballot.html", **context), error.status
         return render_template("votes/motion.html", **context), error.status
-    message = (
-        f"Your ballot was recorded. Your receipt is {outcome.receipt}: keep it to check your "
-        "ballot in the ballot file published when voting closes."
-        if outcome.first
-        else "Your ballot was changed; only this one counts. Your receipt is still "
-        f"{outcome.receipt}."
-    )
+    message = _cast_message(outcome)
     if htmx:
-        # Everything the panel shows was just established by the cast.
-        motion = SimpleNamespace(
-            id=motion_id, status="open", method=outcome.method, options=outcome.options
-        )
-        status = services.VoteStatus(
-            can_vote=True,
-            voted=True,
-            receipt=outcome.receipt,
-            constituency=None,
-            reason=None,
-            code=None,
-        )
-        return _BALLOT_PANEL.render(
-            motion=motion,
-            status=status,
-            signed_in=True,
-            message=message,
-            ballot_error=None,
-            ballot_field=None,
-        )
+        return _cast_answer(motion_id, outcome, message)
     flash(message, "success")
     return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#your-vote", 303)
 
@@ -266,7 +246,51 @@ class _Fragment:
 
 _BALLOT_PANEL = _Fragment("votes/_ballot.html")
 
-cast = surge.route(bp, "/motions/<int:motion_id>/ballot", _cast, [CAST_LIMIT])
+
+def _cast_message(outcome) -> str:
+    return (
+        f"Your ballot was recorded. Your receipt is {outcome.receipt}: keep it to check your "
+        "ballot in the ballot file published when voting closes."
+        if outcome.first
+        else "Your ballot was changed; only this one counts. Your receipt is still "
+        f"{outcome.receipt}."
+    )
+
+
+def _cast_answer(motion_id: int, outcome, message: str, **helpers) -> surge.Answer:
+    """The htmx answer to a cast: the ballot panel, from what the cast just established.
+    ``helpers`` give the fast lane's ``url_for`` and ``csrf_token`` (no request there)."""
+    motion = SimpleNamespace(
+        id=motion_id, status="open", method=outcome.method, options=outcome.options
+    )
+    status = services.VoteStatus(
+        can_vote=True,
+        voted=True,
+        receipt=outcome.receipt,
+        constituency=None,
+        reason=None,
+        code=None,
+    )
+    html = _BALLOT_PANEL.render(
+        motion=motion,
+        status=status,
+        signed_in=True,
+        message=message,
+        ballot_error=None,
+        ballot_field=None,
+        **helpers,
+    )
+    return html, 200, {}
+
+
+def _cast_fast(caller, motion_id: int) -> surge.Answer:
+    """The surge path's fast lane (participate/surge.py): the same service and answer as
+    ``_cast`` for a signed-in htmx POST; its refusals are answered by ``_cast``."""
+    outcome = services.cast_ballot(caller.identity, motion_id, **ballot_from_form(caller.form))
+    return _cast_answer(motion_id, outcome, _cast_message(outcome), **caller.template_helpers())
+
+
+cast = surge.route(bp, "/motions/<int:motion_id>/ballot", _cast, [CAST_LIMIT], fast=_cast_fast)
 
 
 @bp.route("/motions/<int:motion_id>/open", methods=["POST"])

@@ -86,28 +86,130 @@ def test_htmx_signing_checks_the_csrf_token_like_the_full_path(strict_app, world
     assert count_rows(db, Signature) == 1
 
 
-def test_the_short_path_answers_with_the_security_headers(strict_app, world, db, big, monkeypatch):
+@pytest.fixture
+def lanes(monkeypatch):
+    """Which lane served each request: "fast", "short" (or both, handed over)."""
     from participate import surge
 
-    served = []
-    original = surge.Surge._dispatch
-    monkeypatch.setattr(
-        surge.Surge, "_dispatch", lambda self, found: served.append(found) or original(self, found)
+    served: list[str] = []
+    fast, short = surge.Surge._fast, surge.Surge._dispatch
+
+    def spy_fast(self, *args):
+        served.append("fast")
+        return fast(self, *args)
+
+    def spy_short(self, found, **kwargs):
+        served.append("short")
+        return short(self, found, **kwargs)
+
+    monkeypatch.setattr(surge.Surge, "_fast", spy_fast)
+    monkeypatch.setattr(surge.Surge, "_dispatch", spy_short)
+    return served
+
+
+def test_both_lanes_answer_with_the_security_headers(strict_app, world, db, big, lanes):
+    client, token = _signed_in(strict_app, world.make.user())
+    path = f"/petitions/{big.id}/sign"
+    data = {"declaration": "live", "csrf_token": token}
+    fast = client.post(path, data=data, headers=htmx_headers())
+    short = client.post(path, data=data, headers=htmx_headers())  # already signed: handed over
+    assert lanes == ["fast", "fast", "short"]
+    assert (fast.status_code, short.status_code) == (200, 409)
+    for response in (fast, short):
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "HX-Request" in response.headers["Vary"]
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "Set-Cookie" not in response.headers  # the session was not changed
+    assert fast.headers["HX-Trigger"] == "petition-signed"
+    assert "Thank you: your signature is recorded" in fast.get_data(as_text=True)
+    assert "already signed this petition" in short.get_data(as_text=True)
+    assert int(fast.headers["Content-Length"]) == len(fast.get_data())
+
+
+def test_the_fast_lane_takes_only_a_signed_in_csrf_valid_form(strict_app, world, db, big, lanes):
+    from participate.petitions.models import Signature
+
+    client, token = _signed_in(strict_app, world.make.user())
+    path = f"/petitions/{big.id}/sign"
+    client.post(path, data={"declaration": "live"}, headers=htmx_headers())  # no token
+    client.post(  # another browser with this session (Flask-Login's session protection)
+        path,
+        data={"declaration": "live", "csrf_token": token},
+        headers={**htmx_headers(), "User-Agent": "another browser"},
     )
+    client.post(  # JSON, not a form
+        path, json={"declaration": "live"}, headers={**htmx_headers(), "X-CSRFToken": token}
+    )
+    visitor = strict_app.test_client()
+    visitor.post(path, data={"declaration": "live"}, headers=htmx_headers())
+    assert lanes == ["short"] * 4
+    assert count_rows(db, Signature) == 1  # the other browser's: the same person, signed in
+    lanes.clear()
+    header = client.post(
+        f"/petitions/{opened(world, title='Another one to sign').id}/sign",
+        data={"declaration": "work"},
+        headers={**htmx_headers(), "X-CSRFToken": token},
+    )
+    assert lanes == ["fast"] and header.status_code == 200
+    assert count_rows(db, Signature) == 2
+
+
+def test_a_stale_session_is_refused_by_the_write_itself(strict_app, world, db, big, lanes):
+    from participate.petitions.models import Signature
+
+    person = world.make.user()
+    client, token = _signed_in(strict_app, person)
+    person.session_version = (person.session_version or 1) + 1  # a password change elsewhere
+    db.session.commit()
+    response = client.post(
+        f"/petitions/{big.id}/sign",
+        data={"declaration": "live", "csrf_token": token},
+        headers=htmx_headers(),
+    )
+    assert lanes[0] == "fast"
+    assert response.status_code == 401
+    assert "Sign in to sign this petition." in response.get_data(as_text=True)
+    assert count_rows(db, Signature) == 0
+
+
+def test_a_fault_in_the_fast_lane_is_answered_as_flask_would(
+    strict_app, world, db, big, monkeypatch
+):
+    from participate.petitions import signing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(signing, "sign_petition", broken)
+    strict_app.config["PROPAGATE_EXCEPTIONS"] = False
     client, token = _signed_in(strict_app, world.make.user())
     response = client.post(
         f"/petitions/{big.id}/sign",
         data={"declaration": "live", "csrf_token": token},
         headers=htmx_headers(),
     )
-    assert response.status_code == 200
+    assert response.status_code == 500
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "HX-Request" in response.headers["Vary"]
-    assert response.headers["HX-Trigger"] == "petition-signed"
-    assert "Set-Cookie" not in response.headers  # the session was not changed
-    assert [route.view.__name__ for route in served] == ["_sign"]  # only the htmx POST
+
+
+def test_the_fast_lane_reads_the_session_as_flask_login_does(strict_app):
+    from flask_login.utils import _create_identifier
+
+    from participate.surge_caller import login_identifier
+
+    for headers, address in [
+        ({"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/128.0"}, "203.0.113.9"),
+        ({"X-Forwarded-For": "198.51.100.7, 10.0.0.1", "User-Agent": "curl/8"}, "10.0.0.1"),
+        ({}, "192.0.2.1"),
+        ({"User-Agent": "naïve browser"}, "::1"),
+    ]:
+        with strict_app.test_request_context(
+            "/", headers=headers, environ_base={"REMOTE_ADDR": address}
+        ) as ctx:
+            assert login_identifier(ctx.request.environ) == _create_identifier()
 
 
 def test_one_rate_limit_budget_for_both_paths(strict_app, world, db, big):
@@ -154,6 +256,39 @@ def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world,
     # the limit is 2 a minute, the refused ballot above counted: the third request is refused
     again = client.post(path, data={"choice": "no", "csrf_token": token}, headers=htmx_headers())
     assert again.status_code == 429
+    [ballot] = db.session.scalars(sa.select(Ballot)).all()
+    assert ballot.choice == "yes"
+
+
+def test_the_fast_lanes_ballot_panel_works_as_the_pages(strict_app, world, db, lanes):
+    """The panel it renders (without a request) posts to the right place with a CSRF token
+    that the next ballot passes."""
+    from participate.votes import services as votes
+    from participate.votes.models import Ballot
+
+    voter = world.make.user()
+    world.make.member(voter, world.council, "employee")
+    motion = votes.open_motion(
+        world.clerk,
+        world.council,
+        title="Publish the rota a month ahead",
+        method="binary",
+        closes_at=utcnow() + timedelta(days=7),
+    )
+    client, token = _signed_in(strict_app, voter)
+    path = f"/motions/{motion.id}/ballot"
+    cast = client.post(path, data={"choice": "no", "csrf_token": token}, headers=htmx_headers())
+    html = cast.get_data(as_text=True)
+    assert cast.status_code == 200 and "Your ballot was recorded" in html
+    assert f'hx-post="{path}"' in html
+    panel_token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    changed = client.post(
+        path, data={"choice": "yes", "csrf_token": panel_token}, headers=htmx_headers()
+    )
+    assert changed.status_code == 200 and "Your ballot was changed" in changed.get_data(
+        as_text=True
+    )
+    assert lanes == ["fast", "fast"]
     [ballot] = db.session.scalars(sa.select(Ballot)).all()
     assert ballot.choice == "yes"
 

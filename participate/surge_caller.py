@@ -1,0 +1,219 @@
+"""Who is calling, read straight from the WSGI environ for the surge path's fast lane.
+
+The fast lane (``participate/surge.py``) serves an htmx form POST to a surge write without
+building a Flask request at all. It may do so only for the ordinary case, which it must
+recognise exactly as Flask and its extensions would:
+
+* the session cookie opens with the app's own signing serializer (Flask's
+  ``SecureCookieSessionInterface``, same secret, salt and maximum age), and Flask would not
+  write it back (a permanent session refreshed on every request would be);
+* the session names a signed-in account (Flask-Login's ``_user_id``,
+  ``"<id>:<session_version>"``) and, when Flask-Login's session protection is on, its
+  ``_id`` is the identifier of this address and browser (Flask-Login's formula);
+* the form's CSRF token (the field, or the ``X-CSRFToken`` header) is valid and matches
+  the session's, as Flask-WTF's ``validate_csrf`` checks it (and, over HTTPS with
+  ``WTF_CSRF_SSL_STRICT``, the referrer is this host).
+
+:func:`read_caller` returns None for anything else: a visitor, a stale or forged cookie, a
+missing or bad token, another content type, an oversized body. Nothing has been counted or
+written then, and Flask serves the request and gives its own answer (the sign-in prompt,
+the CSRF 400...). The body it read is put back in ``wsgi.input`` either way.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from hashlib import sha512
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from flask_wtf.csrf import same_origin
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_cookie
+from werkzeug.wsgi import get_host
+
+from participate.accounts.identity import SessionIdentity
+
+MAX_BODY = 64 * 1024  # a ballot or a signature is a few hundred bytes
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Caller:
+    """A signed-in, CSRF-checked htmx form POST: who sent it, what, from where."""
+
+    identity: SessionIdentity
+    form: MultiDict
+    remote_addr: str
+    environ: dict
+    app: Flask
+    csrf_raw: str = ""
+    _signed_csrf: str = field(default="", repr=False)
+
+    def csrf_token(self) -> str:
+        """A signed CSRF token for a form in the answer (Flask-WTF's ``generate_csrf``)."""
+        if not self._signed_csrf:
+            self._signed_csrf = _csrf_serializer(self.app).dumps(self.csrf_raw)
+        return self._signed_csrf
+
+    def url_for(self, endpoint: str, **values) -> str:
+        """A path to ``endpoint`` (Flask's ``url_for`` without a request context)."""
+        adapter = self.app.url_map.bind(
+            "localhost", script_name=self.environ.get("SCRIPT_NAME") or "/"
+        )
+        return adapter.build(endpoint, values)
+
+    def template_helpers(self) -> dict[str, Callable]:
+        """``url_for`` and ``csrf_token`` for a fragment rendered in the fast lane."""
+        return {"url_for": self.url_for, "csrf_token": self.csrf_token}
+
+
+_SERIALIZERS: dict[tuple, URLSafeTimedSerializer] = {}
+
+
+def _csrf_serializer(app: Flask) -> URLSafeTimedSerializer:
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    key = ("csrf", secret)
+    serializer = _SERIALIZERS.get(key)
+    if serializer is None:
+        serializer = _SERIALIZERS[key] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+    return serializer
+
+
+def _session_serializer(app: Flask):
+    key = ("session", id(app), app.secret_key)
+    serializer = _SERIALIZERS.get(key)
+    if serializer is None:
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        if serializer is None:
+            return None
+        _SERIALIZERS[key] = serializer
+    return serializer
+
+
+def login_identifier(environ: dict) -> str:
+    """Flask-Login's session identifier (``flask_login.utils._create_identifier``)."""
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    user_agent = environ.get("HTTP_USER_AGENT")
+    if user_agent is not None:
+        user_agent = user_agent.encode("utf-8")
+    return sha512(f"{address}|{user_agent}".encode()).hexdigest()
+
+
+def _read_body(environ: dict) -> bytes | None:
+    if (environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip().lower() != FORM:
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+    if not 0 < length <= MAX_BODY:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)  # Flask can still read it if it takes over
+    return body if len(body) == length else None
+
+
+def _open_session(app: Flask, environ: dict) -> dict | None:
+    cookies = environ.get("HTTP_COOKIE")
+    if not cookies:
+        return None
+    value = parse_cookie(cookies).get(app.config["SESSION_COOKIE_NAME"])
+    serializer = _session_serializer(app)
+    if not value or serializer is None:
+        return None
+    try:
+        data = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]:
+        return None  # Flask would write the cookie back with a new expiry
+    return data
+
+
+def _identity(app: Flask, environ: dict, data: dict) -> SessionIdentity | None:
+    value = data.get("_user_id")
+    if not value:
+        return None
+    try:
+        user_id, version = (int(part) for part in str(value).split(":", 1))
+    except ValueError:
+        return None
+    manager = getattr(app, "login_manager", None)
+    mode = app.config.get("SESSION_PROTECTION", getattr(manager, "session_protection", None))
+    if mode in ("basic", "strong") and data.get("_id") != login_identifier(environ):
+        return None  # Flask-Login would mark the session not fresh, or clear it
+    return SessionIdentity(user_id, version)
+
+
+def _csrf_ok(app: Flask, environ: dict, data: dict, form: MultiDict) -> bool:
+    config = app.config
+    if not (config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True)):
+        return True
+    if "POST" not in config["WTF_CSRF_METHODS"]:
+        return True
+    name = config["WTF_CSRF_FIELD_NAME"]
+    token = form.get(name) or next(
+        (form[key] for key in form if key.endswith(name) and form[key]), None
+    )
+    if not token:
+        for header in config["WTF_CSRF_HEADERS"]:
+            token = environ.get("HTTP_" + header.upper().replace("-", "_"))
+            if token:
+                break
+    stored = data.get(name)
+    if not token or not stored:
+        return False
+    try:
+        signed = _csrf_serializer(app).loads(token, max_age=config["WTF_CSRF_TIME_LIMIT"])
+    except BadData:
+        return False
+    if not hmac.compare_digest(stored, signed):
+        return False
+    if environ.get("wsgi.url_scheme") == "https" and config["WTF_CSRF_SSL_STRICT"]:
+        referrer = environ.get("HTTP_REFERER")
+        try:
+            host = get_host(environ, config.get("TRUSTED_HOSTS"))
+        except Exception:  # an untrusted host: Flask answers it
+            return False
+        if not referrer or not same_origin(referrer, f"https://{host}/"):
+            return False
+    return True
+
+
+def read_caller(app: Flask, environ: dict) -> Caller | None:
+    """The signed-in caller of an ordinary CSRF-valid form POST, or None (Flask serves it)."""
+    data = _open_session(app, environ)
+    if data is None:
+        return None
+    identity = _identity(app, environ, data)
+    if identity is None:
+        return None
+    body = _read_body(environ)
+    if body is None:
+        return None
+    try:
+        form = MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not _csrf_ok(app, environ, data, form):
+        return None
+    name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if not data.get(name):  # a form in the answer would need a new token in the session
+        return None
+    return Caller(
+        identity=identity,
+        form=form,
+        remote_addr=environ.get("REMOTE_ADDR") or "",
+        environ=environ,
+        app=app,
+        csrf_raw=str(data.get(name) or ""),
+    )
