@@ -97,6 +97,9 @@ server=None, engine="auto") -> Stats``
 ``bare_target(tmp, n, workers=2, ...)`` (context manager -> Target), ``bare_baseline(tmp, ...)``
     bench/bare_app.py (one INSERT per form POST into a UNIQUE-keyed SQLite WAL table,
     participate's pragmas) served with the same settings, ``n`` distinct keys.
+``rate_limit_storage(tmp)`` (context manager -> RATELIMIT_STORAGE_URI)
+    A private redis-server (no persistence) on a unix socket in ``tmp`` when installed
+    (``redis+unix://...``), else ``memory://``; stopped on exit.
 ``count_rows(database_url, sql, **params) -> int``, ``fetch_column(database_url, sql, **params)``,
 ``check_writes(acknowledged_keys, row_keys) -> (lost, duplicated)``
     lost = acknowledged keys without a row (a 302 to /login counted as ok shows up
@@ -492,6 +495,57 @@ def workdir(prefix: str = "httpbench-") -> Iterator[Path]:
     """A temporary folder (on /dev/shm would hide fsync costs, so the default tmp)."""
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         yield Path(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate-limit storage
+
+
+@contextlib.contextmanager
+def rate_limit_storage(tmp):
+    """A private redis-server (no persistence) on a unix socket when installed; else memory://.
+
+    A unix socket, as a Redis on the same host is deployed: each signature's round trip
+    costs the server and Redis less than over loopback TCP.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield "memory://"
+        return
+    sock = Path(tmp) / "redis.sock"
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.settimeout(0.2)
+                    probe.connect(str(sock))
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis+unix://{sock}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 # ---------------------------------------------------------------------------------------------

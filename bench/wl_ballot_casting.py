@@ -9,7 +9,8 @@ insert-per-request Flask app (bench/bare_app.py), measured in the same run, the 
 interleaved round by round (A B, B A, ...) so they share the machine's conditions.
 
 Rate limits stay ON, as in production (the per-voter limit; each member casts once or
-twice); ``VOTES_BENCH_RATELIMIT=0`` switches them off to measure their cost. After the runs: every acknowledged ballot has exactly one row, found through its
+twice), counted in Redis as for petition signing (``httpbench.rate_limit_storage``);
+``VOTES_BENCH_RATELIMIT=0`` switches them off to measure their cost. After the runs: every acknowledged ballot has exactly one row, found through its
 ref = HMAC(SECRET_KEY, "motion:user") (the ballot table has no user column), and the
 participation rows equal the ballot rows (lost / duplicated); the motion is then closed
 and its tally must count exactly those ballots.
@@ -138,7 +139,7 @@ def run(quick: bool) -> list[dict]:
     warmup = 100 if quick else 300
     n = int(rounds * seconds * rate_hint) + warmup
     rng = random.Random(2026)
-    with hb.workdir("ballot-bench-") as tmp:
+    with hb.workdir("ballot-bench-") as tmp, hb.rate_limit_storage(tmp) as storage:
         url = hb.fresh_sqlite_db(tmp / "app.sqlite3")
         user_ids = hb.create_users(url, n, prefix="voter")
         motion_id = _setup(url, user_ids)
@@ -174,7 +175,10 @@ def run(quick: bool) -> list[dict]:
             return [owner.get(ref, f"unknown:{ref}") for ref in refs]
 
         env = hb.app_env(
-            url, tmp, PARTICIPATE_RATELIMIT=os.environ.get("VOTES_BENCH_RATELIMIT", "1")
+            url,
+            tmp,
+            PARTICIPATE_RATELIMIT=os.environ.get("VOTES_BENCH_RATELIMIT", "1"),
+            RATELIMIT_STORAGE_URI=storage,
         )
         with hb.Server(hb.APP_TARGET, env=env) as server:
             hb.check_session(server.url, sessions[0])
@@ -192,6 +196,7 @@ def run(quick: bool) -> list[dict]:
     consistent = consistent and rows >= len(app.acknowledged())
     result.update(checks)
     result["acknowledged_voters"] = len(app.acknowledged())
+    result["rate_limit_storage"] = storage.split("://")[0]
     result["pass"] = bool(result["pass"] and consistent)
     result["notes"] = (
         "htmx form POSTs with a minted signed-in session and CSRF token; rate limits on; the "

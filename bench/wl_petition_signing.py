@@ -15,9 +15,9 @@ Rate limits stay ON, as in production: the benchmark signs from one address, so 
 the per-address limit (PARTICIPATE_SIGN_LIMIT_ADDRESS=1000000 per minute); the per-account
 limit keeps its default (each account signs once or twice). Their storage is Redis, as a
 deployment with several processes needs (RATELIMIT_STORAGE_URI): the benchmark starts its
-own redis-server on a free port in 5300-5399 when the binary is installed, else it falls
-back to memory:// (per worker; its expiry thread scans every live key each 10 ms, which a
-surge of distinct signers makes expensive). The entry says which one ran. After the runs:
+own redis-server on a unix socket (``httpbench.rate_limit_storage``) when the binary is
+installed, else it falls back to memory:// (per worker; its expiry thread scans every live
+key each 10 ms, which a surge of distinct signers makes expensive). The entry says which one ran. After the runs:
 every acknowledged signature has exactly one row (lost / duplicated), the counter equals the
 rows once a batch has run, and a reconcile finds no drift.
 
@@ -27,12 +27,8 @@ Pass (DESIGN §8): >= 2,000 signatures/s, >= 0.5 x the bare app, p99 < 100 ms, 0
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import shutil
-import socket
 import statistics
-import subprocess
 import threading
 import time
 
@@ -174,41 +170,12 @@ class PageReader(threading.Thread):
         return ordered[max(0, int(0.95 * len(ordered)) - 1)]
 
 
-@contextlib.contextmanager
-def rate_limit_storage():
-    """A private redis-server (no persistence) when installed; else memory://."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        yield "memory://"
-        return
-    port = hb.free_port(range(5300, 5400))
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def run(quick: bool) -> list[dict]:
     rounds, seconds = (1, 1.5) if quick else (3, 5.0)
     rate_hint = 2500  # prepared signatures per second of run: more than this machine does
     warmup = 100 if quick else 300
     n = int(rounds * seconds * rate_hint) + warmup
-    with hb.workdir("petition-bench-") as tmp, rate_limit_storage() as storage:
+    with hb.workdir("petition-bench-") as tmp, hb.rate_limit_storage(tmp) as storage:
         url = hb.fresh_sqlite_db(tmp / "app.sqlite3")
         petition_id = _setup(url)
         user_ids = hb.create_users(url, n, prefix="signer")

@@ -12,11 +12,14 @@ The SQL is written once with ``:name`` parameters (sqlite3's named style) and re
 for psycopg's ``%(name)s``. Only plain values cross: integers, strings and datetimes.
 Datetimes are stored exactly as SQLAlchemy's ``DateTime`` stores them, so the rest of the
 app reads them back unchanged: naive UTC, as ISO text ``YYYY-MM-DD HH:MM:SS.ffffff`` on
-SQLite (where comparisons are textual) and ``timestamp`` on PostgreSQL.
+SQLite (where comparisons are textual) and ``timestamp`` on PostgreSQL; JSON values as its
+``JSON`` type writes them. A statement may also be a SQLAlchemy Core construct compiled
+once per dialect (``DriverStatement.compiled``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -30,11 +33,31 @@ class DriverStatement:
     def __init__(self, sql: str):
         self.sql = sql
         self._texts = {"sqlite": sql, "postgresql": _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))}
+        self._defaults: dict = {}
+
+    @classmethod
+    def compiled(cls, statement, dialect: str) -> DriverStatement:
+        """A SQLAlchemy Core statement compiled once for ``dialect`` (its literal values
+        become default parameters); it runs on that dialect only."""
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import psycopg
+
+            compiled = statement.compile(dialect=psycopg.dialect())
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            compiled = statement.compile(dialect=sqlite.dialect(paramstyle="named"))
+        made = cls.__new__(cls)
+        made.sql = compiled.string
+        made._texts = {dialect: compiled.string}
+        made._defaults = {k: v for k, v in compiled.params.items() if v is not None}
+        return made
 
     def execute(self, driver_connection, dialect: str, params: dict | None = None):
         """Run it on ``driver_connection`` (a sqlite3 or psycopg connection); the cursor."""
         cursor = driver_connection.cursor()
-        cursor.execute(self._texts[dialect], params or {})
+        values = {**self._defaults, **params} if self._defaults and params else params
+        cursor.execute(self._texts[dialect], values or self._defaults)
         return cursor
 
     def first(self, driver_connection, dialect: str, params: dict | None = None):
@@ -48,6 +71,16 @@ class DriverStatement:
 def to_db(value: datetime, dialect: str):
     """A naive UTC datetime as a parameter, stored as SQLAlchemy's DateTime stores it."""
     return value.strftime(SQLITE_DATETIME) if dialect == "sqlite" else value
+
+
+def json_to_db(value) -> str | None:
+    """A JSON column's parameter as the app's JSON columns get it: None is SQL NULL."""
+    return None if value is None else json.dumps(value)
+
+
+def json_from_db(value):
+    """A JSON column's value (SQLite gives its text, psycopg the parsed value)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def from_db(value) -> datetime | None:

@@ -158,7 +158,7 @@ def _redis_hit(strategy, pairs):
 
 
 # What a fast function answers: (HTML, status, extra headers), a tuple Flask takes too.
-Answer = tuple[int, str, dict[str, str]]
+Answer = tuple[str, int, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -215,6 +215,7 @@ class Surge:
         self.paths = _path_filter(app)
         # Routing without a request: the rules are matched as Flask matches them.
         self.adapter = app.url_map.bind("localhost")
+        self.matched: dict[str, tuple[str, dict]] = {}
 
     def __call__(self, environ, start_response):
         if (
@@ -223,16 +224,28 @@ class Surge:
             or not self.paths.fullmatch(environ.get("PATH_INFO", ""))
         ):
             return self.wsgi_app(environ, start_response)
-        try:
-            endpoint, view_args = self.adapter.match(environ["PATH_INFO"], method="POST")
-        except HTTPException:
-            endpoint, view_args = "", {}
+        endpoint, view_args = self._match(environ["PATH_INFO"])
         found = ROUTES.get(endpoint)
         if found is not None and found.fast is not None:
             caller = read_caller(self.app, environ)
             if caller is not None:
                 return self._fast(found, caller, view_args, environ, start_response)
         return self._serve(environ, start_response)
+
+    def _match(self, path: str) -> tuple[str, dict]:
+        """(endpoint, view arguments) of a POST to ``path``, as Flask's routing finds them
+        (remembered: a surge posts to a few paths many times)."""
+        found = self.matched.get(path)
+        if found is None:
+            try:
+                endpoint, args = self.adapter.match(path, method="POST")
+                found = (str(endpoint), dict(args))
+            except HTTPException:
+                found = ("", {})
+            if len(self.matched) >= 4096:
+                self.matched.clear()
+            self.matched[path] = found
+        return found[0], dict(found[1])
 
     # ---------------------------------------------------------------- the fast lane
 

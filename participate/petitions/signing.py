@@ -148,19 +148,21 @@ def _is_duplicate(message: str) -> bool:
     )
 
 
-def _confirmed_account(connection, identity: SessionIdentity) -> bool:
+def _confirmed_account(identity: SessionIdentity) -> bool:
     """Whether the account's e-mail is confirmed; refuses a stale session (sign in again)."""
-    row = connection.execute(_ACCOUNT, {"uid": identity.user_id}).first()
+    with db.engine.connect() as connection:
+        row = connection.execute(_ACCOUNT, {"uid": identity.user_id}).first()
     if row is None or row.session_version != identity.session_version:
         raise DomainError(SIGN_IN, code="sign_in_required", status=401)
     return row.email_confirmed_at is not None
 
 
-def _refusal(connection, identity, petition_id, *, declaration, member_constituency, now):
+def _refusal(identity, petition_id, *, declaration, member_constituency, now):
     """Why a signature may not be given, read afresh (the refusal paths are not hot):
     the session, then the rules in ``check_can_sign``'s order. None if nothing is wrong."""
-    confirmed = _confirmed_account(connection, identity)
-    row = connection.execute(_STATUS, {"pid": petition_id}).first()
+    confirmed = _confirmed_account(identity)
+    with db.engine.connect() as connection:
+        row = connection.execute(_STATUS, {"pid": petition_id}).first()
     if row is None:
         return NotFound("There is no such petition.")
     try:
@@ -192,9 +194,9 @@ def sign_petition(
     the council's place or one of its children (default: the council's place). ``user`` is
     a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
 
-    One pooled connection and one short transaction of its own, outside the ORM session:
-    the lookup, (on PostgreSQL the shared signing lock) and the INSERT, which also checks
-    the account, then COMMIT.
+    One pooled connection and one short transaction of its own, outside the ORM session,
+    on the driver (participate/driver_sql.py): the lookup, (on PostgreSQL the shared
+    signing lock) and the INSERT, which also checks the account, then COMMIT.
     """
     identity = identity_of(user)
     if identity is None:
@@ -202,8 +204,11 @@ def sign_petition(
     now = now or utcnow()
     expired = False
     signature_id = None
-    with db.engine.connect() as connection:
-        driver, dialect = connection.connection.driver_connection, connection.dialect.name
+    engine = db.engine
+    dialect = engine.dialect.name
+    pooled = engine.raw_connection()  # back to the pool (rolled back) when closed
+    try:
+        driver = pooled.driver_connection
         row = _LOOKUP.first(driver, dialect, {"pid": petition_id})
         if row is None:
             raise NotFound("There is no such petition.")
@@ -217,7 +222,7 @@ def sign_petition(
         refused = dict(declaration=declaration, member_constituency=member_constituency, now=now)
         if status == "open" and deadline is not None and rules.deadline_passed(deadline, now):
             expired = True
-            _confirmed_account(connection, identity)
+            _confirmed_account(identity)
         else:
             try:  # the e-mail is checked by the INSERT; _refusal says so if it is not
                 constituency = rules.check_can_sign(
@@ -229,13 +234,11 @@ def sign_petition(
                     now=now,
                 )
             except RuleViolation as violation:
-                raise (
-                    _refusal(connection, identity, petition_id, **refused) or refusal(violation)
-                ) from None
+                raise (_refusal(identity, petition_id, **refused) or refusal(violation)) from None
             place_slug = place or facts.home_place_slug
             place_id, place_name = facts.places.get(place_slug, (None, ""))
             if place_id is None:
-                _confirmed_account(connection, identity)
+                _confirmed_account(identity)
                 raise DomainError(
                     "Choose the council's place or one of the places within it.",
                     code="place_invalid",
@@ -257,7 +260,7 @@ def sign_petition(
                     )
                 inserted = _INSERT.first(driver, dialect, params)
                 driver.commit()
-            except connection.dialect.loaded_dbapi.IntegrityError as error:
+            except engine.dialect.loaded_dbapi.IntegrityError as error:
                 driver.rollback()
                 if _is_duplicate(str(error)):
                     raise Conflict(
@@ -270,9 +273,11 @@ def sign_petition(
                 raise
             signature_id = inserted[0] if inserted else None
             if signature_id is None:  # the account, or the petition, refused the signature
-                why = _refusal(connection, identity, petition_id, **refused)
+                why = _refusal(identity, petition_id, **refused)
                 if why is not None:
                     raise why
+    finally:
+        pooled.close()
     if expired:
         close_if_due(petition_id, now=now)
         raise DomainError(

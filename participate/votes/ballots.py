@@ -15,6 +15,8 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from participate.accounts.identity import identity_of
 from participate.accounts.models import User
 from participate.councils.models import Membership
+from participate.driver_sql import DriverStatement, from_db, json_from_db, json_to_db, to_db
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.util import utcnow
@@ -132,6 +135,24 @@ class _Statements:
             .on_conflict_do_nothing()
             .returning(p.c.user_id)
         )
+        # Run on the driver's connection (participate/driver_sql.py): SQLAlchemy's execution
+        # around these one-row statements would cost more than the statements themselves.
+        self.dialect = dialect
+        self.standing_sql = DriverStatement.compiled(self.standing, dialect)
+        self.upsert_sql = DriverStatement.compiled(self.upsert, dialect)
+        self.participate_sql = DriverStatement.compiled(self.participate, dialect)
+
+
+class Standing(NamedTuple):
+    """A voter's standing on a motion, from one query (``_Statements.standing``)."""
+
+    status: str
+    closes_at: datetime | None
+    method: str
+    options: list[str] | None
+    constituency: str | None  # their constituency in the eligibility snapshot
+    membership: str | None  # their membership's status now
+    account: int | None  # None when the session is stale (or nobody is signed in)
 
 
 _STATEMENTS: dict[str, _Statements] = {}
@@ -154,10 +175,31 @@ def _voter(user) -> tuple[int | None, int]:
     return identity.user_id, identity.session_version
 
 
-def _standing(motion_id: int, user_id: int | None, version: int = 0):
+def _driver():
+    """The ORM session's connection at the driver level, and the statements for its dialect.
+
+    The session's own connection, so a caller's pending writes (a seed, a round) and the
+    ballot share one transaction, which ``db.session.commit()`` ends."""
+    return db.session.connection().connection.driver_connection, _statements()
+
+
+def _standing(motion_id: int, user_id: int | None, version: int = 0) -> Standing | None:
     """One query: the motion's state, the voter's eligibility, membership and account."""
+    driver, statements = _driver()
     params = {"motion_id": motion_id, "user_id": user_id or 0, "version": version}
-    return db.session.connection().execute(_statements().standing, params).one_or_none()
+    row = statements.standing_sql.first(driver, statements.dialect, params)
+    if row is None:
+        return None
+    status, closes_at, method, options, constituency, membership, account = row
+    return Standing(
+        status,
+        from_db(closes_at),
+        method,
+        json_from_db(options),
+        constituency,
+        membership,
+        account,
+    )
 
 
 def _refusal(motion_id: int, row, signed_in: bool) -> DomainError | None:
@@ -232,28 +274,30 @@ def cast_ballot(
     stored_choice, stored_ranking, reason = check_ballot(
         row.method, row.options, choice, ranking, objection
     )
-    constituency = row[4]
+    constituency = row.constituency
     ref = ballot_ref(motion_id, user_id)
     updated_at = utcnow().replace(second=0, microsecond=0)
-    statements = _statements()
+    driver, statements = _driver()
+    dialect = statements.dialect
     params = {
         "motion_id": motion_id,
         "ref": ref,
         "constituency": constituency,
         "choice": stored_choice,
-        "ranking": stored_ranking,
+        "ranking": json_to_db(stored_ranking),
         "reason": reason,
-        "updated_at": updated_at,
+        "updated_at": to_db(updated_at, dialect),
     }
     who = {"motion_id": motion_id, "user_id": user_id}
+    integrity_error = db.engine.dialect.loaded_dbapi.IntegrityError
     for attempt in range(3):
         drawn = params["receipt"] = new_receipt()
         try:
             # The write lock is held from the first statement to the commit: keep it short.
-            connection = db.session.connection()
-            receipt = connection.execute(statements.upsert, params).scalar_one()
+            driver, _ = _driver()  # after a rollback, the session's next connection
+            receipt = statements.upsert_sql.first(driver, dialect, params)[0]
             # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
-            first = connection.execute(statements.participate, who).first() is not None
+            first = statements.participate_sql.first(driver, dialect, who) is not None
             # A change keeps the stored receipt, so getting back the one just drawn means
             # a new ballot row. A new row for someone who already took part means their
             # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
@@ -267,9 +311,9 @@ def cast_ballot(
                     code="ballot_unchangeable",
                 )
             db.session.commit()
-        except sa.exc.IntegrityError as error:
+        except integrity_error as error:
             db.session.rollback()
-            text = str(error.orig)
+            text = str(error)
             if "ballot_refused" in text:
                 # Voting closed between our check and our write: the database said no.
                 _close_if_past(motion_id, row)
@@ -280,7 +324,7 @@ def cast_ballot(
             if "receipt" in text and attempt < 2:
                 continue  # an 80-bit receipt collided: draw another
             raise
-        return CastResult(receipt=receipt, first=first, method=row[2], options=row[3])
+        return CastResult(receipt=receipt, first=first, method=row.method, options=row.options)
     raise AssertionError("unreachable")
 
 
