@@ -43,14 +43,12 @@ from flask import Blueprint, Flask, request, session
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from participate.errors import DomainError
 from participate.extensions import csrf, limiter
 from participate.headers import fixed_headers, security_headers
+from participate.redis_eval import Wire
 from participate.surge_caller import Caller, read_caller
 
 
@@ -125,6 +123,7 @@ end
 return 0
 """
 _SCRIPTS: dict[int, object] = {}
+_WIRES: dict[int, Wire] = {}
 
 
 def _redis_hit(strategy, pairs):
@@ -141,19 +140,15 @@ def _redis_hit(strategy, pairs):
         script = _SCRIPTS[id(storage)] = storage.get_connection().register_script(_INCR_EXPIRE_MANY)
     keys = [storage.prefixed_key(item.key_for(*args)) for item, args in pairs]
     argv = [item.get_expiry() for item, _ in pairs] + [item.amount for item, _ in pairs]
-    # One EVALSHA on a pooled connection: redis-py's command machinery around it (retries,
-    # instrumentation) costs more than the round trip. Anything unusual (the script not
-    # loaded yet, a dropped connection) goes through the script object, which handles it.
-    pool = storage.get_connection().connection_pool
-    connection = pool.get_connection()
-    try:
-        connection.send_command("EVALSHA", script.sha, len(keys), *keys, *argv)  # type: ignore[attr-defined]
-        index = int(connection.read_response())
-    except (NoScriptError, RedisConnectionError, RedisTimeoutError):
-        connection.disconnect()
+    # One EVALSHA on the thread's own socket (participate/redis_eval.py); anything unusual
+    # (the script not loaded yet, a dropped connection) goes through redis-py's script
+    # object, which loads it or reconnects.
+    wire = _WIRES.get(id(storage))
+    if wire is None:
+        wire = _WIRES[id(storage)] = Wire(storage.get_connection().connection_pool)
+    index = wire.integer(b"EVALSHA", script.sha, len(keys), *keys, *argv)  # type: ignore[attr-defined]
+    if index is None:
         index = int(script(keys=keys, args=argv))  # type: ignore[operator]
-    finally:
-        pool.release(connection)
     return pairs[index - 1] if index else False
 
 

@@ -221,12 +221,14 @@ def _identity(app: Flask, environ: dict, data: dict) -> SessionIdentity | None:
     return SessionIdentity(user_id, version)
 
 
-def _csrf_ok(app: Flask, environ: dict, data: dict, form: MultiDict) -> bool:
+def _checked_csrf(app: Flask, environ: dict, data: dict, form: MultiDict) -> str | None:
+    """The request's signed CSRF token once checked ("" when the app does not check);
+    None when Flask-WTF would refuse it."""
     config = app.config
     if not (config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True)):
-        return True
+        return ""
     if "POST" not in config["WTF_CSRF_METHODS"]:
-        return True
+        return ""
     name = config["WTF_CSRF_FIELD_NAME"]
     token = form.get(name) or next(
         (form[key] for key in form if key.endswith(name) and form[key]), None
@@ -238,24 +240,24 @@ def _csrf_ok(app: Flask, environ: dict, data: dict, form: MultiDict) -> bool:
                 break
     stored = data.get(name)
     if not token or not stored:
-        return False
+        return None
     tokens = _tokens("csrf", app)
     assert tokens is not None
     try:
         signed = tokens.loads(token, config["WTF_CSRF_TIME_LIMIT"])
     except BadData:
-        return False
+        return None
     if not hmac.compare_digest(stored, signed):
-        return False
+        return None
     if environ.get("wsgi.url_scheme") == "https" and config["WTF_CSRF_SSL_STRICT"]:
         referrer = environ.get("HTTP_REFERER")
         try:
             host = get_host(environ, config.get("TRUSTED_HOSTS"))
         except Exception:  # an untrusted host: Flask answers it
-            return False
+            return None
         if not referrer or not same_origin(referrer, f"https://{host}/"):
-            return False
-    return True
+            return None
+    return token
 
 
 def read_caller(app: Flask, environ: dict) -> Caller | None:
@@ -273,7 +275,8 @@ def read_caller(app: Flask, environ: dict) -> Caller | None:
         form = MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except (UnicodeDecodeError, ValueError):
         return None
-    if not _csrf_ok(app, environ, data, form):
+    checked = _checked_csrf(app, environ, data, form)
+    if checked is None:
         return None
     name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if not data.get(name):  # a form in the answer would need a new token in the session
@@ -285,4 +288,6 @@ def read_caller(app: Flask, environ: dict) -> Caller | None:
         environ=environ,
         app=app,
         csrf_raw=str(data.get(name) or ""),
+        # A checked token stays good for this session; with a time limit, sign a new one.
+        _signed_csrf=checked if app.config.get("WTF_CSRF_TIME_LIMIT") is None else "",
     )

@@ -175,19 +175,56 @@ def _voter(user) -> tuple[int | None, int]:
     return identity.user_id, identity.session_version
 
 
-def _driver():
-    """The ORM session's connection at the driver level, and the statements for its dialect.
+class _Writer:
+    """Where a cast runs, at the driver level.
 
-    The session's own connection, so a caller's pending writes (a seed, a round) and the
-    ballot share one transaction, which ``db.session.commit()`` ends."""
-    return db.session.connection().connection.driver_connection, _statements()
+    The ORM session's own transaction when the caller has one going (a seed or a round
+    writing in the same transaction, which ``commit`` then ends, as before); otherwise a
+    pooled connection of its own, outside the ORM (the surge path: the session's
+    transaction bookkeeping would cost more than the ballot's statements).
+    """
+
+    def __init__(self):
+        scoped = db.session
+        session = scoped() if scoped.registry.has() else None
+        self.shared = session is not None and bool(
+            session.in_transaction() or session.new or session.dirty or session.deleted
+        )
+        self.statements = _statements()
+        self.dialect = self.statements.dialect
+        self._pooled = None if self.shared else db.engine.raw_connection()
+
+    @property
+    def driver(self):
+        if self._pooled is None:  # the session's connection (after a rollback, its next one)
+            return db.session.connection().connection.driver_connection
+        return self._pooled.driver_connection
+
+    def first(self, statement: DriverStatement, params: dict):
+        return statement.first(self.driver, self.dialect, params)
+
+    def commit(self) -> None:
+        db.session.commit() if self._pooled is None else self.driver.commit()
+
+    def rollback(self) -> None:
+        db.session.rollback() if self._pooled is None else self.driver.rollback()
+
+    def close(self) -> None:
+        if self._pooled is not None:
+            self._pooled.close()  # back to the pool, rolled back
 
 
-def _standing(motion_id: int, user_id: int | None, version: int = 0) -> Standing | None:
+def _standing(
+    motion_id: int, user_id: int | None, version: int = 0, writer: _Writer | None = None
+) -> Standing | None:
     """One query: the motion's state, the voter's eligibility, membership and account."""
-    driver, statements = _driver()
     params = {"motion_id": motion_id, "user_id": user_id or 0, "version": version}
-    row = statements.standing_sql.first(driver, statements.dialect, params)
+    if writer is None:
+        statements = _statements()
+        driver = db.session.connection().connection.driver_connection
+        row = statements.standing_sql.first(driver, statements.dialect, params)
+    else:
+        row = writer.first(writer.statements.standing_sql, params)
     if row is None:
         return None
     status, closes_at, method, options, constituency, membership, account = row
@@ -263,30 +300,35 @@ def cast_ballot(
     """
     motion_id = motion if isinstance(motion, int) else motion.id
     user_id, version = _voter(user)
-    row = _standing(motion_id, user_id, version)
+    writer = _Writer()
+    try:
+        return _cast(writer, motion_id, user_id, version, choice, ranking, objection)
+    finally:
+        writer.close()
+
+
+def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objection) -> CastResult:
+    row = _standing(motion_id, user_id, version, writer)
     signed_in = row is not None and row.account is not None
     if row is None:
         raise NotFound(f"There is no motion {motion_id}.")
     refusal = _refusal(motion_id, row, signed_in)
     if refusal is not None:
+        writer.rollback()
         _close_if_past(motion_id, row)
         raise refusal
     stored_choice, stored_ranking, reason = check_ballot(
         row.method, row.options, choice, ranking, objection
     )
-    constituency = row.constituency
-    ref = ballot_ref(motion_id, user_id)
-    updated_at = utcnow().replace(second=0, microsecond=0)
-    driver, statements = _driver()
-    dialect = statements.dialect
+    statements = writer.statements
     params = {
         "motion_id": motion_id,
-        "ref": ref,
-        "constituency": constituency,
+        "ref": ballot_ref(motion_id, user_id),
+        "constituency": row.constituency,
         "choice": stored_choice,
         "ranking": json_to_db(stored_ranking),
         "reason": reason,
-        "updated_at": to_db(updated_at, dialect),
+        "updated_at": to_db(utcnow().replace(second=0, microsecond=0), writer.dialect),
     }
     who = {"motion_id": motion_id, "user_id": user_id}
     integrity_error = db.engine.dialect.loaded_dbapi.IntegrityError
@@ -294,25 +336,24 @@ def cast_ballot(
         drawn = params["receipt"] = new_receipt()
         try:
             # The write lock is held from the first statement to the commit: keep it short.
-            driver, _ = _driver()  # after a rollback, the session's next connection
-            receipt = statements.upsert_sql.first(driver, dialect, params)[0]
+            receipt = writer.first(statements.upsert_sql, params)[0]
             # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
-            first = statements.participate_sql.first(driver, dialect, who) is not None
+            first = writer.first(statements.participate_sql, who) is not None
             # A change keeps the stored receipt, so getting back the one just drawn means
             # a new ballot row. A new row for someone who already took part means their
             # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
             # rather than count them twice.
             if receipt == drawn and not first:
-                db.session.rollback()
+                writer.rollback()
                 raise Conflict(
                     "Your earlier ballot on this motion still counts, but it cannot be "
                     "changed: the server's key changed while voting was open. Tell the "
                     "council's clerk.",
                     code="ballot_unchangeable",
                 )
-            db.session.commit()
+            writer.commit()
         except integrity_error as error:
-            db.session.rollback()
+            writer.rollback()
             text = str(error)
             if "ballot_refused" in text:
                 # Voting closed between our check and our write: the database said no.
@@ -323,6 +364,9 @@ def cast_ballot(
                 ) from None
             if "receipt" in text and attempt < 2:
                 continue  # an 80-bit receipt collided: draw another
+            raise
+        except BaseException:
+            writer.rollback()
             raise
         return CastResult(receipt=receipt, first=first, method=row.method, options=row.options)
     raise AssertionError("unreachable")
