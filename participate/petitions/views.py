@@ -419,9 +419,7 @@ def _sign(petition_id: int):
             page = url_for("petitions.detail", petition_id=petition_id)
             return redirect(url_for("accounts.login", next=page))
         if htmx:
-            return render_template(
-                "petitions/_sign_refused.html", message=error.message, petition_id=petition_id
-            ), error.status
+            return _refused_answer(error, petition_id)
         flash(error.message, "error")
         return redirect(url_for("petitions.detail", petition_id=petition_id) + "#sign", 303)
     if htmx:
@@ -444,6 +442,7 @@ class _Fragment:
 
 
 _SIGNED = _Fragment("petitions/_signed.html")
+_REFUSED = _Fragment("petitions/_sign_refused.html")
 
 
 def _signed_answer(signed: signing.Signed) -> surge.Answer:
@@ -453,15 +452,25 @@ def _signed_answer(signed: signing.Signed) -> surge.Answer:
     return _SIGNED.render(signed=signed, thanks=True), 200, {"HX-Trigger": "petition-signed"}
 
 
+def _refused_answer(error: DomainError, petition_id: int, **helpers) -> surge.Answer:
+    """The htmx answer to a refused signature: the rule, and a link to reload the page.
+    ``helpers`` give the fast lane's ``url_for`` (no request there)."""
+    html = _REFUSED.render(message=error.message, petition_id=petition_id, **helpers)
+    return html, error.status, {}
+
+
 def _sign_fast(caller, petition_id: int) -> surge.Answer:
-    """The surge path's fast lane (participate/surge.py): the same service and answer as
-    ``_sign`` for a signed-in htmx POST; its refusals are answered by ``_sign``."""
-    signed = signing.sign_petition(
-        caller.identity,
-        petition_id,
-        declaration=caller.form.get("declaration", ""),
-        place=caller.form.get("place") or None,
-    )
+    """The surge path's fast lane (participate/surge.py): the same service and answers as
+    ``_sign`` for a signed-in htmx POST, refusals included."""
+    try:
+        signed = signing.sign_petition(
+            caller.identity,
+            petition_id,
+            declaration=caller.form.get("declaration", ""),
+            place=caller.form.get("place") or None,
+        )
+    except DomainError as error:
+        return _refused_answer(error, petition_id, **caller.template_helpers())
     return _signed_answer(signed)
 
 
