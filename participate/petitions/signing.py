@@ -1,10 +1,10 @@
 """Signing a petition (the hot path) and a clerk invalidating signatures.
 
-A signature costs one petition lookup (its status, deadline, threshold and cached count,
-in one query; the petition's places are cached per process because they do not change)
-and one INSERT. The INSERT re-checks the petition's status in SQL, so a petition closed
-between the lookup and the insert takes nothing, and the unique constraint on
-(petition_id, user_id) is what refuses a second signature, also from two requests at once.
+A signature costs one INSERT: it checks the petition (status, deadline), the account
+(a current session, a confirmed e-mail) and the place in SQL, and returns what the answer
+and the threshold check need; the unique constraint on (petition_id, user_id) is what
+refuses a second signature, also from two requests at once. When it inserts nothing, the
+reason is read afresh, so every refusal names its rule.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
 from participate.councils.models import Council, Place
-from participate.driver_sql import DriverStatement, from_db, to_db
+from participate.driver_sql import DriverStatement, to_db
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
@@ -91,34 +91,39 @@ def place_choices(petition: Petition) -> list[tuple[str, str]]:
 
 # The hot path's statements run on the driver's connection (participate/driver_sql.py):
 # SQLAlchemy's execution around them would cost more than the statements themselves.
-_LOOKUP = DriverStatement(
-    "SELECT petitions.status, petitions.signing_deadline, petitions.threshold, "
-    "petitions.council_id, councils.place_id, petition_counters.count "
-    "FROM petitions JOIN councils ON councils.id = petitions.council_id "
-    "LEFT OUTER JOIN petition_counters ON petition_counters.petition_id = petitions.id "
-    "WHERE petitions.id = :pid"
-)
 _MEMBER = DriverStatement(
-    "SELECT constituency FROM memberships "
-    "WHERE user_id = :uid AND council_id = :cid AND status = 'active'"
+    "SELECT memberships.constituency FROM memberships "
+    "JOIN petitions ON petitions.council_id = memberships.council_id "
+    "WHERE petitions.id = :pid AND memberships.user_id = :uid AND memberships.status = 'active'"
 )
 # PostgreSQL: the petition's shared signing lock, held until commit (counters.py).
 _LOCK = DriverStatement("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
 
-# The INSERT checks again everything a lookup could have seen change, and the account: the
-# petition still takes signatures, and the session's (id, session version) is a current
-# session of an account with a confirmed e-mail (a password change ends old sessions). When
-# it inserts nothing, ``_refusal`` finds out why; the unique constraint on
-# (petition_id, user_id) refuses a second signature, also from two requests at once.
+# A signature is this one statement. It inserts only if everything holds, as it is now: the
+# petition takes signatures (status and deadline), the session's (id, session version) is a
+# current session of an account with a confirmed e-mail (a password change ends old
+# sessions), and the place is the council's own place (by default) or one within it. It
+# returns what the answer and the threshold check need. When it inserts nothing,
+# ``_refusal`` finds out why; the unique constraint on (petition_id, user_id) refuses a
+# second signature, also from two requests at once.
 _INSERT = DriverStatement(
     "INSERT INTO signatures "
     "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
-    "SELECT :pid, :uid, :constituency, :declaration, :place_id, :now, '' "
-    "WHERE EXISTS (SELECT 1 FROM petitions WHERE id = :pid "
-    "AND status IN ('open', 'threshold_reached') AND signing_deadline > :now) "
+    "SELECT petitions.id, :uid, :constituency, :declaration, places.id, :now, '' "
+    "FROM petitions JOIN councils ON councils.id = petitions.council_id "
+    "JOIN places ON places.slug = COALESCE(:place, "
+    "(SELECT home.slug FROM places AS home WHERE home.id = councils.place_id)) "
+    "AND (places.id = councils.place_id OR places.parent_id = councils.place_id) "
+    "WHERE petitions.id = :pid AND petitions.status IN ('open', 'threshold_reached') "
+    "AND petitions.signing_deadline > :now "
     "AND EXISTS (SELECT 1 FROM users WHERE id = :uid AND session_version = :version "
     "AND email_confirmed_at IS NOT NULL) "
-    "RETURNING id"
+    "RETURNING id, "
+    "(SELECT slug FROM places WHERE places.id = signatures.place_id), "
+    "(SELECT name FROM places WHERE places.id = signatures.place_id), "
+    "(SELECT status FROM petitions WHERE petitions.id = :pid), "
+    "(SELECT threshold FROM petitions WHERE petitions.id = :pid), "
+    "(SELECT count FROM petition_counters WHERE petition_counters.petition_id = :pid)"
 )
 
 _USERS = User.__table__.c
@@ -157,9 +162,12 @@ def _confirmed_account(identity: SessionIdentity) -> bool:
     return row.email_confirmed_at is not None
 
 
-def _refusal(identity, petition_id, *, declaration, member_constituency, now):
-    """Why a signature may not be given, read afresh (the refusal paths are not hot):
-    the session, then the rules in ``check_can_sign``'s order. None if nothing is wrong."""
+def _refusal(
+    identity, petition_id, *, declaration, member_constituency, now, place=None
+) -> DomainError:
+    """Why a signature was not given, read afresh (the refusal paths are not hot): the
+    session, then the rules in ``check_can_sign``'s order, then the place. A petition found
+    past its deadline is closed on the way (there is no scheduler)."""
     confirmed = _confirmed_account(identity)
     with db.engine.connect() as connection:
         row = connection.execute(_STATUS, {"pid": petition_id}).first()
@@ -175,8 +183,25 @@ def _refusal(identity, petition_id, *, declaration, member_constituency, now):
             now=now,
         )
     except RuleViolation as violation:
+        if violation.code == "deadline_passed" and row.status == "open":
+            close_if_due(petition_id, now=now)
         return refusal(violation)
-    return None
+    if place is not None and place not in _places_of(petition_id):
+        return DomainError(
+            "Choose the council's place or one of the places within it.",
+            code="place_invalid",
+            field="place",
+        )
+    # Nothing is wrong now: the petition changed in between (its deadline passed).
+    return DomainError(
+        "The signing deadline of this petition has passed.", code="deadline_passed", status=409
+    )
+
+
+def _places_of(petition_id: int) -> dict:
+    petition = db.session.get(Petition, petition_id)
+    assert petition is not None
+    return petition_facts(petition.council_id, petition.council.place_id).places
 
 
 def sign_petition(
@@ -195,98 +220,58 @@ def sign_petition(
     a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
 
     One pooled connection and one short transaction of its own, outside the ORM session,
-    on the driver (participate/driver_sql.py): the lookup, (on PostgreSQL the shared
-    signing lock) and the INSERT, which also checks the account, then COMMIT.
+    on the driver (participate/driver_sql.py): (on PostgreSQL the shared signing lock, then)
+    the one INSERT that checks everything, then COMMIT.
     """
     identity = identity_of(user)
     if identity is None:
         raise DomainError(SIGN_IN, code="sign_in_required", status=401)
     now = now or utcnow()
-    expired = False
-    signature_id = None
     engine = db.engine
     dialect = engine.dialect.name
+    refused = dict(declaration=declaration, now=now)
     pooled = engine.raw_connection()  # back to the pool (rolled back) when closed
     try:
         driver = pooled.driver_connection
-        row = _LOOKUP.first(driver, dialect, {"pid": petition_id})
-        if row is None:
-            raise NotFound("There is no such petition.")
-        status, deadline, threshold, council_id, home_id, cached = row
-        deadline = from_db(deadline)
-        facts = petition_facts(council_id, home_id)
         member_constituency = None
         if declaration == "member":
-            found = _MEMBER.first(driver, dialect, {"uid": identity.user_id, "cid": council_id})
+            found = _MEMBER.first(driver, dialect, {"uid": identity.user_id, "pid": petition_id})
             member_constituency = found[0] if found else None
-        refused = dict(declaration=declaration, member_constituency=member_constituency, now=now)
-        if status == "open" and deadline is not None and rules.deadline_passed(deadline, now):
-            expired = True
-            _confirmed_account(identity)
-        else:
-            try:  # the e-mail is checked by the INSERT; _refusal says so if it is not
-                constituency = rules.check_can_sign(
-                    status,
-                    email_confirmed=True,
-                    declaration=declaration,
-                    member_constituency=member_constituency,
-                    deadline=deadline,
-                    now=now,
-                )
-            except RuleViolation as violation:
-                raise (_refusal(identity, petition_id, **refused) or refusal(violation)) from None
-            place_slug = place or facts.home_place_slug
-            place_id, place_name = facts.places.get(place_slug, (None, ""))
-            if place_id is None:
-                _confirmed_account(identity)
-                raise DomainError(
-                    "Choose the council's place or one of the places within it.",
-                    code="place_invalid",
-                    field="place",
-                )
-            params = {
-                "pid": petition_id,
-                "uid": identity.user_id,
-                "version": identity.session_version,
-                "constituency": constituency,
-                "declaration": declaration,
-                "place_id": place_id,
-                "now": to_db(now, dialect),
-            }
-            try:
-                if dialect == "postgresql":
-                    _LOCK.first(
-                        driver, dialect, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id}
-                    )
-                inserted = _INSERT.first(driver, dialect, params)
-                driver.commit()
-            except engine.dialect.loaded_dbapi.IntegrityError as error:
-                driver.rollback()
-                if _is_duplicate(str(error)):
-                    raise Conflict(
-                        "You have already signed this petition: each person signs once.",
-                        code="already_signed",
-                    ) from None
-                raise
-            except BaseException:
-                driver.rollback()
-                raise
-            signature_id = inserted[0] if inserted else None
-            if signature_id is None:  # the account, or the petition, refused the signature
-                why = _refusal(identity, petition_id, **refused)
-                if why is not None:
-                    raise why
+        refused["member_constituency"] = member_constituency
+        try:
+            constituency = rules.declared_constituency(declaration, member_constituency)
+        except RuleViolation as violation:  # the rules before it in check_can_sign come first
+            raise (_refusal(identity, petition_id, **refused) or refusal(violation)) from None
+        params = {
+            "pid": petition_id,
+            "uid": identity.user_id,
+            "version": identity.session_version,
+            "constituency": constituency,
+            "declaration": declaration,
+            "place": place,
+            "now": to_db(now, dialect),
+        }
+        try:
+            if dialect == "postgresql":
+                _LOCK.first(driver, dialect, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
+            inserted = _INSERT.first(driver, dialect, params)
+            driver.commit()
+        except engine.dialect.loaded_dbapi.IntegrityError as error:
+            driver.rollback()
+            if _is_duplicate(str(error)):
+                raise Conflict(
+                    "You have already signed this petition: each person signs once.",
+                    code="already_signed",
+                ) from None
+            raise
+        except BaseException:
+            driver.rollback()
+            raise
     finally:
         pooled.close()
-    if expired:
-        close_if_due(petition_id, now=now)
-        raise DomainError(
-            "The signing deadline of this petition has passed.", code="deadline_passed", status=409
-        )
-    if signature_id is None:  # nothing is wrong now: the deadline passed in between
-        raise DomainError(
-            "The signing deadline of this petition has passed.", code="deadline_passed", status=409
-        )
+    if inserted is None:  # the account, the petition or the place refused the signature
+        raise _refusal(identity, petition_id, place=place, **refused)
+    signature_id, place_slug, place_name, status, threshold, cached = inserted
     if status == "open" and pc.near_threshold(cached or 0, threshold):
         counters.check_after_signature(petition_id, cached or 0, threshold)
     return Signed(signature_id, petition_id, constituency, place_slug, place_name, now)
