@@ -185,13 +185,28 @@ def _read_body(environ: dict) -> bytes | None:
     return body if len(body) == length else None
 
 
+def _cookie(header: str, name: str) -> str | None:
+    """The cookie ``name`` from a Cookie header; Werkzeug's parser for anything unusual
+    (the name twice, a quoted or escaped value)."""
+    found = None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            if found is not None:
+                return parse_cookie(header).get(name)
+            found = value
+    if found and (found[:1] == '"' or "\\" in found or "%" in found):
+        return parse_cookie(header).get(name)
+    return found
+
+
 def _open_session(app: Flask, environ: dict) -> dict | None:
     cookies = environ.get("HTTP_COOKIE")
     if not cookies:
         return None
     if type(app.session_interface) is not SecureCookieSessionInterface:
         return None
-    value = parse_cookie(cookies).get(app.config["SESSION_COOKIE_NAME"])
+    value = _cookie(cookies, app.config["SESSION_COOKIE_NAME"])
     tokens = _tokens("session", app)
     if not value or tokens is None:
         return None

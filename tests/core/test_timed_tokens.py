@@ -119,3 +119,25 @@ def test_only_hmac_signatures_are_taken():
     serializer = URLSafeTimedSerializer("k", signer_kwargs={"algorithm": NoneAlgorithm()})
     with pytest.raises(TypeError):
         TimedTokens(serializer)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "session=abc.def.ghi",
+        "theme=dark; session=abc.def-_ghi; other=1",
+        "session=first; session=second",
+        'session="quoted value"; x=1',
+        "session=with%20escape",
+        "  session=spaced  ;x=y",
+        "x=1",
+        "session=",
+        "sessionx=1; session=2",
+    ],
+)
+def test_the_session_cookie_is_read_as_werkzeug_reads_it(header):
+    from werkzeug.http import parse_cookie
+
+    from participate.surge_caller import _cookie
+
+    assert (_cookie(header, "session") or None) == (parse_cookie(header).get("session") or None)
