@@ -54,6 +54,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 _ADAPTERS: dict[tuple[int, str], MapAdapter] = {}  # URL builders, by app and SCRIPT_NAME
+_URLS: dict[tuple, str] = {}  # the URLs they built
 
 
 @dataclass
@@ -79,11 +80,22 @@ class Caller:
     def url_for(self, endpoint: str, **values) -> str:
         """A path to ``endpoint`` (Flask's ``url_for`` without a request context)."""
         script_name = self.environ.get("SCRIPT_NAME") or "/"
-        adapter = _ADAPTERS.get((id(self.app), script_name))
-        if adapter is None:
-            adapter = self.app.url_map.bind("localhost", script_name=script_name)
-            _ADAPTERS[(id(self.app), script_name)] = adapter
-        return adapter.build(endpoint, values)
+        try:
+            key: tuple | None = (id(self.app), script_name, endpoint, *sorted(values.items()))
+            url = _URLS.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a value that cannot be a key
+            key, url = None, None
+        if url is None:
+            adapter = _ADAPTERS.get((id(self.app), script_name))
+            if adapter is None:
+                adapter = self.app.url_map.bind("localhost", script_name=script_name)
+                _ADAPTERS[(id(self.app), script_name)] = adapter
+            url = adapter.build(endpoint, values)
+            if key is not None:
+                if len(_URLS) > 4096:
+                    _URLS.clear()
+                _URLS[key] = url
+        return url
 
     def template_helpers(self) -> dict[str, Callable]:
         """``url_for`` and ``csrf_token`` for a fragment rendered in the fast lane."""

@@ -159,7 +159,7 @@ _STATEMENTS: dict[str, _Statements] = {}
 
 
 def _statements() -> _Statements:
-    dialect = db.session.get_bind().dialect.name
+    dialect = db.engine.dialect.name
     statements = _STATEMENTS.get(dialect)
     if statements is None:
         statements = _STATEMENTS[dialect] = _Statements(dialect)
