@@ -790,3 +790,50 @@ def test_a_session_ended_by_a_password_change_cannot_vote(client, db, login_as, 
     )
     assert fragment.status_code == 401 and "Sign in to vote" in fragment.get_data(as_text=True)
     assert counts(db, motion.id) == (0, 0)
+
+
+def test_a_motion_seen_open_takes_ballots_in_one_checked_statement(db, hm, monkeypatch):
+    """Once this process has seen a motion open, a cast is one upsert that checks the voter's
+    standing itself; anything unexpected (a stale hint, a closed motion, a suspended member)
+    writes nothing there and the full path names the rule."""
+    from participate.accounts.identity import identity_of
+    from participate.councils.models import Membership
+    from participate.errors import DomainError
+    from participate.votes import ballots, services
+
+    motion = open_motion(hm)
+    motion_id = motion.id
+    # the sessions' identities: reading a User after a commit would start a transaction
+    voter, other, suspended = (identity_of(u) for u in hm["members"]["citizen"][:3])
+    standings = []
+    original = ballots._standing
+    monkeypatch.setattr(
+        ballots, "_standing", lambda *a, **k: standings.append(a[0]) or original(*a, **k)
+    )
+    db.session.commit()  # no transaction of the caller's: the cast runs on its own connection
+    first = services.cast_ballot(voter, motion_id, choice="yes")
+    assert standings == [motion_id] and motion_id in ballots._OPENED
+    db.session.commit()
+    services.cast_ballot(other, motion_id, choice="no")
+    assert standings == [motion_id]  # the checked upsert alone
+    method, options, opens_at = ballots._OPENED[motion_id]
+    ballots._OPENED[motion_id] = (method, options, opens_at - timedelta(seconds=1))
+    db.session.commit()
+    changed = services.cast_ballot(voter, motion_id, choice="abstain")
+    assert (changed.receipt, changed.first) == (first.receipt, False)
+    assert len(standings) == 2  # a hint that does not match the motion is not trusted
+    db.session.execute(
+        sa.update(Membership)
+        .where(Membership.user_id == suspended.user_id, Membership.council_id == hm["council"].id)
+        .values(status="suspended")
+    )
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.cast_ballot(suspended, motion_id, choice="yes")
+    assert refused.value.code == "membership_suspended"
+    services.close_voting(hm["clerk"], db.session.get(type(motion), motion_id))
+    db.session.commit()
+    with pytest.raises(DomainError) as closed:
+        services.cast_ballot(other, motion_id, choice="yes")
+    assert closed.value.code == "voting_closed"
+    assert counts(db, motion_id) == (2, 2)
