@@ -109,7 +109,6 @@ class _Statements:
                 e.c.constituency,
                 ms.c.status.label("membership"),
                 u.c.id.label("account"),
-                m.c.opens_at,
             )
             .select_from(
                 m.outerjoin(e, sa.and_(e.c.motion_id == m.c.id, e.c.user_id == user))
@@ -131,51 +130,6 @@ class _Statements:
                 "updated_at": insert.excluded.updated_at,
             },
         ).returning(b.c.receipt)
-        # The same upsert as one statement that also checks the voter's standing, for a
-        # motion whose method and opening this process has already seen (both are frozen
-        # once voting opens; the statement checks them too): open and not past its close,
-        # the voter in the eligibility snapshot (their constituency comes from it), their
-        # membership not suspended, their session current. No row: ``_standing`` says why.
-        checked = (
-            sa.select(
-                m.c.id,
-                sa.bindparam("ref"),
-                sa.bindparam("receipt"),
-                e.c.constituency,
-                sa.bindparam("choice"),
-                sa.bindparam("ranking", type_=b.c.ranking.type),
-                sa.bindparam("reason"),
-                sa.bindparam("updated_at", type_=sa.DateTime),
-            )
-            .select_from(m.join(e, sa.and_(e.c.motion_id == m.c.id, e.c.user_id == user)))
-            .where(
-                m.c.id == sa.bindparam("motion_id"),
-                m.c.status == "open",
-                m.c.method == sa.bindparam("method"),
-                m.c.opens_at == sa.bindparam("opens_at", type_=sa.DateTime),
-                sa.or_(
-                    m.c.closes_at.is_(None), m.c.closes_at > sa.bindparam("now", type_=sa.DateTime)
-                ),
-                sa.exists().where(u.c.id == user, u.c.session_version == sa.bindparam("version")),
-                ~sa.exists().where(
-                    ms.c.council_id == m.c.council_id,
-                    ms.c.user_id == user,
-                    ms.c.status == "suspended",
-                ),
-            )
-        )
-        columns = ["motion_id", "ref", "receipt", "constituency", "choice", "ranking", "reason"]
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(b)
-        self.checked_upsert = insert.from_select([*columns, "updated_at"], checked)
-        self.checked_upsert = self.checked_upsert.on_conflict_do_update(
-            index_elements=[b.c.motion_id, b.c.ref],
-            set_={
-                "choice": insert.excluded.choice,
-                "ranking": insert.excluded.ranking,
-                "reason": insert.excluded.reason,
-                "updated_at": insert.excluded.updated_at,
-            },
-        ).returning(b.c.receipt)
         self.participate = (
             (postgresql.insert if dialect == "postgresql" else sqlite.insert)(p)
             .on_conflict_do_nothing()
@@ -187,7 +141,6 @@ class _Statements:
         self.standing_sql = DriverStatement.compiled(self.standing, dialect)
         self.upsert_sql = DriverStatement.compiled(self.upsert, dialect)
         self.participate_sql = DriverStatement.compiled(self.participate, dialect)
-        self.checked_upsert_sql = DriverStatement.compiled(self.checked_upsert, dialect)
 
 
 class Standing(NamedTuple):
@@ -200,7 +153,6 @@ class Standing(NamedTuple):
     constituency: str | None  # their constituency in the eligibility snapshot
     membership: str | None  # their membership's status now
     account: int | None  # None when the session is stale (or nobody is signed in)
-    opens_at: datetime | None
 
 
 _STATEMENTS: dict[str, _Statements] = {}
@@ -275,7 +227,7 @@ def _standing(
         row = writer.first(writer.statements.standing_sql, params)
     if row is None:
         return None
-    status, closes_at, method, options, constituency, membership, account, opens_at = row
+    status, closes_at, method, options, constituency, membership, account = row
     return Standing(
         status,
         from_db(closes_at),
@@ -284,18 +236,12 @@ def _standing(
         constituency,
         membership,
         account,
-        from_db(opens_at),
     )
 
 
 def _refusal(motion_id: int, row, signed_in: bool) -> DomainError | None:
     """Why this person may not vote now, or None. Messages name the rule and what to do."""
-    status, closes_at, constituency, membership = (
-        row.status,
-        row.closes_at,
-        row.constituency,
-        row.membership,
-    )
+    status, closes_at, _method, _options, constituency, membership, _account = row
     if status == "draft":
         return Conflict(
             "Voting on this motion has not opened yet; the clerk opens it.",
@@ -361,82 +307,19 @@ def cast_ballot(
         writer.close()
 
 
-# motion id -> (method, options, opens_at) of motions this process saw open. A hint only:
-# the checked upsert that uses it also checks the method and opening time it names.
-_OPENED: dict[int, tuple[str, list | None, datetime]] = {}
-
-
-def _cast_checked(writer: _Writer, motion_id, user_id, version, choice, ranking, objection):
-    """The cast in two statements (checked upsert, participation) for a motion seen open
-    before; None when anything is not as expected (nothing written): the full path then
-    reads the standing and says why."""
-    hint = _OPENED.get(motion_id)
-    if hint is None or writer.shared:  # a caller's transaction is not ours to roll back
-        return None
-    method, options, opens_at = hint
-    try:
-        stored_choice, stored_ranking, reason = check_ballot(
-            method, options, choice, ranking, objection
-        )
-    except DomainError:
-        return None
-    dialect = writer.dialect
-    now = utcnow()
-    params = {
-        "motion_id": motion_id,
-        "user_id": user_id,
-        "version": version,
-        "method": method,
-        "opens_at": to_db(opens_at, dialect),
-        "now": to_db(now, dialect),
-        "ref": ballot_ref(motion_id, user_id),
-        "receipt": new_receipt(),
-        "choice": stored_choice,
-        "ranking": json_to_db(stored_ranking),
-        "reason": reason,
-        "updated_at": to_db(now.replace(second=0, microsecond=0), dialect),
-    }
-    statements = writer.statements
-    try:
-        row = writer.first(statements.checked_upsert_sql, params)
-        if row is None:
-            writer.rollback()
-            return None
-        receipt = row[0]
-        who = {"motion_id": motion_id, "user_id": user_id}
-        first = writer.first(statements.participate_sql, who) is not None
-        if receipt == params["receipt"] and not first:  # see _cast: the full path refuses
-            writer.rollback()
-            return None
-        writer.commit()
-    except db.engine.dialect.loaded_dbapi.IntegrityError:
-        writer.rollback()  # closed in between, a receipt collision...: the full path says
-        return None
-    except BaseException:
-        writer.rollback()
-        raise
-    return CastResult(receipt=receipt, first=first, method=method, options=options)
-
-
 def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objection) -> CastResult:
-    done = _cast_checked(writer, motion_id, user_id, version, choice, ranking, objection)
-    if done is not None:
-        return done
     row = _standing(motion_id, user_id, version, writer)
     signed_in = row is not None and row.account is not None
     if row is None:
         raise NotFound(f"There is no motion {motion_id}.")
     refusal = _refusal(motion_id, row, signed_in)
     if refusal is not None:
+        writer.rollback()
         _close_if_past(motion_id, row)
         raise refusal
     stored_choice, stored_ranking, reason = check_ballot(
         row.method, row.options, choice, ranking, objection
     )
-    if row.opens_at is not None:
-        if len(_OPENED) > 10_000:
-            _OPENED.clear()
-        _OPENED[motion_id] = (row.method, row.options, row.opens_at)
     statements = writer.statements
     params = {
         "motion_id": motion_id,
