@@ -313,8 +313,7 @@ def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objecti
     if row is None:
         raise NotFound(f"There is no motion {motion_id}.")
     refusal = _refusal(motion_id, row, signed_in)
-    if refusal is not None:
-        writer.rollback()
+    if refusal is not None:  # nothing written; a caller's own transaction is left alone
         _close_if_past(motion_id, row)
         raise refusal
     stored_choice, stored_ranking, reason = check_ballot(
