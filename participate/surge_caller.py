@@ -47,7 +47,7 @@ from werkzeug.http import parse_cookie
 from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
 
-from participate.accounts.identity import SessionIdentity
+from participate.accounts.identity import SessionIdentity, identity_in
 
 MAX_BODY = 64 * 1024  # a ballot or a signature is a few hundred bytes
 FORM = "application/x-www-form-urlencoded"
@@ -234,18 +234,14 @@ def _open_session(app: Flask, environ: dict) -> dict | None:
 
 
 def _identity(app: Flask, environ: dict, data: dict) -> SessionIdentity | None:
-    value = data.get("_user_id")
-    if not value:
-        return None
-    try:
-        user_id, version = (int(part) for part in str(value).split(":", 1))
-    except ValueError:
+    identity = identity_in(data)
+    if identity is None:
         return None
     manager = getattr(app, "login_manager", None)
     mode = app.config.get("SESSION_PROTECTION", getattr(manager, "session_protection", None))
     if mode in ("basic", "strong") and data.get("_id") != login_identifier(environ):
         return None  # Flask-Login would mark the session not fresh, or clear it
-    return SessionIdentity(user_id, version)
+    return identity
 
 
 def _checked_csrf(app: Flask, environ: dict, data: dict, form: MultiDict) -> str | None:

@@ -23,7 +23,12 @@ class SessionIdentity:
 
 def session_identity() -> SessionIdentity | None:
     """Who the session says is signed in, without a database query; None for a visitor."""
-    value = session.get("_user_id")
+    return identity_in(session)
+
+
+def identity_in(data) -> SessionIdentity | None:
+    """The identity in session data (Flask-Login's ``_user_id``, ``"<id>:<version>"``)."""
+    value = data.get("_user_id")
     if not value:
         return None
     try:

@@ -242,19 +242,26 @@ def test_one_rate_limit_budget_for_both_paths(strict_app, world, db, big):
     assert count_rows(db, Signature) == 3
 
 
-def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world, db):
+def _binary_motion_and_voter(world, title: str, constituency: str):
+    """An open yes/no motion of the world's council, and a member who may vote on it."""
     from participate.votes import services as votes
-    from participate.votes.models import Ballot
 
     voter = world.make.user()
-    world.make.member(voter, world.council, "citizen")
+    world.make.member(voter, world.council, constituency)
     motion = votes.open_motion(
         world.clerk,
         world.council,
-        title="Open on Saturdays",
+        title=title,
         method="binary",
         closes_at=utcnow() + timedelta(days=7),
     )
+    return motion, voter
+
+
+def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world, db):
+    from participate.votes.models import Ballot
+
+    motion, voter = _binary_motion_and_voter(world, "Open on Saturdays", "citizen")
     client, token = _signed_in(strict_app, voter)
     path = f"/motions/{motion.id}/ballot"
     bad = client.post(path, data={"choice": "maybe", "csrf_token": token}, headers=htmx_headers())
@@ -272,18 +279,9 @@ def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world,
 def test_the_fast_lanes_ballot_panel_works_as_the_pages(strict_app, world, db, lanes):
     """The panel it renders (without a request) posts to the right place with a CSRF token
     that the next ballot passes."""
-    from participate.votes import services as votes
     from participate.votes.models import Ballot
 
-    voter = world.make.user()
-    world.make.member(voter, world.council, "employee")
-    motion = votes.open_motion(
-        world.clerk,
-        world.council,
-        title="Publish the rota a month ahead",
-        method="binary",
-        closes_at=utcnow() + timedelta(days=7),
-    )
+    motion, voter = _binary_motion_and_voter(world, "Publish the rota a month ahead", "employee")
     client, token = _signed_in(strict_app, voter)
     path = f"/motions/{motion.id}/ballot"
     cast = client.post(path, data={"choice": "no", "csrf_token": token}, headers=htmx_headers())
