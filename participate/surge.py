@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from flask import Blueprint, Flask, request, session
+from flask import Blueprint, Flask, current_app, request, session
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -150,6 +150,18 @@ def _redis_hit(strategy, pairs):
     if index is None:
         index = int(script(keys=keys, args=argv))  # type: ignore[operator]
     return pairs[index - 1] if index else False
+
+
+class Fragment:
+    """A partial rendered straight from the app's Jinja environment, for the surge answers:
+    the page's context processors (menu, notification badge) are not needed by a fragment,
+    and the fast lane has no request for them."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def render(self, **context) -> str:
+        return current_app.jinja_env.get_template(self.name).render(**context)
 
 
 # What a fast function answers: (HTML, status, extra headers), a tuple Flask takes too.

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -431,18 +430,8 @@ def _sign(petition_id: int):
     return redirect(url_for("petitions.detail", petition_id=petition_id) + "#sign", 303)
 
 
-class _Fragment:
-    """A template rendered straight from the app's Jinja environment (looked up once)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def render(self, **context) -> str:
-        return current_app.jinja_env.get_template(self.name).render(**context)
-
-
-_SIGNED = _Fragment("petitions/_signed.html")
-_REFUSED = _Fragment("petitions/_sign_refused.html")
+_SIGNED = surge.Fragment("petitions/_signed.html")
+_REFUSED = surge.Fragment("petitions/_sign_refused.html")
 
 
 def _signed_answer(signed: signing.Signed) -> surge.Answer:

@@ -233,18 +233,7 @@ def _sign_in_to_vote(motion_id: int):
     return redirect(url_for("accounts.login", next=page))
 
 
-class _Fragment:
-    """A partial rendered straight from the app's Jinja environment: the page's context
-    processors (menu, notification badge) are not needed by a fragment."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def render(self, **context) -> str:
-        return current_app.jinja_env.get_template(self.name).render(**context)
-
-
-_BALLOT_PANEL = _Fragment("votes/_ballot.html")
+_BALLOT_PANEL = surge.Fragment("votes/_ballot.html")
 
 
 def _cast_message(outcome) -> str:
