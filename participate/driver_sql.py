@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 from datetime import datetime
+
+from sqlalchemy.pool import QueuePool
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # sqlalchemy.dialects.sqlite.DATETIME's format
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
@@ -70,7 +74,69 @@ class DriverStatement:
 
 def to_db(value: datetime, dialect: str):
     """A naive UTC datetime as a parameter, stored as SQLAlchemy's DateTime stores it."""
-    return value.strftime(SQLITE_DATETIME) if dialect == "sqlite" else value
+    if dialect != "sqlite":
+        return value
+    if value.tzinfo is None:  # the same text as SQLITE_DATETIME, in a third of the time
+        return value.isoformat(" ", "microseconds")
+    return value.strftime(SQLITE_DATETIME)
+
+
+# engine -> per-thread holder of that thread's own SQLite connection (see Borrowed)
+_OWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_OWN_LOCK = threading.Lock()
+
+
+class Borrowed:
+    """A DB-API connection for one short transaction of the caller's own:
+    ``with Borrowed(engine) as driver: ... driver.commit()``. Whatever the caller did not
+    commit is rolled back when the block ends, as the pool does for a connection it gets back.
+
+    On a file-based SQLite database each thread keeps one connection of its own for these
+    writes: taken from the engine's pool once (so opened with its ``connect`` hooks, the
+    pragmas) and detached from it. A pool checkout and check-in (queue, events, the reset
+    on return) cost as much as the INSERT itself, and an SQLite file connection cannot drop.
+    It is closed when the thread or the engine goes away, or after an error its rollback
+    cannot undo. Other databases (PostgreSQL's connections can drop: the pool's pre-ping
+    replaces them) and in-memory SQLite (one database per connection) take a pooled
+    connection and give it back.
+    """
+
+    __slots__ = ("engine", "driver", "_pooled", "_own")
+
+    def __init__(self, engine):
+        self.engine = engine
+        self._pooled = None
+        self._own = None
+        if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
+            own = _OWN.get(engine)
+            if own is None:
+                with _OWN_LOCK:
+                    own = _OWN.setdefault(engine, threading.local())
+            driver = getattr(own, "connection", None)
+            if driver is None:
+                pooled = engine.raw_connection()
+                driver = own.connection = pooled.driver_connection
+                pooled.detach()  # no longer the pool's: it stays with this thread
+            self._own = own
+        else:
+            self._pooled = engine.raw_connection()
+            driver = self._pooled.driver_connection
+        self.driver = driver
+
+    def __enter__(self):
+        return self.driver
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self._pooled is not None:
+            self._pooled.close()  # back to the pool, which rolls back what is left
+            return
+        driver = self.driver
+        if driver.in_transaction or kind is not None:
+            try:
+                driver.rollback()
+            except Exception:  # a connection its own rollback cannot undo: open a new one
+                self._own.connection = None  # type: ignore[union-attr]
+                driver.close()
 
 
 def json_to_db(value) -> str | None:

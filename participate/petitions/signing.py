@@ -22,7 +22,7 @@ from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
 from participate.councils.models import Council, Place
-from participate.driver_sql import DriverStatement, to_db
+from participate.driver_sql import Borrowed, DriverStatement, to_db
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
@@ -219,8 +219,8 @@ def sign_petition(
     the council's place or one of its children (default: the council's place). ``user`` is
     a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
 
-    One pooled connection and one short transaction of its own, outside the ORM session,
-    on the driver (participate/driver_sql.py): (on PostgreSQL the shared signing lock, then)
+    One short transaction of its own, outside the ORM session, on a driver connection
+    (``driver_sql.Borrowed``: the thread's own on SQLite, a pooled one elsewhere): (on PostgreSQL the shared signing lock, then)
     the one INSERT that checks everything, then COMMIT.
     """
     identity = identity_of(user)
@@ -230,9 +230,7 @@ def sign_petition(
     engine = db.engine
     dialect = engine.dialect.name
     refused = dict(declaration=declaration, now=now)
-    pooled = engine.raw_connection()  # back to the pool (rolled back) when closed
-    try:
-        driver = pooled.driver_connection
+    with Borrowed(engine) as driver:  # what is not committed is rolled back
         member_constituency = None
         if declaration == "member":
             found = _MEMBER.first(driver, dialect, {"uid": identity.user_id, "pid": petition_id})
@@ -256,19 +254,13 @@ def sign_petition(
                 _LOCK.first(driver, dialect, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
             inserted = _INSERT.first(driver, dialect, params)
             driver.commit()
-        except engine.dialect.loaded_dbapi.IntegrityError as error:
-            driver.rollback()
+        except engine.dialect.loaded_dbapi.IntegrityError as error:  # rolled back on the way out
             if _is_duplicate(str(error)):
                 raise Conflict(
                     "You have already signed this petition: each person signs once.",
                     code="already_signed",
                 ) from None
             raise
-        except BaseException:
-            driver.rollback()
-            raise
-    finally:
-        pooled.close()
     if inserted is None:  # the account, the petition or the place refused the signature
         raise _refusal(identity, petition_id, place=place, **refused)
     signature_id, place_slug, place_name, status, threshold, cached = inserted

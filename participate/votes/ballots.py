@@ -25,7 +25,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from participate.accounts.identity import identity_of
 from participate.accounts.models import User
 from participate.councils.models import Membership
-from participate.driver_sql import DriverStatement, from_db, json_from_db, json_to_db, to_db
+from participate.driver_sql import (
+    Borrowed,
+    DriverStatement,
+    from_db,
+    json_from_db,
+    json_to_db,
+    to_db,
+)
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.util import utcnow
@@ -180,8 +187,9 @@ class _Writer:
 
     The ORM session's own transaction when the caller has one going (a seed or a round
     writing in the same transaction, which ``commit`` then ends, as before); otherwise a
-    pooled connection of its own, outside the ORM (the surge path: the session's
-    transaction bookkeeping would cost more than the ballot's statements).
+    driver connection of its own (``driver_sql.Borrowed``), outside the ORM (the surge
+    path: the session's transaction bookkeeping would cost more than the ballot's
+    statements).
     """
 
     def __init__(self):
@@ -192,26 +200,26 @@ class _Writer:
         )
         self.statements = _statements()
         self.dialect = self.statements.dialect
-        self._pooled = None if self.shared else db.engine.raw_connection()
+        self._own = None if self.shared else Borrowed(db.engine)
 
     @property
     def driver(self):
-        if self._pooled is None:  # the session's connection (after a rollback, its next one)
+        if self._own is None:  # the session's connection (after a rollback, its next one)
             return db.session.connection().connection.driver_connection
-        return self._pooled.driver_connection
+        return self._own.driver
 
     def first(self, statement: DriverStatement, params: dict):
         return statement.first(self.driver, self.dialect, params)
 
     def commit(self) -> None:
-        db.session.commit() if self._pooled is None else self.driver.commit()
+        db.session.commit() if self._own is None else self.driver.commit()
 
     def rollback(self) -> None:
-        db.session.rollback() if self._pooled is None else self.driver.rollback()
+        db.session.rollback() if self._own is None else self.driver.rollback()
 
     def close(self) -> None:
-        if self._pooled is not None:
-            self._pooled.close()  # back to the pool, rolled back
+        if self._own is not None:
+            self._own.__exit__(None, None, None)  # what is not committed is rolled back
 
 
 def _standing(
