@@ -101,10 +101,9 @@ class Borrowed:
     connection and give it back.
     """
 
-    __slots__ = ("engine", "driver", "_pooled", "_own")
+    __slots__ = ("driver", "_pooled", "_own")
 
     def __init__(self, engine):
-        self.engine = engine
         self._pooled = None
         self._own = None
         if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
@@ -127,11 +126,15 @@ class Borrowed:
         return self.driver
 
     def __exit__(self, kind, error, traceback) -> None:
+        self.close(failed=kind is not None)
+
+    def close(self, failed: bool = False) -> None:
+        """End the block: roll back what was not committed (the connection stays usable)."""
         if self._pooled is not None:
             self._pooled.close()  # back to the pool, which rolls back what is left
             return
         driver = self.driver
-        if driver.in_transaction or kind is not None:
+        if driver.in_transaction or failed:
             try:
                 driver.rollback()
             except Exception:  # a connection its own rollback cannot undo: open a new one

@@ -220,8 +220,9 @@ def sign_petition(
     a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
 
     One short transaction of its own, outside the ORM session, on a driver connection
-    (``driver_sql.Borrowed``: the thread's own on SQLite, a pooled one elsewhere): (on PostgreSQL the shared signing lock, then)
-    the one INSERT that checks everything, then COMMIT.
+    (``driver_sql.Borrowed``: the thread's own on SQLite, a pooled one elsewhere): (on
+    PostgreSQL the shared signing lock, then) the one INSERT that checks everything, then
+    COMMIT.
     """
     identity = identity_of(user)
     if identity is None:

@@ -219,7 +219,7 @@ class _Writer:
 
     def close(self) -> None:
         if self._own is not None:
-            self._own.__exit__(None, None, None)  # what is not committed is rolled back
+            self._own.close()  # what is not committed is rolled back
 
 
 def _standing(
