@@ -1,13 +1,17 @@
 """What pages and the API show of a petition's counts: read from the batch counter.
 
 Reading refreshes the counter when it is stale (participate.petitions.counters.refresh),
-then reads the stored tallies. The chart of signatures over time is computed from the
-hourly tallies only when the counter has moved (cached per process, keyed by the
-counter's state), so a page view during a surge costs a few indexed reads.
+then reads the stored tallies. The tallies by constituency and place, the places' names and
+the milestones, and the chart of signatures over time, change only with the counter's state
+(a batch moves ``last_signature_id``; a recount or an invalidation moves ``epoch``), so each
+process keeps them per counter state: during a surge a page view reads the counter row and,
+once per batch, the rest. A kept copy is read again after a minute at most, so that a place
+renamed by a structure import shows its new name on a petition that no longer moves.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,13 +32,31 @@ from participate.petitions.models import (
 from participate.util import utcnow
 
 
+@dataclass(frozen=True)
+class PlaceRef:
+    """A place as the counts show it."""
+
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """When the count first reached ``milestone`` (or the threshold)."""
+
+    milestone: int
+    is_threshold: bool
+    reached_at: datetime
+
+
 @dataclass
 class Counts:
     total: int
     threshold: int | None
     by_constituency: dict[str, int]
-    by_place: list[tuple[Place, int]]
-    milestones: list[PetitionMilestone]
+    by_place: list[tuple[PlaceRef, int]]
+    milestones: list[Milestone]
     refreshed_at: datetime | None
     last_signature_id: int = 0
     epoch: int = 0
@@ -42,6 +64,15 @@ class Counts:
     @property
     def progress(self) -> float:
         return pc.progress(self.total, self.threshold)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the tables hold for one counter state: tallies, places and milestones."""
+
+    by_constituency: dict[str, int]
+    by_place: list[tuple[PlaceRef, int]]
+    milestones: list[Milestone]
 
 
 def _small_tallies(petition_id: int) -> dict[str, dict[str, int]]:
@@ -70,20 +101,16 @@ def hourly_tallies(petition_id: int) -> dict[str, int]:
     }
 
 
-def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
-    """The petition's counts for a page or the API, refreshing the batch when stale."""
-    state = None
-    if petition.is_published and refresh_now:
-        state = counters.refresh(petition.id)
-    if state is None:
-        state = counters.current(petition.id)
-    tallies = _small_tallies(petition.id)
+def _read_stored(petition_id: int) -> _Stored:
+    tallies = _small_tallies(petition_id)
     place_counts = tallies["place"]
     places = (
         {
-            p.id: p
-            for p in db.session.scalars(
-                sa.select(Place).where(Place.id.in_([int(k) for k in place_counts]))
+            row.id: PlaceRef(row.id, row.slug, row.name)
+            for row in db.session.execute(
+                sa.select(Place.id, Place.slug, Place.name).where(
+                    Place.id.in_([int(k) for k in place_counts])
+                )
             )
         }
         if place_counts
@@ -93,19 +120,56 @@ def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
         ((places[int(k)], n) for k, n in place_counts.items() if int(k) in places),
         key=lambda pair: (-pair[1], pair[0].name),
     )
-    milestones = list(
-        db.session.scalars(
-            sa.select(PetitionMilestone)
-            .where(PetitionMilestone.petition_id == petition.id)
+    milestones = [
+        Milestone(m.milestone, m.is_threshold, m.reached_at)
+        for m in db.session.execute(
+            sa.select(
+                PetitionMilestone.milestone,
+                PetitionMilestone.is_threshold,
+                PetitionMilestone.reached_at,
+            )
+            .where(PetitionMilestone.petition_id == petition_id)
             .order_by(PetitionMilestone.milestone)
         )
-    )
-    return Counts(
-        total=state.count,
-        threshold=petition.threshold,
+    ]
+    return _Stored(
         by_constituency={c: tallies["constituency"].get(c, 0) for c in CONSTITUENCIES},
         by_place=by_place,
         milestones=milestones,
+    )
+
+
+_STORED: OrderedDict[tuple, tuple[float, _Stored]] = OrderedDict()
+_STORED_KEPT = 256
+_STORED_SECONDS = 60.0
+
+
+def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
+    """The petition's counts for a page or the API, refreshing the batch when stale."""
+    state = None
+    if petition.is_published and refresh_now:
+        state = counters.refresh(petition.id)
+    if state is None:
+        state = counters.current(petition.id)
+    # Everything below changes only with the counter's state. ``opened_at`` tells apart a
+    # petition that took the id of a deleted one (SQLite reuses the highest ids).
+    key = (petition.id, petition.opened_at, state.last_signature_id, state.epoch)
+    now = time.monotonic()
+    kept = _STORED.get(key) if petition.opened_at is not None else None
+    if kept is not None and now - kept[0] < _STORED_SECONDS:
+        stored = kept[1]
+    else:
+        stored = _read_stored(petition.id)
+        if petition.opened_at is not None:
+            _STORED[key] = (now, stored)
+            while len(_STORED) > _STORED_KEPT:
+                _STORED.popitem(last=False)
+    return Counts(
+        total=state.count,
+        threshold=petition.threshold,
+        by_constituency=dict(stored.by_constituency),
+        by_place=list(stored.by_place),
+        milestones=list(stored.milestones),
         refreshed_at=state.refreshed_at,
         last_signature_id=state.last_signature_id,
         epoch=state.epoch,

@@ -185,6 +185,59 @@ def test_signers_choose_the_place_among_the_councils_place_and_its_children(clie
     assert {p.slug: n for p, n in counts.by_place} == {"salford": 1, "north-west": 1}
 
 
+def _tally_reads(db):
+    """Count the statements that read the stored tallies, from now on."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        if "FROM petition_tallies" in statement:
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    return seen, lambda: sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_counts_read_the_tallies_once_per_counter_state(client, world, db, big):
+    from participate.petitions import counts as petition_counts
+    from participate.petitions.signing import sign_petition
+
+    sign_petition(world.make.user(), big.id, declaration="live")
+    make_stale(db, big)
+    seen, stop = _tally_reads(db)
+    try:
+        first = petition_counts.counts_for(big)  # applies the batch, reads the tallies
+        reads = len(seen)
+        again = petition_counts.counts_for(big)  # the same counter state: the kept copy
+        assert len(seen) == reads
+        assert (again.total, again.by_constituency) == (first.total, first.by_constituency)
+        sign_petition(world.make.user(), big.id, declaration="work")
+        make_stale(db, big)
+        moved = petition_counts.counts_for(big)  # a new batch: read afresh
+        assert len(seen) > reads
+    finally:
+        stop()
+    assert moved.total == 2
+    assert (moved.by_constituency["citizen"], moved.by_constituency["employee"]) == (1, 1)
+
+
+def test_an_invalidation_moves_the_counter_so_the_counts_are_read_again(client, world, db, big):
+    from participate.petitions.counts import counts_for
+    from participate.petitions.signing import invalidate_signature
+
+    for _ in range(2):
+        login(client, world.make.user())
+        client.post(f"/petitions/{big.id}/sign", data={"declaration": "live"})
+        client.post("/logout")
+    make_stale(db, big)
+    assert counts_for(big).by_constituency["citizen"] == 2
+    first = signatures(db, big)[0]
+    invalidate_signature(
+        world.clerk, big, first.id, reason="A duplicate account, confirmed by the clerk."
+    )
+    counts = counts_for(big)
+    assert (counts.total, counts.by_constituency["citizen"]) == (1, 1)
+
+
 @pytest.mark.parametrize(
     "state",
     ["draft", "collecting_sponsors", "in_moderation", "rejected", "closed", "closed_unsuccessful"],
