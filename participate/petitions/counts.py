@@ -139,8 +139,17 @@ def _read_stored(petition_id: int) -> _Stored:
     )
 
 
+_KEPT = 256  # counter states kept per process, in each of the caches below
+
+
+def _keep(cache: OrderedDict, key: tuple, value) -> None:
+    """Add ``value`` to a per-process cache, dropping its oldest entries past ``_KEPT``."""
+    cache[key] = value
+    while len(cache) > _KEPT:
+        cache.popitem(last=False)
+
+
 _STORED: OrderedDict[tuple, tuple[float, _Stored]] = OrderedDict()
-_STORED_KEPT = 256
 _STORED_SECONDS = 60.0
 
 
@@ -161,9 +170,7 @@ def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
     else:
         stored = _read_stored(petition.id)
         if petition.opened_at is not None:
-            _STORED[key] = (now, stored)
-            while len(_STORED) > _STORED_KEPT:
-                _STORED.popitem(last=False)
+            _keep(_STORED, key, (now, stored))
     return Counts(
         total=state.count,
         threshold=petition.threshold,
@@ -177,7 +184,6 @@ def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
 
 
 _CHARTS: OrderedDict[tuple, pc.Chart] = OrderedDict()
-_CHARTS_KEPT = 256
 
 
 def chart_for(petition: Petition, counts: Counts, now: datetime | None = None) -> pc.Chart | None:
@@ -199,9 +205,7 @@ def chart_for(petition: Petition, counts: Counts, now: datetime | None = None) -
         chart = pc.chart(
             hourly_tallies(petition.id), petition.opened_at, end, threshold=petition.threshold
         )
-        _CHARTS[key] = chart
-        while len(_CHARTS) > _CHARTS_KEPT:
-            _CHARTS.popitem(last=False)
+        _keep(_CHARTS, key, chart)
     else:
         _CHARTS.move_to_end(key)
     return chart

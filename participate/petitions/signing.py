@@ -239,8 +239,8 @@ def sign_petition(
         refused["member_constituency"] = member_constituency
         try:
             constituency = rules.declared_constituency(declaration, member_constituency)
-        except RuleViolation as violation:  # the rules before it in check_can_sign come first
-            raise (_refusal(identity, petition_id, **refused) or refusal(violation)) from None
+        except RuleViolation:  # _refusal names it, after the rules check_can_sign puts first
+            raise _refusal(identity, petition_id, **refused) from None
         params = {
             "pid": petition_id,
             "uid": identity.user_id,
