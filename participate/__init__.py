@@ -9,12 +9,12 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
-from participate.surge import Surge
 
 
 @event.listens_for(Engine, "connect")
@@ -82,8 +82,11 @@ def create_app(config=None) -> Flask:
     def _security_headers(response):
         return security_headers(app, response)
 
-    # htmx signing and casting skip the per-request hooks (participate/surge.py)
-    app.wsgi_app = Surge(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # behind nginx or a load balancer: the client's own address and scheme
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     return app
 
@@ -141,14 +144,21 @@ def _register_errors(app: Flask) -> None:
         message = _MESSAGES.get(status, error.description)
         if status == 400 and error.description and "CSRF" in error.description:
             message = "This form had expired or was sent from elsewhere. Go back, reload the page and try again."
+        # a rate limit says when to try again (werkzeug's TooManyRequests(retry_after=...))
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
         if _wants_json():
             code = {429: "rate_limited", 404: "not_found", 405: "method_not_allowed"}.get(
                 status, "http_error"
             )
-            return jsonify({"error": {"code": code, "message": message}}), status
-        return render_template(
-            "error.html", status=status, title=_TITLES.get(status, error.name), message=message
-        ), status
+            return jsonify({"error": {"code": code, "message": message}}), status, headers
+        return (
+            render_template(
+                "error.html", status=status, title=_TITLES.get(status, error.name), message=message
+            ),
+            status,
+            headers,
+        )
 
     @app.errorhandler(Exception)
     def _server_error(error: Exception):

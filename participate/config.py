@@ -46,6 +46,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("PARTICIPATE_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies (nginx, a load balancer) stand in front and append to
+    # X-Forwarded-For: Werkzeug's ProxyFix then takes the client's address from them, so each
+    # client keeps its own rate-limit bucket. 0 (the default) trusts no forwarded header.
+    TRUSTED_PROXIES = int(os.environ.get("PARTICIPATE_TRUSTED_PROXIES", "0") or 0)
     SIGNIN_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNIN_LIMIT", "10 per minute")
     SIGNUP_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNUP_LIMIT", "20 per hour")
     WTF_CSRF_TIME_LIMIT = None

@@ -165,8 +165,7 @@ document(
 
 
 @bp.post("/petitions/<int:petition_id>/signatures")
-@limits.per_address
-@limits.per_account
+@limits.signing_limits
 def sign(petition_id: int):
     user = token_user()
     data = json_body()

@@ -1,4 +1,4 @@
-"""Rate limits on signing, per address and per account (Flask-Limiter).
+"""Rate limits on signing, per address and per account (``participate/ratelimit.py``).
 
 The storage is the app's ``RATELIMIT_STORAGE_URI``: ``memory://`` by default, Redis when
 set (e.g. ``redis://127.0.0.1:6379/0``). Deploy with Redis: it is one count shared by every
@@ -23,8 +23,9 @@ import os
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
-from participate.surge import Limit
+from participate.ratelimit import Limit, limited
 
 DEFAULT_ADDRESS = "120 per minute"
 DEFAULT_ACCOUNT = "5 per 10 seconds"
@@ -52,28 +53,13 @@ def account_key() -> str:
             return f"account:{token_user().id}"
         except DomainError:
             return f"address:{get_remote_address()}"
-    from participate.petitions.signers import current_signer
-
-    signer = current_signer()
-    if signer is not None:
-        return f"account:{signer.user_id}"
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
     return f"address:{get_remote_address()}"
 
 
-# Shared by the page and the API, so one budget covers both ways of signing; the same specs
-# serve the decorators (full path) and participate/surge.py (the htmx short path).
-ADDRESS = Limit(
-    address_limit,
-    get_remote_address,
-    "petition-sign-address",
-    caller_key=lambda caller: caller.remote_addr,
-)
-ACCOUNT = Limit(
-    account_limit,
-    account_key,
-    "petition-sign-account",
-    caller_key=lambda caller: f"account:{caller.identity.user_id}",
-)
-SIGN_LIMITS = [ACCOUNT, ADDRESS]  # the order Flask-Limiter checks the decorators in
-per_address = ADDRESS.decorator()
-per_account = ACCOUNT.decorator()
+# One budget per account and per address for the page, its htmx fragment and the API. The
+# account is counted first: a breach there stops the count, so the address is not charged.
+ACCOUNT = Limit(account_limit, account_key, "petition-sign-account")
+ADDRESS = Limit(address_limit, get_remote_address, "petition-sign-address")
+signing_limits = limited(ACCOUNT, ADDRESS)

@@ -15,14 +15,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from participate.accounts.identity import SessionIdentity, identity_of
 from participate.accounts.models import User
 from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
 from participate.councils.models import Council, Place
-from participate.driver_sql import Borrowed, DriverStatement, to_db
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
@@ -89,24 +87,23 @@ def place_choices(petition: Petition) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- signing
 
-# The hot path's statements run on the driver's connection (participate/driver_sql.py):
-# SQLAlchemy's execution around them would cost more than the statements themselves.
-_MEMBER = DriverStatement(
+_MEMBER = sa.text(
     "SELECT memberships.constituency FROM memberships "
     "JOIN petitions ON petitions.council_id = memberships.council_id "
     "WHERE petitions.id = :pid AND memberships.user_id = :uid AND memberships.status = 'active'"
 )
 # PostgreSQL: the petition's shared signing lock, held until commit (counters.py).
-_LOCK = DriverStatement("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
+_LOCK = sa.text("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
 
 # A signature is this one statement. It inserts only if everything holds, as it is now: the
-# petition takes signatures (status and deadline), the session's (id, session version) is a
+# petition takes signatures (status and deadline), the signer's (id, session version) is a
 # current session of an account with a confirmed e-mail (a password change ends old
-# sessions), and the place is the council's own place (by default) or one within it. It
-# returns what the answer and the threshold check need. When it inserts nothing,
-# ``_refusal`` finds out why; the unique constraint on (petition_id, user_id) refuses a
-# second signature, also from two requests at once.
-_INSERT = DriverStatement(
+# sessions, also one that changes between the sign-in check and this write), and the place
+# is the council's own place (by default) or one within it. It returns what the answer and
+# the threshold check need. When it inserts nothing, ``_refusal`` finds out why; the unique
+# constraint on (petition_id, user_id) refuses a second signature, also from two requests
+# at once.
+_INSERT = sa.text(
     "INSERT INTO signatures "
     "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
     "SELECT petitions.id, :uid, :constituency, :declaration, places.id, :now, '' "
@@ -124,6 +121,10 @@ _INSERT = DriverStatement(
     "(SELECT status FROM petitions WHERE petitions.id = :pid), "
     "(SELECT threshold FROM petitions WHERE petitions.id = :pid), "
     "(SELECT count FROM petition_counters WHERE petition_counters.petition_id = :pid)"
+).bindparams(
+    # stored as the ORM stores Signature.created_at (ISO text on SQLite, timestamp elsewhere)
+    sa.bindparam("now", type_=sa.DateTime()),
+    sa.bindparam("place", type_=sa.String()),
 )
 
 _USERS = User.__table__.c
@@ -153,24 +154,29 @@ def _is_duplicate(message: str) -> bool:
     )
 
 
-def _confirmed_account(identity: SessionIdentity) -> bool:
+def _signer(user) -> tuple[int, int]:
+    """(id, session version) of a signed-in account; a visitor is asked to sign in."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise DomainError(SIGN_IN, code="sign_in_required", status=401)
+    return user.id, user.session_version or 1
+
+
+def _confirmed_account(user_id: int, version: int) -> bool:
     """Whether the account's e-mail is confirmed; refuses a stale session (sign in again)."""
-    with db.engine.connect() as connection:
-        row = connection.execute(_ACCOUNT, {"uid": identity.user_id}).first()
-    if row is None or row.session_version != identity.session_version:
+    row = db.session.execute(_ACCOUNT, {"uid": user_id}).first()
+    if row is None or row.session_version != version:
         raise DomainError(SIGN_IN, code="sign_in_required", status=401)
     return row.email_confirmed_at is not None
 
 
 def _refusal(
-    identity, petition_id, *, declaration, member_constituency, now, place=None
+    signer, petition_id, *, declaration, member_constituency, now, place=None
 ) -> DomainError:
     """Why a signature was not given, read afresh (the refusal paths are not hot): the
     session, then the rules in ``check_can_sign``'s order, then the place. A petition found
     past its deadline is closed on the way (there is no scheduler)."""
-    confirmed = _confirmed_account(identity)
-    with db.engine.connect() as connection:
-        row = connection.execute(_STATUS, {"pid": petition_id}).first()
+    confirmed = _confirmed_account(*signer)
+    row = db.session.execute(_STATUS, {"pid": petition_id}).first()
     if row is None:
         return NotFound("There is no such petition.")
     try:
@@ -216,54 +222,52 @@ def sign_petition(
 
     ``declaration`` is ``live`` (recorded as citizen), ``work`` (employee) or ``member``
     (the constituency of one's active membership of the council); ``place`` is the slug of
-    the council's place or one of its children (default: the council's place). ``user`` is
-    a User or the SessionIdentity a session names (``participate/petitions/signers.py``).
+    the council's place or one of its children (default: the council's place).
 
-    One short transaction of its own, outside the ORM session, on a driver connection
-    (``driver_sql.Borrowed``: the thread's own on SQLite, a pooled one elsewhere): (on
-    PostgreSQL the shared signing lock, then) the one INSERT that checks everything, then
-    COMMIT.
+    One short transaction on the session's connection: (on PostgreSQL the shared signing
+    lock, then) the one INSERT that checks everything, then COMMIT. A refusal rolls back
+    what it began and writes nothing.
     """
-    identity = identity_of(user)
-    if identity is None:
-        raise DomainError(SIGN_IN, code="sign_in_required", status=401)
+    signer = _signer(user)
+    user_id, version = signer
     now = now or utcnow()
-    engine = db.engine
-    dialect = engine.dialect.name
+    session = db.session
     refused = dict(declaration=declaration, now=now)
-    with Borrowed(engine) as driver:  # what is not committed is rolled back
-        member_constituency = None
-        if declaration == "member":
-            found = _MEMBER.first(driver, dialect, {"uid": identity.user_id, "pid": petition_id})
-            member_constituency = found[0] if found else None
-        refused["member_constituency"] = member_constituency
-        try:
-            constituency = rules.declared_constituency(declaration, member_constituency)
-        except RuleViolation:  # _refusal names it, after the rules check_can_sign puts first
-            raise _refusal(identity, petition_id, **refused) from None
-        params = {
-            "pid": petition_id,
-            "uid": identity.user_id,
-            "version": identity.session_version,
-            "constituency": constituency,
-            "declaration": declaration,
-            "place": place,
-            "now": to_db(now, dialect),
-        }
-        try:
-            if dialect == "postgresql":
-                _LOCK.first(driver, dialect, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
-            inserted = _INSERT.first(driver, dialect, params)
-            driver.commit()
-        except engine.dialect.loaded_dbapi.IntegrityError as error:  # rolled back on the way out
-            if _is_duplicate(str(error)):
-                raise Conflict(
-                    "You have already signed this petition: each person signs once.",
-                    code="already_signed",
-                ) from None
-            raise
+    member_constituency = None
+    if declaration == "member":
+        member_constituency = session.scalar(_MEMBER, {"uid": user_id, "pid": petition_id})
+    refused["member_constituency"] = member_constituency
+    try:
+        constituency = rules.declared_constituency(declaration, member_constituency)
+    except RuleViolation:  # _refusal names it, after the rules check_can_sign puts first
+        raise _refusal(signer, petition_id, **refused) from None
+    params = {
+        "pid": petition_id,
+        "uid": user_id,
+        "version": version,
+        "constituency": constituency,
+        "declaration": declaration,
+        "place": place,
+        "now": now,
+    }
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_LOCK, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
+        inserted = session.execute(_INSERT, params).first()
+        session.commit()
+    except sa.exc.IntegrityError as error:
+        session.rollback()
+        if _is_duplicate(str(error.orig)):
+            raise Conflict(
+                "You have already signed this petition: each person signs once.",
+                code="already_signed",
+            ) from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
     if inserted is None:  # the account, the petition or the place refused the signature
-        raise _refusal(identity, petition_id, place=place, **refused)
+        raise _refusal(signer, petition_id, place=place, **refused)
     signature_id, place_slug, place_name, status, threshold, cached = inserted
     if status == "open" and pc.near_threshold(cached or 0, threshold):
         counters.check_after_signature(petition_id, cached or 0, threshold)

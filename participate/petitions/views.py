@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from participate import surge
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.councils import services as councils
@@ -37,7 +36,6 @@ from participate.petitions.forms import (
 )
 from participate.petitions.models import Petition
 from participate.petitions.roles import role_in
-from participate.petitions.signers import current_signer
 from participate.petitions.standards import STANDARDS
 from participate.util import utcnow
 
@@ -403,12 +401,14 @@ def counts_csv(petition_id: int):
     )
 
 
-def _sign(petition_id: int):
-    """Sign (the view behind both the full path and the htmx short path, participate/surge.py)."""
-    signer = current_signer()
+@bp.route("/petitions/<int:petition_id>/sign", methods=["POST"])
+@limits.signing_limits
+def sign(petition_id: int):
+    """Sign: the same service as the API. With htmx the answer is the signing panel's
+    fragment (no page chrome); without JavaScript, a redirect back to the petition."""
     try:
         signed = signing.sign_petition(
-            signer,
+            current_user,
             petition_id,
             declaration=request.form.get("declaration", ""),
             place=request.form.get("place") or None,
@@ -418,54 +418,20 @@ def _sign(petition_id: int):
             page = url_for("petitions.detail", petition_id=petition_id)
             return redirect(url_for("accounts.login", next=page))
         if htmx:
-            return _refused_answer(error, petition_id)
+            html = render_template(
+                "petitions/_sign_refused.html", message=error.message, petition_id=petition_id
+            )
+            return html, error.status
         flash(error.message, "error")
         return redirect(url_for("petitions.detail", petition_id=petition_id) + "#sign", 303)
     if htmx:
-        return _signed_answer(signed)
+        html = render_template("petitions/_signed.html", signed=signed, thanks=True)
+        return html, 200, {"HX-Trigger": "petition-signed"}
     flash(
         "Thank you: your signature is recorded. The count updates within a few seconds.",
         "success",
     )
     return redirect(url_for("petitions.detail", petition_id=petition_id) + "#sign", 303)
-
-
-_SIGNED = surge.Fragment("petitions/_signed.html")
-_REFUSED = surge.Fragment("petitions/_sign_refused.html")
-
-
-def _signed_answer(signed: signing.Signed) -> surge.Answer:
-    """The htmx answer to a signature. The fragment has no page chrome, so it skips the
-    context processors (they query the database for the menu and the notification badge):
-    signing stays one INSERT."""
-    return _SIGNED.render(signed=signed, thanks=True), 200, {"HX-Trigger": "petition-signed"}
-
-
-def _refused_answer(error: DomainError, petition_id: int, **helpers) -> surge.Answer:
-    """The htmx answer to a refused signature: the rule, and a link to reload the page.
-    ``helpers`` give the fast lane's ``url_for`` (no request there)."""
-    html = _REFUSED.render(message=error.message, petition_id=petition_id, **helpers)
-    return html, error.status, {}
-
-
-def _sign_fast(caller, petition_id: int) -> surge.Answer:
-    """The surge path's fast lane (participate/surge.py): the same service and answers as
-    ``_sign`` for a signed-in htmx POST, refusals included."""
-    try:
-        signed = signing.sign_petition(
-            caller.identity,
-            petition_id,
-            declaration=caller.form.get("declaration", ""),
-            place=caller.form.get("place") or None,
-        )
-    except DomainError as error:
-        return _refused_answer(error, petition_id, **caller.template_helpers())
-    return _signed_answer(signed)
-
-
-sign = surge.route(
-    bp, "/petitions/<int:petition_id>/sign", _sign, limits.SIGN_LIMITS, fast=_sign_fast
-)
 
 
 @bp.errorhandler(429)
@@ -474,11 +440,15 @@ def _too_many(error):
         "You are signing too quickly: wait a minute and try again. Signatures already "
         "made are recorded."
     )
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
     if htmx:
-        return render_template("petitions/_sign_refused.html", message=message), 429
-    return render_template(
-        "error.html", status=429, title="Too many requests", message=message
-    ), 429
+        return render_template("petitions/_sign_refused.html", message=message), 429, headers
+    return (
+        render_template("error.html", status=429, title="Too many requests", message=message),
+        429,
+        headers,
+    )
 
 
 from participate.petitions import clerk_views as _clerk_views  # noqa: E402,F401

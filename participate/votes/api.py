@@ -12,7 +12,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.votes import services
 from participate.votes.models import Motion
-from participate.votes.views import CAST_LIMIT
+from participate.votes.views import limit_casting
 
 
 def _iso(value) -> str | None:
@@ -116,7 +116,7 @@ document(
 
 
 @bp.post("/motions/<int:motion_id>/ballots")
-@CAST_LIMIT.decorator()
+@limit_casting
 def cast_ballot(motion_id: int):
     user = token_user()
     outcome = services.cast_ballot(user, motion_id, **_ballot_from_json(json_body()))

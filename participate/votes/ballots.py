@@ -22,17 +22,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from participate.accounts.identity import identity_of
 from participate.accounts.models import User
 from participate.councils.models import Membership
-from participate.driver_sql import (
-    Borrowed,
-    DriverStatement,
-    from_db,
-    json_from_db,
-    json_to_db,
-    to_db,
-)
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.util import utcnow
@@ -100,7 +91,8 @@ class _Statements:
     """The cast path's statements, built once per dialect and run with bound parameters.
 
     Building a SQLAlchemy statement costs more than running it on SQLite, so the hot path
-    reuses these and executes them on the session's Core connection (no ORM unit of work).
+    reuses these (SQLAlchemy caches their compiled form) and executes them on the session's
+    connection, in the session's transaction (no ORM unit of work).
     """
 
     def __init__(self, dialect: str):
@@ -142,12 +134,6 @@ class _Statements:
             .on_conflict_do_nothing()
             .returning(p.c.user_id)
         )
-        # Run on the driver's connection (participate/driver_sql.py): SQLAlchemy's execution
-        # around these one-row statements would cost more than the statements themselves.
-        self.dialect = dialect
-        self.standing_sql = DriverStatement.compiled(self.standing, dialect)
-        self.upsert_sql = DriverStatement.compiled(self.upsert, dialect)
-        self.participate_sql = DriverStatement.compiled(self.participate, dialect)
 
 
 class Standing(NamedTuple):
@@ -174,77 +160,18 @@ def _statements() -> _Statements:
 
 
 def _voter(user) -> tuple[int | None, int]:
-    """(user id, session version) of a User or of a SessionIdentity (the surge path reads
-    the signed-in account from the session cookie; the standing query checks it)."""
-    identity = identity_of(user)
-    if identity is None:
+    """(user id, session version) of a signed-in account; (None, 0) for a visitor. The
+    standing query checks the pair, so a session ended by a password change is refused."""
+    if user is None or not getattr(user, "is_authenticated", False):
         return None, 0
-    return identity.user_id, identity.session_version
+    return user.id, user.session_version or 1
 
 
-class _Writer:
-    """Where a cast runs, at the driver level.
-
-    The ORM session's own transaction when the caller has one going (a seed or a round
-    writing in the same transaction, which ``commit`` then ends, as before); otherwise a
-    driver connection of its own (``driver_sql.Borrowed``), outside the ORM (the surge
-    path: the session's transaction bookkeeping would cost more than the ballot's
-    statements).
-    """
-
-    def __init__(self):
-        scoped = db.session
-        session = scoped() if scoped.registry.has() else None
-        self.shared = session is not None and bool(
-            session.in_transaction() or session.new or session.dirty or session.deleted
-        )
-        self.statements = _statements()
-        self.dialect = self.statements.dialect
-        self._own = None if self.shared else Borrowed(db.engine)
-
-    @property
-    def driver(self):
-        if self._own is None:  # the session's connection (after a rollback, its next one)
-            return db.session.connection().connection.driver_connection
-        return self._own.driver
-
-    def first(self, statement: DriverStatement, params: dict):
-        return statement.first(self.driver, self.dialect, params)
-
-    def commit(self) -> None:
-        db.session.commit() if self._own is None else self.driver.commit()
-
-    def rollback(self) -> None:
-        db.session.rollback() if self._own is None else self.driver.rollback()
-
-    def close(self) -> None:
-        if self._own is not None:
-            self._own.close()  # what is not committed is rolled back
-
-
-def _standing(
-    motion_id: int, user_id: int | None, version: int = 0, writer: _Writer | None = None
-) -> Standing | None:
+def _standing(motion_id: int, user_id: int | None, version: int = 0) -> Standing | None:
     """One query: the motion's state, the voter's eligibility, membership and account."""
     params = {"motion_id": motion_id, "user_id": user_id or 0, "version": version}
-    if writer is None:
-        statements = _statements()
-        driver = db.session.connection().connection.driver_connection
-        row = statements.standing_sql.first(driver, statements.dialect, params)
-    else:
-        row = writer.first(writer.statements.standing_sql, params)
-    if row is None:
-        return None
-    status, closes_at, method, options, constituency, membership, account = row
-    return Standing(
-        status,
-        from_db(closes_at),
-        method,
-        json_from_db(options),
-        constituency,
-        membership,
-        account,
-    )
+    row = db.session.execute(_statements().standing, params).first()
+    return None if row is None else Standing(*row)
 
 
 def _refusal(motion_id: int, row, signed_in: bool) -> DomainError | None:
@@ -308,15 +235,8 @@ def cast_ballot(
     """
     motion_id = motion if isinstance(motion, int) else motion.id
     user_id, version = _voter(user)
-    writer = _Writer()
-    try:
-        return _cast(writer, motion_id, user_id, version, choice, ranking, objection)
-    finally:
-        writer.close()
-
-
-def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objection) -> CastResult:
-    row = _standing(motion_id, user_id, version, writer)
+    session = db.session
+    row = _standing(motion_id, user_id, version)
     signed_in = row is not None and row.account is not None
     if row is None:
         raise NotFound(f"There is no motion {motion_id}.")
@@ -327,41 +247,40 @@ def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objecti
     stored_choice, stored_ranking, reason = check_ballot(
         row.method, row.options, choice, ranking, objection
     )
-    statements = writer.statements
+    statements = _statements()
     params = {
         "motion_id": motion_id,
         "ref": ballot_ref(motion_id, user_id),
         "constituency": row.constituency,
         "choice": stored_choice,
-        "ranking": json_to_db(stored_ranking),
+        "ranking": stored_ranking,
         "reason": reason,
-        "updated_at": to_db(utcnow().replace(second=0, microsecond=0), writer.dialect),
+        "updated_at": utcnow().replace(second=0, microsecond=0),
     }
     who = {"motion_id": motion_id, "user_id": user_id}
-    integrity_error = db.engine.dialect.loaded_dbapi.IntegrityError
     for attempt in range(3):
         drawn = params["receipt"] = new_receipt()
         try:
             # The write lock is held from the first statement to the commit: keep it short.
-            receipt = writer.first(statements.upsert_sql, params)[0]
+            receipt = session.execute(statements.upsert, params).scalar_one()
             # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
-            first = writer.first(statements.participate_sql, who) is not None
+            first = session.execute(statements.participate, who).first() is not None
             # A change keeps the stored receipt, so getting back the one just drawn means
             # a new ballot row. A new row for someone who already took part means their
             # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
             # rather than count them twice.
             if receipt == drawn and not first:
-                writer.rollback()
+                session.rollback()
                 raise Conflict(
                     "Your earlier ballot on this motion still counts, but it cannot be "
                     "changed: the server's key changed while voting was open. Tell the "
                     "council's clerk.",
                     code="ballot_unchangeable",
                 )
-            writer.commit()
-        except integrity_error as error:
-            writer.rollback()
-            text = str(error)
+            session.commit()
+        except sa.exc.IntegrityError as error:
+            session.rollback()
+            text = str(error.orig)
             if "ballot_refused" in text:
                 # Voting closed between our check and our write: the database said no.
                 _close_if_past(motion_id, row)
@@ -373,7 +292,7 @@ def _cast(writer: _Writer, motion_id, user_id, version, choice, ranking, objecti
                 continue  # an 80-bit receipt collided: draw another
             raise
         except BaseException:
-            writer.rollback()
+            session.rollback()
             raise
         return CastResult(receipt=receipt, first=first, method=row.method, options=row.options)
     raise AssertionError("unreachable")

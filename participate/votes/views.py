@@ -4,19 +4,15 @@ with htmx the ballot panel, turnout and receipt lookup update in place (same par
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from participate import surge
-from participate.accounts.identity import session_identity
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db, htmx
 from participate.forms_util import apply_error
-from participate.surge import Limit
+from participate.ratelimit import Limit, limited
 from participate.votes import services
 from participate.votes.forms import MotionForm, OpenVotingForm, ReceiptForm, ballot_from_form
 from participate.votes.models import METHOD_LABELS, Ballot, Motion, MotionParticipation
@@ -31,22 +27,16 @@ def vote_limit() -> str:
 
 def voter_key() -> str:
     """Rate-limit ballots per account (API: per token), falling back to the address."""
-    identity = session_identity()
-    if identity is not None:
-        return f"voter:{identity.user_id}"
+    if not request.path.startswith("/api/") and current_user.is_authenticated:
+        return f"voter:{current_user.id}"
     header = request.headers.get("Authorization", "")
     if header:
         return f"token:{header[-16:]}"
     return f"addr:{request.remote_addr}"
 
 
-# One budget for the page and the API; the same spec serves participate/surge.py.
-CAST_LIMIT = Limit(
-    vote_limit,
-    voter_key,
-    "vote-cast",
-    caller_key=lambda caller: f"voter:{caller.identity.user_id}",
-)
+# One budget for the page and the API.
+limit_casting = limited(Limit(vote_limit, voter_key, "vote-cast"))
 
 
 @bp.app_context_processor
@@ -191,23 +181,19 @@ def turnout(motion_id: int):
     )
 
 
-def _cast(motion_id: int):
-    """Cast or change a ballot: the surge path, kept to one read and two writes.
-
-    The voter comes from the signed session (``session_identity``), checked by the cast's
-    own query against the account's session version, instead of Flask-Login loading the
-    account through the ORM; the htmx answer renders the ballot panel from the cast's
-    outcome without the page's context processors.
-    """
-    identity = session_identity()
-    if identity is None:
+@bp.route("/motions/<int:motion_id>/ballot", methods=["POST"])
+@limit_casting
+def cast(motion_id: int):
+    """Cast or change a ballot: the same service as the API. With htmx the answer is the
+    ballot panel with the receipt."""
+    if not current_user.is_authenticated:  # no session, or a stale one (password changed)
         return _sign_in_to_vote(motion_id)
     try:
-        outcome = services.cast_ballot(identity, motion_id, **ballot_from_form(request.form))
+        outcome = services.cast_ballot(current_user, motion_id, **ballot_from_form(request.form))
     except DomainError as error:
         if error.status == 404:
             raise
-        if error.code == "sign_in_required":  # the session is stale (password changed)
+        if error.code == "sign_in_required":  # the session ended since it was loaded
             return _sign_in_to_vote(motion_id)
         motion = services.get_motion(motion_id)
         context = _page_context(motion, ballot_error=error.message, ballot_field=error.field)
@@ -215,10 +201,26 @@ def _cast(motion_id: int):
             return render_template("votes/_ballot.html", **context), error.status
         return render_template("votes/motion.html", **context), error.status
     message = _cast_message(outcome)
-    if htmx:
-        return _cast_answer(motion_id, outcome, message)
-    flash(message, "success")
-    return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#your-vote", 303)
+    if not htmx:
+        flash(message, "success")
+        return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#your-vote", 303)
+    status = services.VoteStatus(
+        can_vote=True,
+        voted=True,
+        receipt=outcome.receipt,
+        constituency=None,
+        reason=None,
+        code=None,
+    )
+    return render_template(
+        "votes/_ballot.html",
+        motion=services.get_motion(motion_id),
+        status=status,
+        signed_in=True,
+        message=message,
+        ballot_error=None,
+        ballot_field=None,
+    )
 
 
 def _sign_in_to_vote(motion_id: int):
@@ -233,9 +235,6 @@ def _sign_in_to_vote(motion_id: int):
     return redirect(url_for("accounts.login", next=page))
 
 
-_BALLOT_PANEL = surge.Fragment("votes/_ballot.html")
-
-
 def _cast_message(outcome) -> str:
     return (
         f"Your ballot was recorded. Your receipt is {outcome.receipt}: keep it to check your "
@@ -244,42 +243,6 @@ def _cast_message(outcome) -> str:
         else "Your ballot was changed; only this one counts. Your receipt is still "
         f"{outcome.receipt}."
     )
-
-
-def _cast_answer(motion_id: int, outcome, message: str, **helpers) -> surge.Answer:
-    """The htmx answer to a cast: the ballot panel, from what the cast just established.
-    ``helpers`` give the fast lane's ``url_for`` and ``csrf_token`` (no request there)."""
-    motion = SimpleNamespace(
-        id=motion_id, status="open", method=outcome.method, options=outcome.options
-    )
-    status = services.VoteStatus(
-        can_vote=True,
-        voted=True,
-        receipt=outcome.receipt,
-        constituency=None,
-        reason=None,
-        code=None,
-    )
-    html = _BALLOT_PANEL.render(
-        motion=motion,
-        status=status,
-        signed_in=True,
-        message=message,
-        ballot_error=None,
-        ballot_field=None,
-        **helpers,
-    )
-    return html, 200, {}
-
-
-def _cast_fast(caller, motion_id: int) -> surge.Answer:
-    """The surge path's fast lane (participate/surge.py): the same service and answer as
-    ``_cast`` for a signed-in htmx POST; its refusals are answered by ``_cast``."""
-    outcome = services.cast_ballot(caller.identity, motion_id, **ballot_from_form(caller.form))
-    return _cast_answer(motion_id, outcome, _cast_message(outcome), **caller.template_helpers())
-
-
-cast = surge.route(bp, "/motions/<int:motion_id>/ballot", _cast, [CAST_LIMIT], fast=_cast_fast)
 
 
 @bp.route("/motions/<int:motion_id>/open", methods=["POST"])

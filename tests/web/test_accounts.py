@@ -217,23 +217,6 @@ def test_logout_requires_post(client, make, login_as):
     assert client.get("/logout").status_code == 405
 
 
-def test_session_identity_reads_the_signed_in_account_without_a_query(app, client, make, login_as):
-    from participate.accounts.identity import session_identity
-
-    user = make.user()
-    with app.test_request_context():
-        assert session_identity() is None
-    login_as(user)
-    with client.session_transaction() as sess:
-        stored = dict(sess)
-    with app.test_request_context():
-        from flask import session
-
-        session.update(stored)
-        identity = session_identity()
-    assert (identity.user_id, identity.session_version) == (user.id, user.session_version)
-
-
 def test_unread_badge_counts_notifications(client, make, login_as, db):
     from participate.notifications.services import notify
 

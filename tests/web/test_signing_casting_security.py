@@ -1,9 +1,8 @@
-"""The short path for htmx signing and casting (participate/surge.py): same rules, same answers.
-
-The tests compare it with the full Flask path on an app with CSRF protection and rate limits
-on (the test app runs without them): a missing or forged CSRF token is the same 400 and
-writes nothing, the rate-limit budget is one for both paths, every answer carries the
-security headers, and anything the short path does not serve falls through to Flask.
+"""Signing and casting through the framework's own security, on an app with CSRF protection
+and rate limits on (the test app runs without them): a missing or forged CSRF token is a 400
+and writes nothing, an ended or tampered session signs nobody in, one rate-limit budget
+covers the page, its htmx fragment and the API (429 with Retry-After), every answer carries
+the security headers, and the app's request hooks run on these routes like any other.
 """
 
 from __future__ import annotations
@@ -13,9 +12,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 
 from participate.util import utcnow
-from tests.conftest import PASSWORD, htmx_headers
+from tests.conftest import PASSWORD, api_token, htmx_headers
 from tests.web import test_petitions as shared
 from tests.web.test_petitions import count_rows, opened, small_rules
 
@@ -70,7 +70,7 @@ def test_htmx_signing_checks_the_csrf_token_like_the_full_path(strict_app, world
 
     client, token = _signed_in(strict_app, world.make.user())
     path = f"/petitions/{big.id}/sign"
-    for headers in (htmx_headers(), {}):  # the short path, then the full path
+    for headers in (htmx_headers(), {}):  # the fragment, then the plain form
         missing = client.post(path, data={"declaration": "live"}, headers=headers)
         forged = client.post(
             path, data={"declaration": "live", "csrf_token": token[:-4] + "AAAA"}, headers=headers
@@ -86,87 +86,44 @@ def test_htmx_signing_checks_the_csrf_token_like_the_full_path(strict_app, world
     assert count_rows(db, Signature) == 1
 
 
-@pytest.fixture
-def lanes(monkeypatch):
-    """Which lane served each request: "fast", "short" (or both, handed over)."""
-    from participate import surge
-
-    served: list[str] = []
-    fast, short = surge.Surge._fast, surge.Surge._dispatch
-
-    def spy_fast(self, *args):
-        served.append("fast")
-        return fast(self, *args)
-
-    def spy_short(self, found, **kwargs):
-        served.append("short")
-        return short(self, found, **kwargs)
-
-    monkeypatch.setattr(surge.Surge, "_fast", spy_fast)
-    monkeypatch.setattr(surge.Surge, "_dispatch", spy_short)
-    return served
-
-
-def test_both_lanes_answer_with_the_security_headers(strict_app, world, db, big, lanes):
+def test_fragments_carry_the_security_headers(strict_app, world, db, big):
     client, token = _signed_in(strict_app, world.make.user())
     path = f"/petitions/{big.id}/sign"
     data = {"declaration": "live", "csrf_token": token}
-    fast = client.post(path, data=data, headers=htmx_headers())
+    signed = client.post(path, data=data, headers=htmx_headers())
     refused = client.post(path, data=data, headers=htmx_headers())  # already signed
-    other = opened(world, title="A second petition to sign")
-    short = client.post(  # another browser: Flask-Login's session protection, so Flask reads it
-        f"/petitions/{other.id}/sign",
-        data=data,
-        headers={**htmx_headers(), "User-Agent": "another browser"},
-    )
-    assert lanes == ["fast", "fast", "short"]
-    assert (fast.status_code, refused.status_code, short.status_code) == (200, 409, 200)
-    for response in (fast, refused, short):
+    assert (signed.status_code, refused.status_code) == (200, 409)
+    for response in (signed, refused):
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert "HX-Request" in response.headers["Vary"]
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-        assert int(response.headers["Content-Length"]) == len(response.get_data())
-    assert "Set-Cookie" not in fast.headers and "Set-Cookie" not in refused.headers
-    for response in (fast, short):
-        assert response.headers["HX-Trigger"] == "petition-signed"
-        assert "Thank you: your signature is recorded" in response.get_data(as_text=True)
+        assert "<html" not in response.get_data(as_text=True)
+    assert signed.headers["HX-Trigger"] == "petition-signed"
+    assert "Thank you: your signature is recorded" in signed.get_data(as_text=True)
     body = refused.get_data(as_text=True)
     assert "already signed this petition" in body
-    assert f'href="/petitions/{big.id}"' in body  # the fast lane's own url_for
+    assert f'href="/petitions/{big.id}"' in body
 
 
-def test_the_fast_lane_takes_only_a_signed_in_csrf_valid_form(strict_app, world, db, big, lanes):
-    from participate.petitions.models import Signature
-
+def test_every_request_hook_runs_on_the_writes(strict_app, world, db, big):
+    """One request path: a hook the app adds sees signing and casting like any other route."""
+    seen: list[str] = []
+    strict_app.before_request(lambda: seen.append(request.endpoint or ""))
     client, token = _signed_in(strict_app, world.make.user())
-    path = f"/petitions/{big.id}/sign"
-    client.post(path, data={"declaration": "live"}, headers=htmx_headers())  # no token
-    client.post(  # another browser with this session (Flask-Login's session protection)
-        path,
+    seen.clear()
+    client.post(
+        f"/petitions/{big.id}/sign",
         data={"declaration": "live", "csrf_token": token},
-        headers={**htmx_headers(), "User-Agent": "another browser"},
+        headers=htmx_headers(),
     )
-    client.post(  # JSON, not a form
-        path, json={"declaration": "live"}, headers={**htmx_headers(), "X-CSRFToken": token}
-    )
-    visitor = strict_app.test_client()
-    visitor.post(path, data={"declaration": "live"}, headers=htmx_headers())
-    assert lanes == ["short"] * 4
-    assert count_rows(db, Signature) == 1  # the other browser's: the same person, signed in
-    lanes.clear()
-    header = client.post(
-        f"/petitions/{opened(world, title='Another one to sign').id}/sign",
-        data={"declaration": "work"},
-        headers={**htmx_headers(), "X-CSRFToken": token},
-    )
-    assert lanes == ["fast"] and header.status_code == 200
-    assert count_rows(db, Signature) == 2
+    client.post("/motions/999999/ballot", data={"csrf_token": token}, headers=htmx_headers())
+    assert seen == ["petitions.sign", "votes.cast"]
 
 
-def test_a_stale_session_is_refused_by_the_write_itself(strict_app, world, db, big, lanes):
+def test_a_stale_session_is_refused_and_writes_nothing(strict_app, world, db, big):
     from participate.petitions.models import Signature
 
     person = world.make.user()
@@ -178,15 +135,34 @@ def test_a_stale_session_is_refused_by_the_write_itself(strict_app, world, db, b
         data={"declaration": "live", "csrf_token": token},
         headers=htmx_headers(),
     )
-    assert lanes == ["fast"]
     assert response.status_code == 401
     assert "Sign in to sign this petition." in response.get_data(as_text=True)
+    plain = client.post(
+        f"/petitions/{big.id}/sign", data={"declaration": "live", "csrf_token": token}
+    )
+    assert plain.status_code == 302 and "/login" in plain.headers["Location"]
     assert count_rows(db, Signature) == 0
 
 
-def test_a_fault_in_the_fast_lane_is_answered_as_flask_would(
-    strict_app, world, db, big, monkeypatch
-):
+def test_a_tampered_session_cookie_signs_nobody_in(strict_app, world, db, big):
+    from participate.petitions.models import Signature
+
+    client, token = _signed_in(strict_app, world.make.user())
+    cookie = client.get_cookie("session")
+    value = cookie.value
+    forged = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    client.set_cookie("session", forged, domain=cookie.domain)
+    response = client.post(
+        f"/petitions/{big.id}/sign",
+        data={"declaration": "live", "csrf_token": token},
+        headers=htmx_headers(),
+    )
+    # the session does not load, so neither does its CSRF token: refused before the view
+    assert response.status_code == 400
+    assert count_rows(db, Signature) == 0
+
+
+def test_a_fault_is_answered_as_flask_would(strict_app, world, db, big, monkeypatch):
     from participate.petitions import signing
 
     def broken(*args, **kwargs):
@@ -204,42 +180,73 @@ def test_a_fault_in_the_fast_lane_is_answered_as_flask_would(
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def test_the_fast_lane_reads_the_session_as_flask_login_does(strict_app):
-    from flask_login.utils import _create_identifier
-
-    from participate.surge_caller import login_identifier
-
-    for headers, address in [
-        ({"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/128.0"}, "203.0.113.9"),
-        ({"X-Forwarded-For": "198.51.100.7, 10.0.0.1", "User-Agent": "curl/8"}, "10.0.0.1"),
-        ({}, "192.0.2.1"),
-        ({"User-Agent": "naïve browser"}, "::1"),
-    ]:
-        with strict_app.test_request_context(
-            "/", headers=headers, environ_base={"REMOTE_ADDR": address}
-        ) as ctx:
-            assert login_identifier(ctx.request.environ) == _create_identifier()
-
-
-def test_one_rate_limit_budget_for_both_paths(strict_app, world, db, big):
+def test_one_rate_limit_budget_for_page_and_api(strict_app, world, db, big):
     from participate.petitions.models import Signature
 
-    client, token = _signed_in(strict_app, world.make.user())
+    person = world.make.user()
+    client, token = _signed_in(strict_app, person)
     others = [opened(world, title=f"Another petition number {i}") for i in range(3)]
     data = {"declaration": "live", "csrf_token": token}
-    short = client.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
-    full = client.post(f"/petitions/{others[0].id}/sign", data=data)
-    short_again = client.post(f"/petitions/{others[1].id}/sign", data=data, headers=htmx_headers())
-    assert (short.status_code, full.status_code, short_again.status_code) == (200, 303, 200)
-    refused_short = client.post(
+    fragment = client.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
+    page = client.post(f"/petitions/{others[0].id}/sign", data=data)
+    api = strict_app.test_client().post(
+        f"/api/v1/petitions/{others[1].id}/signatures",
+        json={"declaration": "live"},
+        headers=api_token(person),
+    )
+    assert (fragment.status_code, page.status_code, api.status_code) == (200, 303, 201)
+    refused_fragment = client.post(
         f"/petitions/{others[2].id}/sign", data=data, headers=htmx_headers()
     )
-    refused_full = client.post(f"/petitions/{others[2].id}/sign", data=data)
-    assert refused_short.status_code == refused_full.status_code == 429
-    assert "You are signing too quickly" in refused_short.get_data(as_text=True)
-    assert "<html" not in refused_short.get_data(as_text=True)
-    assert int(refused_short.headers["Retry-After"]) >= 1
+    refused_api = strict_app.test_client().post(
+        f"/api/v1/petitions/{others[2].id}/signatures",
+        json={"declaration": "live"},
+        headers=api_token(person),
+    )
+    assert refused_fragment.status_code == refused_api.status_code == 429
+    assert "You are signing too quickly" in refused_fragment.get_data(as_text=True)
+    assert "<html" not in refused_fragment.get_data(as_text=True)
+    assert refused_api.get_json()["error"]["code"] == "rate_limited"
+    for response in (refused_fragment, refused_api):
+        assert int(response.headers["Retry-After"]) >= 1
     assert count_rows(db, Signature) == 3
+
+
+def test_trusted_proxies_give_each_client_its_own_address_bucket(app, world, db, big):
+    """Behind PARTICIPATE_TRUSTED_PROXIES proxies, X-Forwarded-For names the client (ProxyFix);
+    without the setting the header is ignored, so a client cannot pick its own bucket."""
+    from participate import create_app
+    from participate.extensions import limiter
+
+    def statuses(trusted: int) -> list[int]:
+        config = dict(app.config)
+        config.update(
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI="memory://",
+            PETITION_SIGN_LIMIT_ADDRESS="1 per minute",
+            TRUSTED_PROXIES=trusted,
+        )
+        limited = create_app(config)
+        limiter.reset()
+        codes = []
+        for address in ("203.0.113.1", "203.0.113.2"):
+            codes.append(
+                limited.test_client()
+                .post(
+                    f"/petitions/{big.id}/sign",
+                    data={"declaration": "live"},
+                    headers={"X-Forwarded-For": address},
+                )
+                .status_code
+            )
+        return codes
+
+    try:
+        assert statuses(1) == [302, 302]  # two clients: each its own budget (then: sign in)
+        assert statuses(0) == [302, 429]  # one address (the proxy's): one budget
+    finally:
+        limiter.reset()
+        limiter.enabled = False
 
 
 def _binary_motion_and_voter(world, title: str, constituency: str):
@@ -258,7 +265,7 @@ def _binary_motion_and_voter(world, title: str, constituency: str):
     return motion, voter
 
 
-def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world, db):
+def test_htmx_casting_keeps_the_rules_and_the_limit(strict_app, world, db):
     from participate.votes.models import Ballot
 
     motion, voter = _binary_motion_and_voter(world, "Open on Saturdays", "citizen")
@@ -276,9 +283,9 @@ def test_htmx_casting_goes_the_short_path_with_the_same_rules(strict_app, world,
     assert ballot.choice == "yes"
 
 
-def test_the_fast_lanes_ballot_panel_works_as_the_pages(strict_app, world, db, lanes):
-    """The panel it renders (without a request) posts to the right place with a CSRF token
-    that the next ballot passes."""
+def test_the_cast_ballot_panel_works_as_the_pages(strict_app, world, db):
+    """The panel it renders posts to the right place with a CSRF token that the next ballot
+    passes."""
     from participate.votes.models import Ballot
 
     motion, voter = _binary_motion_and_voter(world, "Publish the rota a month ahead", "employee")
@@ -295,12 +302,11 @@ def test_the_fast_lanes_ballot_panel_works_as_the_pages(strict_app, world, db, l
     assert changed.status_code == 200 and "Your ballot was changed" in changed.get_data(
         as_text=True
     )
-    assert lanes == ["fast", "fast"]
     [ballot] = db.session.scalars(sa.select(Ballot)).all()
     assert ballot.choice == "yes"
 
 
-def test_what_the_short_path_does_not_serve_falls_through_to_flask(strict_app, world, db):
+def test_unknown_motions_and_petitions_and_wrong_methods(strict_app, world, db):
     client, token = _signed_in(strict_app, world.make.user())
     missing = client.post(
         "/petitions/999999/sign",
@@ -324,7 +330,7 @@ def _redis_url() -> str | None:
 
 @pytest.fixture
 def redis_app(app):
-    """CSRF and rate limits on, counted in Redis (one round trip for both signing limits)."""
+    """CSRF and rate limits on, counted in Redis by Flask-Limiter."""
     import uuid
 
     from participate import create_app
@@ -348,9 +354,7 @@ def redis_app(app):
     limiter.enabled = False
 
 
-def test_redis_counts_both_limits_in_one_round_trip_with_flask_limiters_keys(
-    redis_app, world, db, big
-):
+def test_redis_counts_both_signing_limits(redis_app, world, db, big):
     from participate.petitions.models import Signature
 
     client, token = _signed_in(redis_app, world.make.user())
@@ -360,7 +364,7 @@ def test_redis_counts_both_limits_in_one_round_trip_with_flask_limiters_keys(
         client.post(f"/petitions/{p.id}/sign", data=data, headers=htmx_headers()).status_code
         for p in [big, others[0]]
     ]
-    # the full path (Flask-Limiter's own decorators) sees the two hits: the account is spent
+    # the plain form post counts against the same budget: the account is spent
     refused = client.post(f"/petitions/{others[1].id}/sign", data=data)
     assert codes + [refused.status_code] == [200, 200, 429]
     # the breach stopped the count at the account limit: the address used 2 of its 3

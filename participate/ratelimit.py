@@ -1,0 +1,70 @@
+"""Per-request rate limits on the two busiest writes (signing, casting), counted with the
+``limits`` library through its public API, in the storage Flask-Limiter set up from
+``RATELIMIT_STORAGE_URI`` (``limiter.limiter``, the strategy it built).
+
+Why not Flask-Limiter's decorators here: each decorator re-evaluates every limit of the
+route and the app on each request (filters, scopes, exemptions, header bookkeeping), which
+measured at about a fifth of a signature's whole cost. These writes need only "count this
+request against these few buckets, refuse past the limit" — the ``limits`` library's
+``hit``. Sign-in and sign-up keep Flask-Limiter's decorators. The page and the API decorate
+with the same :class:`Limit`, so one budget covers both.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from participate.extensions import limiter
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit string (from config, so a function), the bucket key of the current request
+    (an address, an account) and the scope that names the shared bucket."""
+
+    value: Callable[[], str]
+    key: Callable[[], str]
+    scope: str
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(value: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(value))
+
+
+def hit(*limits: Limit) -> None:
+    """Count this request against each limit in turn; the first one exhausted stops the
+    count and refuses with 429 and the seconds until its window resets (Retry-After)."""
+    if not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for spec in limits:
+        key = spec.key()
+        for item in _parsed(spec.value()):
+            if not strategy.hit(item, key, spec.scope):
+                reset_at = strategy.get_window_stats(item, key, spec.scope).reset_time
+                raise TooManyRequests(
+                    f"Rate limit exceeded: {item}.",
+                    retry_after=max(1, math.ceil(reset_at - time.time())),
+                )
+
+
+def limited(*limits: Limit):
+    """Decorate a view: :func:`hit` before it runs."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            hit(*limits)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
