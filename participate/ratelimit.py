@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -26,8 +27,9 @@ from participate.extensions import limiter
 
 @dataclass(frozen=True)
 class Limit:
-    """A limit string (from config, so a function), the bucket key of the current request
-    (an address, an account) and the scope that names the shared bucket."""
+    """A limit string (from config, so a function; "off" when a proxy in front enforces
+    it instead), the bucket key of the current request (an address, an account) and the
+    scope that names the shared bucket."""
 
     value: Callable[[], str]
     key: Callable[[], str]
@@ -45,11 +47,16 @@ def hit(*limits: Limit) -> None:
     if not limiter.enabled:
         return
     strategy = limiter.limiter
+    # RATELIMIT_KEY_PREFIX (Flask-Limiter's setting) keeps apps sharing one Redis apart.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
     for spec in limits:
-        key = spec.key()
-        for item in _parsed(spec.value()):
-            if not strategy.hit(item, key, spec.scope):
-                reset_at = strategy.get_window_stats(item, key, spec.scope).reset_time
+        value = spec.value()
+        if value.strip().lower() == "off":
+            continue
+        keys = (prefix, spec.key(), spec.scope) if prefix else (spec.key(), spec.scope)
+        for item in _parsed(value):
+            if not strategy.hit(item, *keys):
+                reset_at = strategy.get_window_stats(item, *keys).reset_time
                 raise TooManyRequests(
                     f"Rate limit exceeded: {item}.",
                     retry_after=max(1, math.ceil(reset_at - time.time())),

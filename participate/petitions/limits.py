@@ -10,7 +10,8 @@ signer's key lives 6 times shorter, for the same sustained rate.
 The limits come from the environment so an operator (or a benchmark signing from one
 address) can change them without code:
 
-    PARTICIPATE_SIGN_LIMIT_ADDRESS   default "120 per minute"    (a shared NAT signs too)
+    PARTICIPATE_SIGN_LIMIT_ADDRESS   default "120 per minute"    (a shared NAT signs too;
+                                     "off" when the proxy in front limits per address)
     PARTICIPATE_SIGN_LIMIT_ACCOUNT   default "5 per 10 seconds"  (one person, many petitions)
 
 ``app.config["PETITION_SIGN_LIMIT_ADDRESS"]`` / ``["PETITION_SIGN_LIMIT_ACCOUNT"]`` win over

@@ -375,3 +375,40 @@ def test_redis_counts_both_signing_limits(redis_app, world, db, big):
     assert (first.status_code, second.status_code) == (200, 429)
     assert int(second.headers["Retry-After"]) >= 1
     assert count_rows(db, Signature) == 3
+
+
+def test_an_address_limit_left_to_the_proxy_still_counts_accounts(app, world, db, big):
+    """PARTICIPATE_SIGN_LIMIT_ADDRESS=off (nginx limits per address in front): one address
+    signs for many people, while each account keeps its own limit."""
+    from participate import create_app
+    from participate.extensions import limiter
+
+    config = dict(app.config)
+    config.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        WTF_CSRF_ENABLED=True,
+        PETITION_SIGN_LIMIT_ADDRESS="off",
+        PETITION_SIGN_LIMIT_ACCOUNT="1 per minute",
+    )
+    limited = create_app(config)
+    limiter.reset()
+    try:
+        people = [world.make.user() for _ in range(3)]
+        codes = []
+        for person in people:
+            client, token = _signed_in(limited, person)
+            data = {"declaration": "live", "csrf_token": token}
+            codes.append(
+                client.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
+            )
+        assert [r.status_code for r in codes] == [200, 200, 200]
+        again = client.post(
+            f"/petitions/{opened(world, title='One more petition').id}/sign",
+            data=data,
+            headers=htmx_headers(),
+        )
+        assert again.status_code == 429
+    finally:
+        limiter.reset()
+        limiter.enabled = False

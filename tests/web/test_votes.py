@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from tests.conftest import htmx_headers
 
@@ -783,8 +784,12 @@ def test_a_session_ended_by_a_password_change_cannot_vote(client, db, login_as, 
         sa.update(User).where(User.id == voter.id).values(session_version=User.session_version + 1)
     )
     db.session.commit()
+    # The test keeps one app context (and so one ``g``) across requests, where Flask-Login
+    # caches the signed-in user; a server starts each request afresh.
+    g.pop("_login_user", None)
     response = client.post(f"/motions/{motion.id}/ballot", data={"choice": "yes"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    g.pop("_login_user", None)
     fragment = client.post(
         f"/motions/{motion.id}/ballot", data={"choice": "yes"}, headers=htmx_headers()
     )
