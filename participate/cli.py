@@ -76,23 +76,25 @@ DEMO_SIGNINS = [
 ]
 
 
-def _serve(host: str, port: int, workers: int) -> None:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    # gthread keeps client connections alive; 4 threads per process overlap database waits.
+def _serve(host: str, port: int, workers: int, threads: int = 2) -> None:
+    granian = Path(sys.executable).with_name("granian")
+    # Each worker process runs the WSGI app on `threads` blocking threads: a couple of them
+    # overlap one request's database wait with another's Python work.
     args = [
-        str(gunicorn) if gunicorn.exists() else "gunicorn",
-        "--bind",
-        f"{host}:{port}",
+        str(granian) if granian.exists() else "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
         "--workers",
         str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--timeout",
-        "60",
+        "--blocking-threads",
+        str(threads),
+        # Without it, one worker dying (a crash, the OOM killer) shuts the whole server down.
+        "--respawn-failed-workers",
+        "--access-log",
         "participate.wsgi:app",
     ]
     os.execvp(args[0], args)
@@ -102,9 +104,16 @@ def _serve(host: str, port: int, workers: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
-def serve_command(host: str, port: int, workers: int):
-    """Serve the site with gunicorn."""
-    _serve(host, port, workers)
+@click.option(
+    "--threads",
+    default=2,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="WSGI threads per worker process.",
+)
+def serve_command(host: str, port: int, workers: int, threads: int):
+    """Serve the site with granian (WSGI)."""
+    _serve(host, port, workers, threads)
 
 
 @click.command("demo")

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn participate.wsgi:app``."""
+"""WSGI entry point for granian: ``granian --interface wsgi participate.wsgi:app``."""
 
 import gc
 

@@ -9,6 +9,7 @@ several sessions and share data with a live server process exactly as production
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -294,8 +295,17 @@ def free_port() -> int:
 
 
 class LiveServer:
+    """granian (WSGI) serving participate on a free port, as ``participate serve`` runs it:
+    ``workers`` processes forked by one main process, ``threads`` WSGI threads in each.
+    A worker that dies is replaced (``--respawn-failed-workers``), so a test may kill one."""
+
     def __init__(
-        self, database_url: str, outbox: Path, workers: int = 2, extra_env: dict | None = None
+        self,
+        database_url: str,
+        outbox: Path,
+        workers: int = 2,
+        threads: int = 2,
+        extra_env: dict | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -309,14 +319,24 @@ class LiveServer:
             "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
             **(extra_env or {}),
         }
-        gunicorn = Path(sys.executable).with_name("gunicorn")
+        granian = Path(sys.executable).with_name("granian")
         self.proc = subprocess.Popen(
             [
-                str(gunicorn),
-                "--bind",
-                f"127.0.0.1:{self.port}",
+                str(granian),
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
                 "--workers",
                 str(workers),
+                "--blocking-threads",
+                str(threads),
+                "--respawn-failed-workers",
+                # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.
+                "--workers-kill-timeout",
+                "5",
                 "--log-level",
                 "warning",
                 "participate.wsgi:app",
@@ -333,14 +353,39 @@ class LiveServer:
                 if self.proc.poll() is not None:
                     raise RuntimeError("the live server exited at start") from None
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("the live server did not start in 30 s")
 
+    def workers(self) -> list[int]:
+        """PIDs of the worker processes: the children of granian's main process (from /proc)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    pids.append(int(entry.name))
+        return pids
+
     def stop(self):
+        """SIGTERM to the main process, which stops its workers and exits. If it has not
+        within 15 s, SIGKILL it and the workers it leaves behind (by their PIDs)."""
+        if self.proc.poll() is not None:
+            return
+        workers = self.workers() if Path("/proc").exists() else []
         self.proc.terminate()
         try:
-            self.proc.wait(10)
+            self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+            for pid in workers:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,13 @@
 """Ballots under concurrent load, over real HTTP against a multi-process server.
 
-A gunicorn server with 2 workers (its own, so a worker can be killed mid-run) shares the
+A granian server with 2 workers (its own, so a worker can be killed mid-run) shares the
 test database. Many members cast and change ballots at once with their API tokens, each
 member sending several requests at the same instant; one worker is killed with SIGKILL
-in the middle and the clients retry what was lost. Then: exactly one ballot and one
-participation row per distinct voter, one receipt per voter across all their answers,
-and each voter's final choice is the last one they sent. A second motion is closed
-while ballots are still arriving: every acknowledged ballot is counted, every refused one
-is not, and the published tally equals the ballots in the database.
+in the middle, granian starts another, and the clients retry what was lost. Then: exactly
+one ballot and one participation row per distinct voter, one receipt per voter across all
+their answers, and each voter's final choice is the last one they sent. A second motion is
+closed while ballots are still arriving: every acknowledged ballot is counted, every
+refused one is not, and the published tally equals the ballots in the database.
 
 Run on SQLite (default) and on PostgreSQL (TEST_DATABASE_URL).
 """
@@ -23,7 +23,6 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -92,19 +91,6 @@ def _post(url: str, headers: dict, body: dict, attempts: int = 8) -> list[reques
     raise AssertionError(f"no answer from {url} after {attempts} attempts")
 
 
-def _workers(master_pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master_pid:
-                children.append(int(entry.name))
-    return children
-
-
 def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, server, council):
     from participate.votes import services
     from participate.votes.models import Ballot
@@ -133,6 +119,7 @@ def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, 
     answers: dict[tuple[int, int], list[requests.Response]] = defaultdict(list)
     lock = threading.Lock()
     killed = threading.Event()
+    killed_pid: list[int] = []
 
     def send(item):
         user_id, motion_id, body = item
@@ -142,15 +129,24 @@ def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, 
 
     def kill_a_worker():
         time.sleep(0.3)
-        workers = _workers(server.proc.pid)
+        workers = server.workers()
         if workers:
             os.kill(workers[0], signal.SIGKILL)
             killed.set()
+            killed_pid.append(workers[0])
 
     with ThreadPoolExecutor(max_workers=24) as pool:
         pool.submit(kill_a_worker)
         list(pool.map(send, plan))
     assert killed.is_set(), "the mid-run worker kill did not happen"
+    # granian replaced the killed worker (--respawn-failed-workers): two workers again.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        workers = server.workers()
+        if len(workers) == 2 and killed_pid[0] not in workers:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2 and killed_pid[0] not in workers, workers
 
     # Wave 2: each voter's last word, sent one at a time per voter (still many voters at once).
     final = {}

@@ -1,5 +1,5 @@
 """Two clerks advancing the same round at the same moment, against a multi-process server
-(gunicorn, 2 workers, same database): exactly one transition happens, the other clerk gets
+(granian, 2 workers, same database): exactly one transition happens, the other clerk gets
 a clear "already advanced" message, and the side effects (phase log, audit event, the
 voting phase's motions, notifications) happen once. Also: many readers hitting a round
 whose planned end has passed move it exactly once.

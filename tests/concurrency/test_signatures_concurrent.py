@@ -1,4 +1,4 @@
-"""Many signers at once against a multi-process server (gunicorn, 2 workers, same database).
+"""Many signers at once against a multi-process server (granian, 2 workers, same database).
 
 Every signer sends two requests at the same moment (one wins with 201/200, the other is
 refused with 409), a few sign through the page with a session cookie and a CSRF token, and
@@ -211,19 +211,6 @@ def test_simultaneous_signers_and_duplicates_count_exactly(live_server, world, d
     assert tuple(after) == tuple(before)
 
 
-def _worker_pids(master: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(entry.name))
-    return pids
-
-
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find the workers")
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(live_server, world, db):
     from participate.petitions import counters
@@ -260,7 +247,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(live_server, world
 
     def killer():
         time.sleep(0.3)
-        workers = _worker_pids(live_server.proc.pid)
+        workers = live_server.workers()
         if workers:
             os.kill(workers[0], signal.SIGKILL)
 
