@@ -94,6 +94,9 @@ def _serve(host: str, port: int, workers: int, threads: int = 2) -> None:
         str(threads),
         # Without it, one worker dying (a crash, the OOM killer) shuts the whole server down.
         "--respawn-failed-workers",
+        # On shutdown, a worker still busy after 30 s (a stuck request) is killed.
+        "--workers-kill-timeout",
+        "30",
         "--access-log",
         "participate.wsgi:app",
     ]
