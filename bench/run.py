@@ -2,8 +2,10 @@
 
 Each workload is a module ``bench/wl_<name>.py`` exposing ``run(quick: bool) -> list[dict]``.
 Every returned entry has: name, value, unit, target, baseline, ratio, lost, duplicated, pass
-(``lost``/``duplicated`` are None where nothing is written). ``baseline`` is a figure measured
-in the same run (never a constant), and ``ratio`` compares ``value`` with it.
+(``lost``/``duplicated`` are None where nothing is written). ``baseline`` is a figure
+measured in the same run (never a constant), and ``ratio`` compares ``value`` with it. An
+entry that could not run here (e.g. PostgreSQL unreachable) says why in ``skipped``, with
+pass None: not a failure.
 
     python bench/run.py [--quick] [--only NAME ...]
 """
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             for key in REQUIRED:
                 entry.setdefault(key, None)
             entry["seconds"] = round(time.perf_counter() - started, 2)
-            failed |= not entry["pass"]
+            failed |= entry["pass"] is not True and not entry.get("skipped")
             print(json.dumps(entry), flush=True)
         results.extend(entries)
     out = HERE / "out"

@@ -1,8 +1,8 @@
 """The bare insert-per-request Flask app over HTTP: the ceiling the write workloads compare with.
 
 ``bare_insert_http``: acknowledged writes per second, sustained, of bench/bare_app.py
-(one INSERT into a UNIQUE-keyed SQLite WAL table per form POST) served by gunicorn with
-the harness's settings (2 workers, ``httpbench.WORKER_CLASS``), driven by
+(one INSERT into a UNIQUE-keyed SQLite WAL table per form POST) served by granian with
+the harness's settings (2 workers, ``httpbench.THREADS`` threads each), driven by
 ``httpbench.run_load`` at ``httpbench.CONCURRENCY``. It is its own baseline (ratio 1);
 it passes when nothing acknowledged is lost, nothing is duplicated, and no request
 failed. The point is to exercise the shared harness on every ``make bench`` and to

@@ -1,5 +1,6 @@
 """Proposal pages over HTTP: a proposal with 1,000 comments and the first page of a council's
-list of 10,000 proposals, served by gunicorn (2 workers) from an SQLite file.
+list of 10,000 proposals, served by granian (2 workers, ``httpbench.Server``, as ``participate
+serve``) from an SQLite file.
 
 The database is migrated and filled by the demo seed's foundation (scale 2) plus
 ``participate.proposals.seed_bench.seed_benchmark`` (bulk inserts: 1,000 comments in three levels of
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpbench as hb
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,17 +54,6 @@ with app.app_context():
 """
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5100-5199")
-
-
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
@@ -81,25 +71,11 @@ def _measure(session: requests.Session, url: str, check: str, n: int) -> list[fl
     return times
 
 
-def _workers_cpu_s(master: int) -> float:
-    """User + system CPU seconds of the gunicorn workers (children of ``master``), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:  # ppid
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / tick
-
-
-def _cpu_ms(session, master: int, url: str, check: str, n: int) -> float:
+def _cpu_ms(session, server: hb.Server, url: str, check: str, n: int) -> float:
     """Server CPU per request: load on the machine slows a request, it does not add CPU to it."""
-    before = _workers_cpu_s(master)
+    before = server.cpu_seconds()
     _measure(session, url, check, n)
-    return round((_workers_cpu_s(master) - before) / n * 1000, 2)
+    return round((server.cpu_seconds() - before) / n * 1000, 2)
 
 
 def _entry(name: str, samples: list[float], baseline: float, **extra) -> dict:
@@ -145,33 +121,8 @@ def run(quick: bool) -> list[dict]:
             raise RuntimeError(f"seeding failed:\n{seeded.stderr[-3000:]}")
         thread_id, council_id, _ = seeded.stdout.split()[-3:]
         seed_seconds = time.perf_counter() - started
-        port = _free_port()
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        server = subprocess.Popen(
-            [
-                str(gunicorn),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-                "participate.wsgi:app",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 60
-            while True:
-                try:
-                    requests.get(base + "/login", timeout=10)
-                    break
-                except requests.RequestException:
-                    if time.time() > deadline or server.poll() is not None:
-                        raise RuntimeError("gunicorn did not start") from None
-                    time.sleep(0.2)
+        with hb.Server(hb.APP_TARGET, env=env, port=hb.free_port(PORTS)) as server:
+            base = server.url
             with requests.Session() as session:
                 slug = session.get(f"{base}/api/v1/proposals/{thread_id}", timeout=30).json()
                 assert slug["comments"] == 1000, slug["comments"]
@@ -190,17 +141,9 @@ def run(quick: bool) -> list[dict]:
                         samples[key] += _measure(session, url_, check, 1)
                 load_after = os.getloadavg()[0]
                 cpu = {
-                    key: _cpu_ms(session, server.pid, *page, min(n, 30))
-                    for key, page in pages.items()
+                    key: _cpu_ms(session, server, *page, min(n, 30)) for key, page in pages.items()
                 }
                 size = len(session.get(pages["thread"][0], timeout=30).content)
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     baseline = _p95(samples["login"])
     common = {
         "quick": quick,

@@ -1,6 +1,6 @@
 """Round pages over HTTP: the full round page of a round with 20 agenda items, 400 comments
 (quick: 150) and 40 questions, and its live fragments polled by htmx with ETags, served by
-gunicorn (2 workers) from an SQLite file.
+granian (2 workers, ``httpbench.Server``, as ``participate serve``) from an SQLite file.
 
 Figures (sequential GETs, p95 latency):
 - ``rounds.page_p95``: the full round page; baseline the static sign-in page (/login) of the
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpbench as hb
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,17 +88,6 @@ with app.app_context():
 """
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5500-5599")
-
-
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
@@ -135,29 +124,8 @@ def run(quick: bool) -> list[dict]:
             check=True,
         )
         round_id = int(made.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-                "participate.wsgi:app",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    requests.get(base + "/login", timeout=30)
-                    break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
+        with hb.Server(hb.APP_TARGET, env=env, port=hb.free_port(PORTS)) as server:
+            base = server.url
             session = requests.Session()
             page = f"{base}/rounds/{round_id}"
             fragments = [
@@ -181,13 +149,6 @@ def run(quick: bool) -> list[dict]:
                         session, url, 1, headers={**hx, "If-None-Match": etags[url]}, status=304
                     )
             load_after = os.getloadavg()[0]
-        finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(10)
     page_p95, login_p95 = _p95(full), _p95(login)
     poll304, poll200 = _p95(polls_304), _p95(polls_200)
     load = [round(load_before, 2), round(load_after, 2)]

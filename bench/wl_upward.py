@@ -7,7 +7,7 @@ Builds a fresh SQLite database through the migrations with the demo geography at
 --scale 106`` puts in that inbox, without the other features' data. Quick mode: scale 20
 and 10,000 forwarded proposals. Then:
 
-- ``upward_inbox_page_p95``: GET /councils/health-england/inbox over HTTP (gunicorn, 2
+- ``upward_inbox_page_p95``: GET /councils/health-england/inbox over HTTP (granian, 2
   workers, SQLite), cycling through the four sorts, later pages, a theme and a region
   filter; p95 in ms, target 200. Baseline: GET of a static file through the same server.
 - ``upward_inbox_api_p95``: the same over GET /api/v1/councils/health-england/inbox.
