@@ -132,7 +132,9 @@ server=None, engine="auto") -> Stats``
     p99_limit_ms=100)`` builds the §8 entry: value, baseline and textbook = median
     throughputs; ratio and ratio_textbook = medians of the rounds' paired ratios
     (``paired_ratio``); target = min_ratio; pass = both ratios, p99, 0 lost, 0
-    duplicated, no 5xx and no lost connection; the goals are reported only.
+    duplicated, no 5xx and no lost connection; the goals are reported only, and so are
+    ``server_cpu_us_per_write`` and the same ratios by CPU per write (``cpu_ratio``,
+    ``cpu_ratio_textbook``), steadier on a busy machine.
 
 Choices, measured on the 2-core development machine (other people's jobs used 30-50 %
 of it meanwhile, so CPU time per request is the steadier figure)
@@ -1717,17 +1719,26 @@ def write_entry(
         and duplicated == 0
         and failures == 0
     )
+    # Server CPU per write (the web server's processes only, not the database server's):
+    # steadier than throughput when other jobs share the machine; reported, not a target.
+    cpu = {"app": _cpu_per_write(app), "bare": _cpu_per_write(bare)}
     fields: dict = {}
     if textbook is not None:
         ratio_textbook = paired_ratio(app, textbook)
         tb_lost, tb_duplicated = textbook.check_writes()
         passed = passed and ratio_textbook >= min_ratio_textbook
+        cpu["textbook"] = _cpu_per_write(textbook)
         fields = {
             "textbook": round(textbook.throughput, 1),
             "ratio_textbook": round(ratio_textbook, 3),
             "target_textbook": min_ratio_textbook,
             "goal_textbook": goal_ratio_textbook,
         }
+    fields["server_cpu_us_per_write"] = cpu
+    if cpu["app"]:
+        fields["cpu_ratio"] = round(cpu["bare"] / cpu["app"], 3) if cpu["bare"] else None
+        if cpu.get("textbook"):
+            fields["cpu_ratio_textbook"] = round(cpu["textbook"] / cpu["app"], 3)
     result = entry(
         name,
         round(value, 1),
@@ -1754,6 +1765,15 @@ def write_entry(
             "duplicated": tb_duplicated,
         }
     return result
+
+
+def _cpu_per_write(target: Target) -> float | None:
+    """The web server's CPU µs per request sent, over the measured runs."""
+    sent = sum(s.sent for s in target.runs)
+    cpu = [s.server_cpu_s for s in target.runs if s.server_cpu_s is not None]
+    if not sent or len(cpu) != len(target.runs):
+        return None
+    return round(sum(cpu) / sent * 1e6, 1)
 
 
 def skipped_entry(name: str, reason: str, **extra) -> dict:
