@@ -110,16 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     council_tabs = [tab for m in feature_views for tab in getattr(m, "COUNCIL_TABS", [])]
     nav_items = [item for m in feature_views for item in getattr(m, "NAV_ITEMS", [])]
 
-    @app.context_processor
-    def _feature_navigation():
-        from flask import url_for
-
-        return {
-            "council_tabs": council_tabs,
-            "extra_nav_items": [
-                {"label": i["label"], "url": url_for(i["endpoint"])} for i in nav_items
-            ],
-        }
+    # Fixed for the app's life: template globals, not a context processor run on every render.
+    app.jinja_env.globals.update(council_tabs=council_tabs, extra_nav_items=nav_items)
 
 
 def _wants_json() -> bool:

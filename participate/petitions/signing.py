@@ -232,10 +232,11 @@ def sign_petition(
     user_id, version = signer
     now = now or utcnow()
     session = db.session
+    connection = session.connection()  # the request's own, in the session's transaction
     refused = dict(declaration=declaration, now=now)
     member_constituency = None
     if declaration == "member":
-        member_constituency = session.scalar(_MEMBER, {"uid": user_id, "pid": petition_id})
+        member_constituency = connection.scalar(_MEMBER, {"uid": user_id, "pid": petition_id})
     refused["member_constituency"] = member_constituency
     try:
         constituency = rules.declared_constituency(declaration, member_constituency)
@@ -251,9 +252,9 @@ def sign_petition(
         "now": now,
     }
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(_LOCK, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
-        inserted = session.execute(_INSERT, params).first()
+        if connection.dialect.name == "postgresql":
+            connection.execute(_LOCK, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
+        inserted = connection.execute(_INSERT, params).first()
         session.commit()
     except sa.exc.IntegrityError as error:
         session.rollback()

@@ -170,7 +170,7 @@ def _voter(user) -> tuple[int | None, int]:
 def _standing(motion_id: int, user_id: int | None, version: int = 0) -> Standing | None:
     """One query: the motion's state, the voter's eligibility, membership and account."""
     params = {"motion_id": motion_id, "user_id": user_id or 0, "version": version}
-    row = db.session.execute(_statements().standing, params).first()
+    row = db.session.connection().execute(_statements().standing, params).first()
     return None if row is None else Standing(*row)
 
 
@@ -260,11 +260,12 @@ def cast_ballot(
     who = {"motion_id": motion_id, "user_id": user_id}
     for attempt in range(3):
         drawn = params["receipt"] = new_receipt()
+        connection = session.connection()  # the request's own, in the session's transaction
         try:
             # The write lock is held from the first statement to the commit: keep it short.
-            receipt = session.execute(statements.upsert, params).scalar_one()
+            receipt = connection.execute(statements.upsert, params).scalar_one()
             # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
-            first = session.execute(statements.participate, who).first() is not None
+            first = connection.execute(statements.participate, who).first() is not None
             # A change keeps the stored receipt, so getting back the one just drawn means
             # a new ballot row. A new row for someone who already took part means their
             # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
