@@ -138,6 +138,12 @@ def _refuse_stale(expected: str, current: str) -> None:
             "phase (another clerk or its schedule advanced it). Reload the round.",
             code="phase_already_current",
         )
+    if expected != current:  # a guard naming a phase not reached yet moves nothing either
+        raise Conflict(
+            f"The round is in the {current} phase, not {expected}: nothing was changed. "
+            f"Reload the round and advance it from {current}.",
+            code="phase_not_current",
+        )
 
 
 def step(round_: Round, current: str, target: str, *, actor, now) -> None:

@@ -94,6 +94,22 @@ def test_clerk_creates_advances_and_records_by_token(client, db, hm):
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "round_closed"
 
 
+def test_a_phase_guard_ahead_of_the_round_moves_nothing(client, db, hm):
+    """from_phase must be the current phase: a guard naming a later phase is a 409 that names
+    the current one, and the round stays where it is."""
+    round_ = start_round(hm)
+    token = api_token(hm["clerk"])
+    for ahead in ("discussion", "voting", "outcome"):
+        response = client.post(
+            f"/api/v1/rounds/{round_.id}/advance", json={"from_phase": ahead}, headers=token
+        )
+        assert response.status_code == 409, response.get_json()
+        error = response.get_json()["error"]
+        assert error["code"] == "phase_not_current"
+        assert "briefing" in error["message"]
+    assert client.get(f"/api/v1/rounds/{round_.id}").get_json()["phase"] == "briefing"
+
+
 def test_minutes_json_is_404_until_closed(client, db, hm):
     round_ = start_round(hm)
     response = client.get(f"/api/v1/rounds/{round_.id}/minutes.json")
