@@ -41,6 +41,14 @@ def token_user():
     return user
 
 
+def optional_json_body() -> dict:
+    """The request's JSON object, {} when there is no body; a body that is not an object is
+    refused (400 bad_json)."""
+    if not request.get_data(cache=True):
+        return {}
+    return json_body()
+
+
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):

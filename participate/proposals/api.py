@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, request, url_for
 
-from participate.api import bp, json_body, token_user
+from participate.api import bp, json_body, optional_json_body, token_user
 from participate.api.openapi import document
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
@@ -286,7 +286,7 @@ document(
 def withdraw_proposal(proposal_id: int):
     user = token_user()
     proposal = services.get_proposal(proposal_id)
-    data = request.get_json(silent=True) or {}
+    data = optional_json_body()
     services.withdraw_proposal(user, proposal, reason=_text(data, "reason") or "")
     return jsonify(proposal_detail(proposal))
 
