@@ -1776,6 +1776,20 @@ def _cpu_per_write(target: Target) -> float | None:
     return round(sum(cpu) / sent * 1e6, 1)
 
 
+def per_database(name: str, unit: str, measure, quick: bool) -> list[dict]:
+    """``measure(quick, database, entry_name)`` on each of DATABASES: ``name`` on SQLite,
+    ``name_postgres`` on PostgreSQL (a skipped entry when it is unreachable)."""
+    results = []
+    for database in DATABASES:
+        entry_name = name if database == "sqlite" else f"{name}_postgres"
+        reason = postgres_unreachable() if database == "postgresql" else None
+        if reason:
+            results.append(skipped_entry(entry_name, f"skipped: {reason}", unit=unit))
+        else:
+            results.append(measure(quick, database, entry_name))
+    return results
+
+
 def skipped_entry(name: str, reason: str, **extra) -> dict:
     """The entry of a measurement that could not run here (pass: null, not a failure)."""
     return {

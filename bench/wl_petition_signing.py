@@ -316,15 +316,7 @@ def measure(quick: bool, database: str, name: str) -> dict:
 
 
 def run(quick: bool) -> list[dict]:
-    results = []
-    for database in hb.DATABASES:
-        name = NAME if database == "sqlite" else f"{NAME}_postgres"
-        reason = hb.postgres_unreachable() if database == "postgresql" else None
-        if reason:
-            results.append(hb.skipped_entry(name, f"skipped: {reason}", unit="signatures/s"))
-        else:
-            results.append(measure(quick, database, name))
-    return results
+    return hb.per_database(NAME, "signatures/s", measure, quick)
 
 
 if __name__ == "__main__":  # python bench/wl_petition_signing.py [--quick]
