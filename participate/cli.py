@@ -210,6 +210,85 @@ def create_token_command(email: str, name: str):
     click.echo(create_token(user, name))
 
 
+def _acting_admin(by: str | None):
+    """The admin account the CLI acts as (recorded in the audit chain): ``--by``, or the only
+    admin account when there is exactly one."""
+    import sqlalchemy as sa
+
+    from participate.accounts.models import User
+    from participate.accounts.services import user_by_email
+    from participate.extensions import db
+
+    if by:
+        admin = user_by_email(by)
+        if admin is None or not admin.is_admin:
+            _fail(f"{by} is not an admin account; name an admin with --by")
+        return admin
+    admins = db.session.scalars(sa.select(User).where(User.is_admin.is_(True)).limit(2)).all()
+    if len(admins) != 1:
+        _fail("name the admin who acts (recorded in the audit chain) with --by ADMIN_EMAIL")
+    return admins[0]
+
+
+def _person_and_council(email: str, council_slug: str):
+    from participate.accounts.services import user_by_email
+    from participate.councils.services import council_by_slug
+    from participate.errors import DomainError
+
+    user = user_by_email(email)
+    if user is None:
+        _fail(f"no account uses {email}; create it with 'participate create-user'")
+    try:
+        return user, council_by_slug(council_slug)
+    except DomainError:
+        _fail(f"there is no council '{council_slug}'; the slugs are listed on /councils")
+
+
+@click.command("appoint")
+@click.argument("email")
+@click.argument("council")
+@click.option("--role", type=click.Choice(["clerk", "minister"]), required=True)
+@click.option(
+    "--constituency",
+    default="leader",
+    show_default=True,
+    help="The constituency the person sits in.",
+)
+@click.option("--by", "by", default=None, help="The admin who appoints (default: the only one).")
+@with_appcontext
+def appoint_command(email: str, council: str, role: str, constituency: str, by: str | None):
+    """Appoint a clerk (any council) or a minister (a national service council)."""
+    from participate.councils.services import appoint
+    from participate.errors import DomainError
+
+    admin = _acting_admin(by)
+    user, found = _person_and_council(email, council)
+    try:
+        appoint(admin, user, found, role, constituency)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{user.email} appointed {role} of {found.slug}")
+
+
+@click.command("unappoint")
+@click.argument("email")
+@click.argument("council")
+@click.option("--by", "by", default=None, help="The admin who acts (default: the only one).")
+@with_appcontext
+def unappoint_command(email: str, council: str, by: str | None):
+    """End a clerk's or minister's appointment (the person stays a member)."""
+    from participate.councils.services import end_appointment
+    from participate.errors import DomainError
+
+    admin = _acting_admin(by)
+    user, found = _person_and_council(email, council)
+    try:
+        end_appointment(admin, user, found)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{user.email} is no longer a clerk or minister of {found.slug}")
+
+
 @click.group("audit")
 def audit_group():
     """The append-only audit chain."""
@@ -278,6 +357,8 @@ COMMANDS = [
     import_structure_command,
     create_user_command,
     create_token_command,
+    appoint_command,
+    unappoint_command,
     audit_group,
     tally_command,
     export_command,

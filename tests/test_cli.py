@@ -255,3 +255,49 @@ def test_every_command_has_help(runner):
     ]:
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, command
+
+
+def test_appoint_and_unappoint_through_the_cli(runner, db, make):
+    from participate.councils.models import Membership
+
+    make.structure()
+    admin = make.user("ops@example.org", admin=True)
+    person = make.user("helen@example.org")
+    appointed = runner.invoke(
+        args=["appoint", "helen@example.org", "health-england", "--role", "minister"]
+    )
+    assert appointed.exit_code == 0, appointed.output
+    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == person.id))
+    assert (membership.role, membership.status) == ("minister", "active")
+    refused = runner.invoke(
+        args=["appoint", "helen@example.org", "health-manchester", "--role", "minister"]
+    )
+    assert refused.exit_code == 2 and "national service council only" in refused.output
+    ended = runner.invoke(args=["unappoint", "helen@example.org", "health-england"])
+    assert ended.exit_code == 0, ended.output
+    db.session.refresh(membership)
+    assert (membership.role, membership.status) == ("member", "active")
+    again = runner.invoke(args=["unappoint", "helen@example.org", "health-england"])
+    assert again.exit_code == 2 and "no appointment to end" in again.output
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)
+    ).all()
+    assert {"appointment.minister", "appointment.ended"} <= set(actions)
+    make.user("second-admin@example.org", admin=True)  # two admins: say which one acts
+    unnamed = runner.invoke(
+        args=["appoint", "helen@example.org", "health-manchester", "--role", "clerk"]
+    )
+    assert unnamed.exit_code == 2 and "--by" in unnamed.output
+    named = runner.invoke(
+        args=[
+            "appoint",
+            "helen@example.org",
+            "health-manchester",
+            "--role",
+            "clerk",
+            "--by",
+            "second-admin@example.org",
+        ]
+    )
+    assert named.exit_code == 0, named.output
+    assert runner.invoke(args=["appoint", "nobody@example.org", "x", "--role", "clerk"]).exit_code

@@ -64,5 +64,10 @@ class AppointForm(FlaskForm):
     constituency = SelectField("Constituency", choices=CONSTITUENCY_CHOICES, default="leader")
 
 
+class EndAppointmentForm(FlaskForm):
+    email = EmailField("Person's e-mail", validators=[DataRequired(), Email()])
+    council = SelectField("Council", choices=[], validate_choice=False, validators=[DataRequired()])
+
+
 class ImportForm(FlaskForm):
     file = FileField("Structure file (YAML or JSON)", validators=[FileRequired()])

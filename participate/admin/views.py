@@ -12,6 +12,7 @@ from participate.accounts.services import user_by_email
 from participate.admin.forms import (
     AppointForm,
     CouncilForm,
+    EndAppointmentForm,
     ImportForm,
     LinkForm,
     PlaceForm,
@@ -50,12 +51,15 @@ def _forms():
     link_form.dst.choices = council_choices
     appoint_form = AppointForm(prefix="appoint")
     appoint_form.council.choices = council_choices
+    end_form = EndAppointmentForm(prefix="end")
+    end_form.council.choices = council_choices
     return {
         "service_form": ServiceForm(prefix="service"),
         "place_form": place_form,
         "council_form": council_form,
         "link_form": link_form,
         "appoint_form": appoint_form,
+        "end_form": end_form,
         "import_form": ImportForm(prefix="import"),
     }
 
@@ -139,14 +143,19 @@ def create_link():
     )
 
 
-def _appoint(form):
-    user = user_by_email(form.email.data)
+def _account(email: str):
+    user = user_by_email(email)
     if user is None:
         raise DomainError(
             "No account uses that e-mail. Ask the person to sign up, or create it with the CLI.",
             code="unknown_user",
             field="email",
         )
+    return user
+
+
+def _appoint(form):
+    user = _account(form.email.data)
     services.appoint(
         current_user,
         user,
@@ -163,6 +172,19 @@ def appoint():
         _forms()["appoint_form"],
         _appoint,
         "{form.email.data} appointed {form.role.data} of {form.council.data}.",
+    )
+
+
+@bp.route("/appointments/end", methods=["POST"])
+def end_appointment():
+    return _handle(
+        "end_form",
+        _forms()["end_form"],
+        lambda f: services.end_appointment(
+            current_user, _account(f.email.data), services.council_by_slug(f.council.data)
+        ),
+        "{form.email.data} is no longer a clerk or minister of {form.council.data}; "
+        "they remain a member.",
     )
 
 

@@ -429,6 +429,40 @@ def appoint(admin, user, council: Council, role: str, constituency: str = "leade
     return membership
 
 
+def end_appointment(admin, user, council: Council) -> Membership:
+    """An admin ends a clerk's or minister's appointment; the person stays an active member
+    of the council in their constituency."""
+    require_admin(admin)
+    membership = membership_of(user, council)
+    if membership is None or membership.role not in ("clerk", "minister"):
+        raise DomainError(
+            f"{user.email} is not a clerk or minister of {council.name}: there is no "
+            "appointment to end.",
+            code="not_appointed",
+            field="email",
+        )
+    before = membership.role
+    membership.role = "member"
+    membership.decided_at = utcnow()
+    membership.decided_by_id = admin.id
+    db.session.flush()
+    record_event(
+        "appointment.ended",
+        actor=admin,
+        council=council,
+        subject=membership,
+        data={"user": user.id, "email": user.email, "role": before},
+    )
+    notify(
+        [user.id],
+        "appointment",
+        f"Your appointment as {before} of {council.name} ended; you remain a member.",
+        f"/councils/{council.slug}",
+    )
+    db.session.commit()
+    return membership
+
+
 # ---------------------------------------------------------------- constitutions
 
 

@@ -186,3 +186,30 @@ def test_only_admins_may_edit_structure(client, make, login_as, db, who):
     response = client.post("/admin/services", data={"service-slug": "x", "service-name": "X"})
     assert response.status_code in (302, 403)
     assert (count(db, Service), count(db, Place)) == before
+
+
+def test_admin_ends_an_appointment(client, admin, make, db):
+    make.structure()
+    person = make.user("helen@example.org")
+    client.post(
+        "/admin/appointments",
+        data={
+            "appoint-email": "helen@example.org",
+            "appoint-council": "health-manchester",
+            "appoint-role": "clerk",
+            "appoint-constituency": "employee",
+        },
+    )
+    assert "End an appointment" in client.get("/admin/").get_data(as_text=True)
+    ended = client.post(
+        "/admin/appointments/end",
+        data={"end-email": "helen@example.org", "end-council": "health-manchester"},
+    )
+    assert ended.status_code == 302
+    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == person.id))
+    assert (membership.role, membership.status) == ("member", "active")
+    again = client.post(
+        "/admin/appointments/end",
+        data={"end-email": "helen@example.org", "end-council": "health-manchester"},
+    )
+    assert again.status_code == 400 and "no appointment to end" in again.get_data(as_text=True)
