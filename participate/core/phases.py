@@ -62,6 +62,7 @@ ACTIONS: tuple[str, ...] = (
 # author check is `proposals.check`'s.
 PERMISSIONS: Mapping[tuple[str, str], frozenset[str]] = frozen_table(
     {
+        ("briefing", "comment"): MEMBERS,
         ("briefing", "ask_question"): MEMBERS,
         ("briefing", "answer_question"): CLERKS,
         ("briefing", "publish_evidence"): CLERKS,
@@ -109,7 +110,6 @@ _WORDS: dict[str, tuple[str, str, str]] = {
 
 # Extra advice for the refusals people meet most; everything else is computed.
 _HINTS: dict[tuple[str, str], str] = {
-    ("briefing", "comment"): "In briefing, ask a question instead.",
     ("refinement", "comment"): "In refinement, propose an amendment instead.",
     ("refinement", "ask_question"): "In refinement, propose an amendment instead.",
     ("discussion", "change_agenda"): (

@@ -20,7 +20,7 @@ CLERK_ONLY = {"clerk"}
 
 # action -> (phases where it is allowed, roles that may take it there)
 EXPECTED = {
-    "comment": ({"discussion"}, MEMBER_ROLES),
+    "comment": ({"briefing", "discussion"}, MEMBER_ROLES),
     "ask_question": ({"briefing", "discussion"}, MEMBER_ROLES),
     "answer_question": ({"briefing", "discussion"}, CLERK_ONLY),
     "publish_evidence": ({"briefing"}, CLERK_ONLY),
@@ -90,15 +90,20 @@ def test_the_comment_refusal_in_refinement_reads_well():
     assert refused.value.code == "phase_closed_for_comments"
     message = refused.value.message
     assert "refinement phase" in message
-    assert "only in the discussion phase" in message
+    assert "only in the briefing and discussion phases" in message
     assert "propose an amendment instead" in message
 
 
-def test_comments_in_briefing_point_to_questions():
-    with pytest.raises(RuleViolation) as refused:
-        phases.check("briefing", "comment", "member")
-    assert "ask a question instead" in refused.value.message
-    assert "Wait until the round reaches discussion" in refused.value.message
+def test_comments_open_in_briefing_and_discussion_only():
+    """DESIGN §2: no comments outside briefing and discussion."""
+    for phase in phases.PHASES:
+        allowed = phase in ("briefing", "discussion")
+        if allowed:
+            phases.check(phase, "comment", "member")
+        else:
+            with pytest.raises(RuleViolation) as refused:
+                phases.check(phase, "comment", "member")
+            assert "the briefing and discussion phases" in refused.value.message
 
 
 def test_questions_after_discussion_name_both_phases():
@@ -152,7 +157,7 @@ def test_comment_action_maps_questions():
 
 
 def test_phases_allowing():
-    assert phases.phases_allowing("comment") == ("discussion",)
+    assert phases.phases_allowing("comment") == ("briefing", "discussion")
     assert phases.phases_allowing("advance_phase") == tuple(ORDER[:-1])
 
 
