@@ -175,3 +175,59 @@ def test_a_petition_is_on_one_live_round_at_a_time(db, hm):
     with pytest.raises(DomainError) as refused:
         start_round(hm, items=[("petition", petition.id)], title="Another round")
     assert refused.value.code == "agenda_item_taken"
+
+
+@pytest.mark.parametrize("settings", [None, {"quorum": 0.2}])
+def test_a_passed_cooperative_governance_petition_is_applied_as_a_new_version(db, hm, settings):
+    """DESIGN §4: a co-operative governance petition's passed motion changes the
+    constitution as constitution_change does: threshold → agenda item → governance
+    motion → outcome → a new version naming the petition and the motion."""
+    from participate.audit.models import AuditEvent
+    from participate.councils.services import current_constitution, settings_of
+    from participate.petitions.models import Petition
+    from participate.rounds import services
+    from participate.votes.models import Motion
+
+    before = current_constitution(hm["council"])
+    petition = _petition(
+        hm,
+        kind="cooperative_governance",
+        title="A member-elected stakeholder board",
+        settings=settings if settings is not None else {},
+    )
+    if settings is None:
+        petition.proposed_settings = None  # as a petition without settings is stored
+        db.session.commit()
+    round_ = start_round(hm, items=[("petition", petition.id)])
+    item = round_.items[0]
+    assert item.kind == "petition" and item.petition_id == petition.id
+    advance_to(hm, round_, "voting")
+    db.session.refresh(item)
+    motion = db.session.get(Motion, item.motion_id)
+    assert motion.kind == "governance" and motion.title.startswith("Grant the petition")
+    _vote(hm, round_, item, "yes")
+    advance_to(hm, round_, "outcome")
+    services.record_outcome(
+        hm["clerk"],
+        round_,
+        item,
+        decision="adopted",
+        reasons="Every constituency voted for a member-elected board.",
+    )
+    db.session.expire_all()
+    petition = db.session.get(Petition, petition.id)
+    assert petition.status == "closed" and petition.response_decision == "adopted"
+    assert petition.response_motion_id == motion.id
+    version = current_constitution(hm["council"])
+    assert version.number == (before.number + 1 if before else 1)
+    assert petition.constitution_version_id == version.id
+    assert petition.governance_motion_id == motion.id
+    assert version.cause == f"petition:{petition.id}; motion:{motion.id}"
+    assert "Co-operative governance" in version.values_text
+    assert petition.change_text in version.values_text
+    if settings:
+        assert settings_of(hm["council"])["quorum"] == 0.2
+    applied = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "petition.change_applied")
+    ).all()
+    assert len(applied) == 1
