@@ -1,7 +1,8 @@
 """Upward and downward flows through the forum network (DESIGN.md section 5), as plain rules.
 
-Upward: which councils a council may forward an adopted proposal to (its parents in
-the forum graph: ``reports_to`` and ``ringmaster``), and the aggregate figures of a
+Upward: which councils a council may forward an adopted proposal to (every council
+above it in the forum graph, its direct parents first: ``reports_to`` and
+``ringmaster``), and the aggregate figures of a
 cluster of forwarded proposals (breadth, supporters and members by constituency, the
 cross-constituency score, dates, what is still unanswered).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -61,13 +62,54 @@ def forward_targets(graph: nx.DiGraph, slug: str) -> list[tuple[str, str]]:
     ]
 
 
-def check_targets(graph: nx.DiGraph, slug: str, chosen: Iterable[str]) -> list[str]:
-    """The chosen targets, deduplicated in order, if every one is a parent of ``slug``.
+class ForwardTarget(NamedTuple):
+    """A council a proposal may be forwarded to: ``kind`` is ``reports_to`` when a chain of
+    ``reports_to`` links leads there (the service's own line), else ``ringmaster`` (through
+    a place forum); ``skipped`` are the councils between, lowest level first (empty for a
+    direct parent)."""
 
-    Raises :class:`FlowError` when none is chosen or one is not a parent (naming the
-    parents that may be chosen instead)."""
+    slug: str
+    kind: str
+    skipped: tuple[str, ...]
+
+    @property
+    def direct(self) -> bool:
+        return not self.skipped
+
+
+def forward_choices(graph: nx.DiGraph, slug: str) -> list[ForwardTarget]:
+    """Every council above ``slug`` (its ancestors in the forum graph), as DESIGN §5 names
+    them: its direct parents first (as :func:`forward_targets` orders them), then the
+    councils further up, lower levels first, each with the levels it skips."""
+    above = forum_graph.ancestors(graph, slug)
+    direct = forward_targets(graph, slug)
+    direct_slugs = {p for p, _kind in direct}
+    nodes = graph.nodes
+    rest = sorted(above - direct_slugs, key=lambda s: (nodes[s]["rank"], s))
+    service_line = _reports_to_view(graph)
+    choices = [ForwardTarget(p, kind, ()) for p, kind in direct]
+    for target in rest:
+        between = above & forum_graph.descendants(graph, target)
+        kind = "reports_to" if nx.has_path(service_line, slug, target) else "ringmaster"
+        skipped = tuple(sorted(between, key=lambda s: (nodes[s]["rank"], s)))
+        choices.append(ForwardTarget(target, kind, skipped))
+    return choices
+
+
+def _reports_to_view(graph: nx.DiGraph) -> nx.DiGraph:
+    return nx.subgraph_view(
+        graph, filter_edge=lambda a, b: graph.edges[a, b]["kind"] == "reports_to"
+    )
+
+
+def check_targets(graph: nx.DiGraph, slug: str, chosen: Iterable[str]) -> list[str]:
+    """The chosen targets, deduplicated in order, if every one is above ``slug`` in the
+    forum graph (a direct parent or a council further up).
+
+    Raises :class:`FlowError` when none is chosen or one is not above ``slug`` (naming
+    the councils that may be chosen instead)."""
     chosen = list(dict.fromkeys(c for c in chosen if c))
-    allowed = [p for p, _kind in forward_targets(graph, slug)]
+    allowed = [t.slug for t in forward_choices(graph, slug)]
     if not allowed:
         raise FlowError(
             "no_parent",
@@ -82,11 +124,12 @@ def check_targets(graph: nx.DiGraph, slug: str, chosen: Iterable[str]) -> list[s
         )
     wrong = [c for c in chosen if c not in allowed]
     if wrong:
+        # The code stays "not_a_parent" (API clients know it); the rule is "above".
         raise FlowError(
             "not_a_parent",
-            f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not a parent of {slug} "
-            f"in the forum network; a proposal goes up one link at a time. "
-            f"Choose from: {', '.join(allowed)}.",
+            f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not above {slug} "
+            "in the forum network; a proposal goes to the councils its council reports to, "
+            f"directly or further up. Choose from: {', '.join(allowed)}.",
             "targets",
         )
     return chosen

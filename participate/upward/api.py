@@ -234,7 +234,13 @@ def proposal_forwards(proposal_id: int):
             "proposal": proposal.id,
             "forwards": [forward_json(f) for f in services.forwards_of(proposal)],
             "targets": [
-                {"council": o.council.slug, "link": o.kind, "forwarded": o.existing is not None}
+                {
+                    "council": o.council.slug,
+                    "link": o.kind,
+                    "direct": o.direct,
+                    "skips": [c.slug for c in o.skipped],
+                    "forwarded": o.existing is not None,
+                }
                 for o in services.forward_options(proposal)
             ],
         }
@@ -244,7 +250,8 @@ def proposal_forwards(proposal_id: int):
 document(
     "/proposals/{id}/forwards",
     "post",
-    "Forward an adopted proposal to parent councils (clerk): targets, subsidiarity, motion",
+    "Forward an adopted proposal to councils above its own, direct parents or further up "
+    "(clerk): targets, subsidiarity, motion",
     auth=True,
     params=["id"],
     body={
@@ -258,7 +265,7 @@ document(
     },
     responses={
         201: "Forwarded",
-        400: "Bad input (not adopted, not a parent, no statement)",
+        400: "Bad input (not adopted, a target not above the council, no statement)",
         401: "Token required",
         403: "Not a clerk",
         409: "Already forwarded there",

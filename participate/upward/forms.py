@@ -1,5 +1,5 @@
-"""Forms of the upward feature: parse input, never write. The rules (adopted only, parents
-only, the subsidiarity statement, answers, positions, dates) are the services' refusals,
+"""Forms of the upward feature: parse input, never write. The rules (adopted only, councils
+above only, the subsidiarity statement, answers, positions, dates) are the services' refusals,
 mapped onto these fields, so a form and the API say the same thing."""
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class LooseRadioField(RadioField):
 class ForwardForm(FlaskForm):
     targets = MultiCheckboxField(
         "Forward to",
-        description="The councils above yours in the forum network. Choose one or more.",
+        description="The councils above yours in the forum network, those directly above "
+        "first. Choose one or more; a council further up skips the levels between.",
     )
     subsidiarity = TextAreaField(
         "Subsidiarity statement",

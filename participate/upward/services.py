@@ -2,8 +2,8 @@
 
 A forwarded proposal is a snapshot (text, themes, the sending council, the deciding
 motion's tally by constituency, supports and members by constituency, a link back)
-sent to one parent council the forum graph names; it is unique per (proposal,
-target) in the database. A council that takes a forwarded proposal up gets a linked
+sent to one council above it that the forum graph names (a direct parent or further
+up); it is unique per (proposal, target) in the database. A council that takes a forwarded proposal up gets a linked
 proposal of its own, which goes through its own round; once adopted it can be
 forwarded further up, and the chain of councils it passed through travels with it.
 
@@ -39,23 +39,34 @@ def _node(council: Council) -> tuple[str, str, str | None]:
     return (council.slug, council.level, council.service.slug if council.service else None)
 
 
-def parents_of(council: Council) -> list[tuple[Council, str]]:
-    """The councils ``council`` may forward to, with the link kind, as the forum graph
-    names them (`participate.core.cascade.forward_targets` on the council's links)."""
-    links = db.session.execute(
-        sa.select(Council, ForumLink.kind)
-        .join(ForumLink, ForumLink.to_council_id == Council.id)
+def _graph_above(council: Council):
+    """The councils above ``council`` by slug, and the forum graph of it and them (one
+    recursive query walks up the links, so a large network is never loaded whole)."""
+    up = (
+        sa.select(ForumLink.to_council_id.label("id"))
         .where(ForumLink.from_council_id == council.id)
+        .cte("up", recursive=True)
+    )
+    up = up.union(sa.select(ForumLink.to_council_id).join(up, ForumLink.from_council_id == up.c.id))
+    above = {
+        c.slug: c
+        for c in db.session.scalars(sa.select(Council).where(Council.id.in_(sa.select(up.c.id))))
+    }
+    ids = [council.id, *(c.id for c in above.values())]
+    by_id = {c.id: c for c in [council, *above.values()]}
+    links = db.session.execute(
+        sa.select(ForumLink.from_council_id, ForumLink.to_council_id, ForumLink.kind).where(
+            ForumLink.from_council_id.in_(ids), ForumLink.to_council_id.in_(ids)
+        )
     ).all()
-    by_slug = {p.slug: p for p, _kind in links}
     try:
         graph = forum_graph.build_graph(
-            [_node(council), *(_node(p) for p in by_slug.values())],
-            [(council.slug, p.slug, kind) for p, kind in links],
+            [_node(c) for c in by_id.values()],
+            [(by_id[a].slug, by_id[b].slug, kind) for a, b, kind in links],
         )
     except ForumGraphError as error:  # the stored network breaks a rule: say so, write nothing
         raise DomainError(str(error), code="bad_network") from error
-    return [(by_slug[slug], kind) for slug, kind in cascade.forward_targets(graph, council.slug)]
+    return above, graph
 
 
 # ---------------------------------------------------------------- reading
@@ -156,15 +167,27 @@ class ForwardOption:
     council: Council
     kind: str
     existing: Forward | None
+    skipped: list[Council]
+
+    @property
+    def direct(self) -> bool:
+        return not self.skipped
 
 
 def forward_options(proposal: Proposal) -> list[ForwardOption]:
-    """The parents this proposal may go to, and where it already went."""
+    """The councils above this proposal's council it may go to (direct parents first, then
+    further up, with the councils each one skips), and where it already went."""
     done = {
         f.to_council_id: f
         for f in db.session.scalars(sa.select(Forward).where(Forward.proposal_id == proposal.id))
     }
-    return [ForwardOption(c, kind, done.get(c.id)) for c, kind in parents_of(proposal.council)]
+    above, graph = _graph_above(proposal.council)
+    return [
+        ForwardOption(
+            above[t.slug], t.kind, done.get(above[t.slug].id), [above[s] for s in t.skipped]
+        )
+        for t in cascade.forward_choices(graph, proposal.council.slug)
+    ]
 
 
 # ---------------------------------------------------------------- forwarding
@@ -188,11 +211,13 @@ def forward_proposal(
     motion_id=None,
     commit: bool = True,
 ) -> list[Forward]:
-    """A clerk forwards an adopted proposal to some of its council's parents.
+    """A clerk forwards an adopted proposal to some of the councils above its council
+    (direct parents or further up: DESIGN §5 names the regional and national council of
+    the service and the place forum).
 
     One snapshot per target, each placed in that inbox's clusters at once; the target
     councils' clerks are told. Refused, with nothing written: a proposal not adopted,
-    a target that is not a parent, a target it already went to, no subsidiarity
+    a target that is not above the council, a target it already went to, no subsidiarity
     statement. ``motion_id`` names the deciding motion when it cannot be found.
     """
     council = proposal.council
@@ -212,11 +237,12 @@ def forward_proposal(
         statement = cascade.check_subsidiarity(subsidiarity)
     except cascade.FlowError as error:
         raise DomainError(error.message, code=error.code, field=error.field) from None
-    options = {c.slug: (c, kind) for c, kind in parents_of(council)}
+    above, graph = _graph_above(council)
+    options = {
+        t.slug: (above[t.slug], t.kind) for t in cascade.forward_choices(graph, council.slug)
+    }
     try:
-        chosen = cascade.check_targets(
-            _graph_of(council, options), council.slug, [t.strip() for t in targets if t]
-        )
+        chosen = cascade.check_targets(graph, council.slug, [t.strip() for t in targets if t])
     except cascade.FlowError as error:
         raise DomainError(error.message, code=error.code, field=error.field) from None
     already = {
@@ -306,13 +332,6 @@ def forward_proposal(
                 code="already_forwarded",
             ) from exc
     return made
-
-
-def _graph_of(council: Council, options: dict[str, tuple[Council, str]]):
-    return forum_graph.build_graph(
-        [_node(council), *(_node(c) for c, _kind in options.values())],
-        [(council.slug, slug, kind) for slug, (_c, kind) in options.items()],
-    )
 
 
 def _clerks(council_id: int) -> list[Membership]:

@@ -80,6 +80,14 @@ def _motion_choices(council):
     ]
 
 
+def _target_label(option) -> str:
+    what = "place forum" if option.council.is_forum else "same service"
+    if option.direct:
+        return f"{option.council.name} ({what}, directly above yours)"
+    skipped = " and ".join(c.name for c in option.skipped)
+    return f"{option.council.name} ({what}; skips {skipped}, which will not see it unless you send it there too)"
+
+
 @bp.route("/proposals/<int:proposal_id>/forward", methods=["GET", "POST"])
 @login_required
 def forward(proposal_id: int):
@@ -89,9 +97,7 @@ def forward(proposal_id: int):
     options = services.forward_options(proposal)
     form = ForwardForm()
     form.targets.choices = [
-        (o.council.slug, f"{o.council.name} ({o.kind.replace('_', ' ')})")
-        for o in options
-        if o.existing is None
+        (o.council.slug, _target_label(o)) for o in options if o.existing is None
     ]
     form.motion.choices = _motion_choices(council)
     deciding = services.deciding_motion(proposal)

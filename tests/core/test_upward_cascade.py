@@ -49,16 +49,49 @@ def test_forward_targets_are_the_parents_reports_to_first(graph):
     assert cascade.forward_targets(graph, "health-england") == []
 
 
-def test_check_targets_refuses_non_parents_and_names_the_choices(graph):
+def test_forward_choices_offer_every_ancestor_direct_parents_first(graph):
+    choices = cascade.forward_choices(graph, "health-manchester")
+    assert [(c.slug, c.kind, c.skipped) for c in choices] == [
+        ("health-north-west", "reports_to", ()),
+        ("forum-manchester", "ringmaster", ()),
+        ("health-england", "reports_to", ("health-north-west",)),
+    ]
+    assert [c.direct for c in choices] == [True, True, False]
+    assert [c.slug for c in cascade.forward_choices(graph, "schools-manchester")] == [
+        "schools-england",
+        "forum-manchester",
+    ]
+    assert cascade.forward_choices(graph, "health-england") == []
+
+
+def test_a_level_reached_only_through_a_place_forum_is_a_ringmaster_choice():
+    graph = forum_graph.build_graph(
+        [*NODES, ("forum-north-west", "region", None)],
+        [*LINKS, ("forum-manchester", "forum-north-west", "reports_to")],
+    )
+    choices = cascade.forward_choices(graph, "health-manchester")
+    assert [c.slug for c in choices] == [
+        "health-north-west",
+        "forum-manchester",
+        "forum-north-west",
+        "health-england",
+    ]
+    assert (choices[2].kind, choices[2].skipped) == ("ringmaster", ("forum-manchester",))
+
+
+def test_check_targets_accepts_any_ancestor_and_names_the_choices(graph):
     assert cascade.check_targets(
         graph, "health-manchester", ["forum-manchester", "forum-manchester"]
     ) == ["forum-manchester"]
-    with pytest.raises(cascade.FlowError) as error:
-        cascade.check_targets(graph, "health-manchester", ["health-england"])
-    assert error.value.code == "not_a_parent"
-    assert (
-        "health-north-west" in error.value.message and "one link at a time" in error.value.message
-    )
+    assert cascade.check_targets(graph, "health-manchester", ["health-england"]) == [
+        "health-england"
+    ]
+    for wrong in ("health-salford", "schools-england", "health-yorkshire"):
+        with pytest.raises(cascade.FlowError) as error:
+            cascade.check_targets(graph, "health-manchester", [wrong])
+        assert error.value.code == "not_a_parent"
+        assert wrong in error.value.message and "not above health-manchester" in error.value.message
+        assert "health-north-west, forum-manchester, health-england" in error.value.message
     with pytest.raises(cascade.FlowError) as error:
         cascade.check_targets(graph, "health-manchester", [])
     assert error.value.code == "no_target"

@@ -44,7 +44,11 @@ def test_the_forward_form_offers_the_parents_the_graph_names(client, login_as, w
     page = client.get(f"/proposals/{adopted.id}/forward").get_data(as_text=True)
     assert "Health and care North West" in page or "health-north-west" in page
     assert 'value="forum-manchester"' in page and 'value="health-north-west"' in page
-    assert 'value="health-england"' not in page
+    # every council above, the direct parents first, a skipped level named
+    assert page.index('value="health-north-west"') < page.index('value="health-england"')
+    assert page.index('value="forum-manchester"') < page.index('value="health-england"')
+    assert "skips Health and care council, North West" in page
+    assert 'value="schools-manchester"' not in page and 'value="health-salford"' not in page
     assert "Subsidiarity statement" in page
     # the deciding motion was found
     assert "Adopt: Book GP appointments" in page
@@ -119,8 +123,8 @@ def test_the_form_can_name_the_deciding_motion(client, login_as, world, db):
             "Write the subsidiarity statement",
         ),
         ({"targets": ["health-north-west"], "subsidiarity": "Too short."}, "too short"),
-        ({"targets": ["health-england"], "subsidiarity": STATEMENT}, "not a parent"),
-        ({"targets": ["schools-manchester"], "subsidiarity": STATEMENT}, "not a parent"),
+        ({"targets": ["health-salford"], "subsidiarity": STATEMENT}, "not above"),
+        ({"targets": ["schools-manchester"], "subsidiarity": STATEMENT}, "not above"),
         ({"subsidiarity": STATEMENT}, "Choose at least one council"),
     ],
 )
@@ -130,6 +134,28 @@ def test_bad_forwards_say_why_and_write_nothing(client, login_as, world, adopted
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _forwards() == 0
+
+
+def test_a_clerk_forwards_straight_to_the_national_council_skipping_the_region(
+    client, login_as, world, adopted, db
+):
+    from participate.upward.models import Forward
+
+    login_as(world.manchester_clerk)
+    response = client.post(
+        f"/proposals/{adopted.id}/forward",
+        data={"targets": ["health-england"], "subsidiarity": STATEMENT},
+    )
+    assert response.status_code == 303
+    f = db.session.scalar(sa.select(Forward))
+    assert f.to_council.slug == "health-england" and f.link_kind == "reports_to"
+    assert f.path == [world["health-manchester"].id, world["health-england"].id]
+    assert f.cluster_id is not None
+    inbox = client.get("/councils/health-england/inbox").get_data(as_text=True)
+    assert GP[0] in inbox
+    # the region is still on offer; England is not offered twice
+    page = client.get(f"/proposals/{adopted.id}/forward").get_data(as_text=True)
+    assert 'value="health-north-west"' in page and 'value="health-england"' not in page
 
 
 def test_only_an_adopted_proposal_is_forwarded(client, login_as, world, db):
@@ -275,11 +301,14 @@ def test_api_forwards_with_a_token_and_refuses_with_json(client, world, adopted)
     headers = api_token(world.manchester_clerk)
     bad = client.post(
         f"/api/v1/proposals/{adopted.id}/forwards",
-        json={"targets": ["health-england"], "subsidiarity": STATEMENT},
+        json={"targets": ["health-salford"], "subsidiarity": STATEMENT},
         headers=headers,
     )
     assert bad.status_code == 400
     assert bad.get_json()["error"]["code"] == "not_a_parent"
+    message = bad.get_json()["error"]["message"]
+    assert "health-salford is not above health-manchester" in message
+    assert "health-north-west, forum-manchester, health-england" in message
     missing = client.post(
         f"/api/v1/proposals/{adopted.id}/forwards",
         json={"targets": ["health-north-west"]},
@@ -311,10 +340,20 @@ def test_api_forwards_with_a_token_and_refuses_with_json(client, world, adopted)
     )
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_forwarded"
     listing = client.get(f"/api/v1/proposals/{adopted.id}/forwards").get_json()
-    assert [t["forwarded"] for t in listing["targets"]] == [True, False]
+    assert [(t["council"], t["forwarded"], t["skips"]) for t in listing["targets"]] == [
+        ("health-north-west", True, []),
+        ("forum-manchester", False, []),
+        ("health-england", False, ["health-north-west"]),
+    ]
+    far = client.post(
+        f"/api/v1/proposals/{adopted.id}/forwards",
+        json={"targets": ["health-england"], "subsidiarity": STATEMENT},
+        headers=headers,
+    )
+    assert far.status_code == 201 and far.get_json()["forwards"][0]["to"] == "health-england"
     detail = client.get(f"/api/v1/forwards/{body['id']}").get_json()
     assert detail["subsidiarity"] == STATEMENT
-    assert _forwards() == 1
+    assert _forwards() == 2
 
 
 def test_api_take_up(client, world, adopted):
