@@ -74,8 +74,8 @@ def consultations():
 document(
     "/consultations/{id}",
     "get",
-    "A consultation with its aggregated positions (by stance, level, region, turnout-weighted) "
-    "and grouped amendments",
+    "A consultation with its aggregated positions (by stance, level, region, constituency, "
+    "turnout-weighted) and grouped amendments",
     params=["id"],
     responses={200: "OK", 404: "No such consultation"},
     tag=TAG,

@@ -1,4 +1,5 @@
-"""Reading consultations: aggregated results (by stance, level, region, turnout-weighted),
+"""Reading consultations: aggregated results (by stance, level, region, constituency,
+turnout-weighted),
 amendments grouped by similarity, positions page by page, lists, a council's must-answer
 list, and a consultation's spread over the forum network."""
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from participate.core import cascade, clustering
+from participate.core import cascade, clustering, position_constituencies
 from participate.councils.models import Council, Place
 from participate.extensions import db
 from participate.upward.models import Consultation, ConsultationCouncil, Position
@@ -50,13 +51,22 @@ def results(consultation: Consultation) -> Results:
         if r is not None and region_slug(r)
     }
     rows = db.session.execute(
-        sa.select(Position.stance, Position.level, Position.region_id, Position.weight).where(
-            Position.consultation_id == consultation.id
-        )
+        sa.select(
+            Position.stance, Position.level, Position.region_id, Position.weight, Position.tally
+        ).where(Position.consultation_id == consultation.id)
     ).all()
     aggregate = cascade.aggregate_positions(
-        [{"stance": s, "level": lv, "region": region_slug(r), "weight": w} for s, lv, r, w in rows],
+        [
+            {"stance": s, "level": lv, "region": region_slug(r), "weight": w}
+            for s, lv, r, w, _tally in rows
+        ],
         {"level": level_counts, "region": region_counts},
+    )
+    # DESIGN §5: by constituency too, from the tallies of the deciding motions.
+    aggregate.update(
+        position_constituencies.by_constituency(
+            [{"stance": s, "tally": tally} for s, _lv, _r, _w, tally in rows]
+        )
     )
     groups: dict[int, list[Position]] = {}
     for position in db.session.scalars(

@@ -269,6 +269,93 @@ def test_results_aggregate_by_stance_level_and_region_and_group_amendments(
     assert "<html" not in fragment and "1 position" in fragment
 
 
+def _decided(clerk, council, votes_by_user):
+    """A closed binary motion of ``council`` with ``votes_by_user`` ({user: choice})."""
+    from participate.votes import services as votes
+
+    motion = votes.create_motion(clerk, council, title="Our position", method="binary")
+    votes.open_voting(clerk, motion, None)
+    for user, choice in votes_by_user.items():
+        votes.cast_ballot(user, motion, choice=choice)
+    votes.close_voting(clerk, motion)
+    return motion
+
+
+def test_results_aggregate_by_constituency_on_the_page_and_in_the_api(client, world, consultation):
+    """DESIGN §5: positions are aggregated by stance, level *and constituency*: for each
+    constituency, the councils whose deciding vote it took part in, by stance, and how
+    many of its members voted behind each stance."""
+    from participate.upward import consultations
+
+    mcr, sal = world.members["health-manchester"], world.members["health-salford"]
+    # Manchester: 3 citizens and 1 employee vote; the council proposes an amendment.
+    motion = _decided(
+        world.manchester_clerk,
+        world["health-manchester"],
+        {mcr[0]: "yes", mcr[1]: "yes", mcr[2]: "yes", mcr[3]: "yes"},
+    )
+    consultations.submit_position(
+        world.manchester_clerk,
+        consultation,
+        world["health-manchester"],
+        stance="amend",
+        text="Include community pharmacies in the standard.",
+        motion_id=motion.id,
+    )
+    # Salford: 2 citizens and its leader vote; the council supports the draft.
+    motion = _decided(
+        world.salford_clerk, world["health-salford"], {sal[0]: "yes", sal[1]: "yes", sal[5]: "no"}
+    )
+    consultations.submit_position(
+        world.salford_clerk,
+        consultation,
+        world["health-salford"],
+        stance="support",
+        motion_id=motion.id,
+    )
+    # The region answers without a vote: no constituency figures to add.
+    consultations.submit_position(
+        world.regional_clerk, consultation, world["health-north-west"], stance="support"
+    )
+    results = client.get(f"/api/v1/consultations/{consultation.id}").get_json()["results"]
+    by_c = results["by_constituency"]
+    assert list(by_c) == ["citizen", "employee", "leader"]
+    assert by_c["citizen"] == {
+        "councils": 2,
+        "support": 1,
+        "amend": 1,
+        "oppose": 0,
+        "eligible": 6,
+        "voted": 5,
+        "turnout": pytest.approx(5 / 6),
+        "voters": {"support": 2, "amend": 3, "oppose": 0},
+    }
+    # Each council's clerk is an employee: 3 employees in each.
+    assert by_c["employee"]["eligible"] == 6 and by_c["employee"]["voted"] == 1
+    assert by_c["employee"]["voters"] == {"support": 0, "amend": 1, "oppose": 0}
+    assert by_c["leader"]["voters"] == {"support": 1, "amend": 0, "oppose": 0}
+    assert results["without_vote"] == 1
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    table = page[page.index("<caption>By constituency") :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="row">Citizens<br>' in table and "Service leaders" in table
+    assert '<td class="num">3</td>' in table and "83% voted" in table
+    assert "citizen" not in table  # labels, never internal names
+    assert "1 position was decided without a vote" in page
+
+
+def test_results_by_constituency_before_any_vote(client, world, consultation):
+    from participate.upward import consultations
+
+    empty = client.get(f"/api/v1/consultations/{consultation.id}").get_json()["results"]
+    assert empty["by_constituency"] == {} and empty["without_vote"] == 0
+    consultations.submit_position(
+        world.regional_clerk, consultation, world["health-north-west"], stance="support"
+    )
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    assert "No position was decided by a vote yet" in page
+
+
 def test_adoption_only_after_closing_and_only_by_the_minister(
     client, login_as, world, consultation, db
 ):
