@@ -181,6 +181,12 @@ def list_petitions(
 
     now = now or utcnow()
     close_expired(now)
+    if sort and sort not in pc.SORTS:
+        raise DomainError(
+            f"Unknown sort {sort!r}: choose one of {', '.join(pc.SORTS)}.",
+            code="bad_sort",
+            field="sort",
+        )
     sort = pc.sort_or_default(sort)
     count = sa.func.coalesce(PetitionCounter.count, 0)
     query = (

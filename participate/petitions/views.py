@@ -93,7 +93,7 @@ def petition_list():
         "council": council_slug,
         "kind": request.args.get("kind") or "",
         "status": request.args.get("status") or "",
-        "sort": pc.sort_or_default(request.args.get("sort")),
+        "sort": request.args.get("sort") or pc.DEFAULT_SORT,
     }
     try:
         listing = services.list_petitions(
@@ -103,8 +103,8 @@ def petition_list():
             sort=filters["sort"],
             page=_int_arg("page"),
         )
-    except DomainError as error:
-        flash(error.message, "error")
+    except DomainError as error:  # an unknown filter or sort: say so, show the default list
+        flash(f"{error.message} Showing all petitions, most signed first.", "error")
         return redirect(url_for("petitions.petition_list"))
     context = {
         "listing": listing,

@@ -197,3 +197,17 @@ def test_counts_as_csv_open_data(client, world, db):
     assert f"{petition.id},place,manchester,3" in lines
     assert any(",day," in line for line in lines)
     assert "@" not in response.get_data(as_text=True)  # no signer is named
+
+
+def test_unknown_sorts_and_filters_are_refused_naming_the_allowed_values(client, db):
+    for query, code in (("sort=loudest", "bad_sort"), ("kind=any", None), ("status=x", None)):
+        response = client.get(f"/api/v1/petitions?{query}")
+        assert response.status_code == 400, query
+        error = response.get_json()["error"]
+        assert "choose one of" in error["message"]
+        if code:
+            assert error["code"] == code
+    page = client.get("/petitions?sort=loudest", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Unknown sort" in html and "most_signed" in html and "Showing all petitions" in html
