@@ -27,21 +27,36 @@ def notify(
     if rows:
         db.session.execute(sa.insert(Notification), rows)
     if email and ids:
-        from flask import current_app
+        email_people(ids, text[:120], text, link)
+    return len(rows)
 
-        from participate.accounts.models import User
-        from participate.mail import send_mail
 
-        base = current_app.config.get("BASE_URL", "").rstrip("/")
+def email_people(user_ids: Iterable[int], subject: str, body: str, link: str = "") -> int:
+    """E-mail ``body`` (and the page at ``link``) to the people who keep e-mail notifications
+    on; the others are left alone. Returns how many messages were sent."""
+    from flask import current_app
+
+    from participate.accounts.models import User
+    from participate.mail import send_mail
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    sent = 0
+    for start in range(0, len(ids), 500):
         for address in db.session.scalars(
-            sa.select(User.email).where(User.id.in_(ids), User.email_notifications.is_(True))
+            sa.select(User.email).where(
+                User.id.in_(ids[start : start + 500]), User.email_notifications.is_(True)
+            )
         ):
             send_mail(
                 address,
-                text[:120],
-                f"{text}\n\n{base}{link}\n\nChange your e-mail settings on your profile.",
+                subject,
+                f"{body}\n\n{base}{link}\n\nChange your e-mail settings on your profile.",
             )
-    return len(rows)
+            sent += 1
+    return sent
 
 
 def unread_count(user_id: int) -> int:

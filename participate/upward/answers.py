@@ -5,14 +5,17 @@ council's work, decline with reasons, or refer to another service's council. The
 answer covers every proposal of the cluster that was still unanswered; answering a
 cluster with nothing unanswered is refused (a later answer covers only proposals that
 arrived since). Each covered proposal shows the answer, and the members of every
-council the proposal passed through are told.
+council the proposal passed through are told in the app; those councils' clerks and the
+proposals' authors and supporters who keep e-mail on get it by e-mail too.
 """
 
 from __future__ import annotations
 
+import smtplib
 from collections import defaultdict
 
 import sqlalchemy as sa
+from flask import current_app
 
 from participate.audit.services import record_event
 from participate.core import cascade
@@ -22,7 +25,8 @@ from participate.councils.services import council_by_slug
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.notifications.services import notify
+from participate.notifications.services import email_people, notify
+from participate.proposals.models import Proposal, Support
 from participate.upward import clusters
 from participate.upward.models import Answer, Cluster, Forward
 from participate.upward.services import require_inbox_answerer
@@ -122,7 +126,8 @@ def answer_cluster(
     )
     if referred is not None:
         _refer(actor, council, answer, referred, covered, cluster.title)
-    _tell_the_councils(council, answer, covered)
+    links = _tell_the_councils(council, answer, covered)
+    mail = _who_gets_the_answer_by_email(council, covered, links)
     try:
         db.session.commit()
     except sa.exc.IntegrityError as exc:
@@ -131,6 +136,8 @@ def answer_cluster(
             "Someone answered this cluster at the same moment; reload it to read their answer.",
             code="already_answered",
         ) from exc
+    # Only once the answer is stored, so a refused or raced answer sends no e-mail.
+    _email_the_answer(council, answer, mail)
     return answer
 
 
@@ -247,9 +254,9 @@ def _refer(actor, council: Council, answer: Answer, target: Council, covered, ti
     )
 
 
-def _tell_the_councils(council: Council, answer: Answer, covered: list[Forward]) -> None:
+def _tell_the_councils(council: Council, answer: Answer, covered: list[Forward]) -> dict[int, str]:
     """Notify the members of every council each answered proposal passed through, with a
-    link to that council's own proposal."""
+    link to that council's own proposal; returns those links by council id."""
     label = cascade.ANSWER_LABELS[answer.kind].lower()
     link_for: dict[int, str] = {}
     for forward in covered:
@@ -258,7 +265,7 @@ def _tell_the_councils(council: Council, answer: Answer, covered: list[Forward])
                 link_for.setdefault(council_id, f"/proposals/{forward.root_proposal_id}")
         link_for[forward.from_council_id] = f"/proposals/{forward.proposal_id}"
     if not link_for:
-        return
+        return link_for
     members: dict[int, list[int]] = defaultdict(list)
     ids = sorted(link_for)
     for start in range(0, len(ids), 500):
@@ -278,6 +285,66 @@ def _tell_the_councils(council: Council, answer: Answer, covered: list[Forward])
             f"{council.name} answered “{answer.title}”: {label}. {answer.reasons[:200]}",
             link_for[council_id] + "#upward",
         )
+    return link_for
+
+
+def _who_gets_the_answer_by_email(
+    council: Council, covered: list[Forward], link_for: dict[int, str]
+) -> dict[int, str]:
+    """The people told by e-mail too (DESIGN §5: the answer goes back down), with the page
+    each one reads: the clerks of every council the proposals passed through, and the
+    authors and supporters of every proposal in each chain (the original, and each one a
+    council took up on the way). Whether they keep e-mail on is checked when sending."""
+    proposal_link: dict[int, str] = {}
+    for forward in covered:
+        proposal_link.setdefault(forward.proposal_id, f"/proposals/{forward.proposal_id}")
+        proposal_link.setdefault(forward.root_proposal_id, f"/proposals/{forward.root_proposal_id}")
+    origins = {f.origin_id for f in covered if f.origin_id}
+    while origins:  # up the chain of take-ups: a few links at most
+        earlier = db.session.execute(
+            sa.select(Forward.proposal_id, Forward.origin_id).where(Forward.id.in_(origins))
+        ).all()
+        for proposal_id, _origin in earlier:
+            proposal_link.setdefault(proposal_id, f"/proposals/{proposal_id}")
+        origins = {origin for _p, origin in earlier if origin}
+    people: dict[int, str] = {}
+    clerk_councils = [c for c in link_for if c != council.id]
+    for user_id, council_id in db.session.execute(
+        sa.select(Membership.user_id, Membership.council_id)
+        .where(
+            Membership.council_id.in_(clerk_councils or [-1]),
+            Membership.status == "active",
+            Membership.role.in_(("clerk", "minister")),
+        )
+        .order_by(Membership.council_id)
+    ):
+        people.setdefault(user_id, link_for[council_id])
+    ids = sorted(proposal_link)
+    authors = sa.select(Proposal.author_id, Proposal.id).where(Proposal.id.in_(ids))
+    supporters = sa.select(Support.user_id, Support.proposal_id).where(Support.proposal_id.in_(ids))
+    for user_id, proposal_id in db.session.execute(authors.union_all(supporters)):
+        if user_id is not None:
+            people.setdefault(user_id, proposal_link[proposal_id])
+    return people
+
+
+def _email_the_answer(council: Council, answer: Answer, people: dict[int, str]) -> None:
+    """Send the stored answer by e-mail; a mail server that fails is logged, not raised,
+    since the answer itself is already given and shown in the app."""
+    label = cascade.ANSWER_LABELS[answer.kind]
+    subject = f"{label}: “{answer.title}”"[:120]
+    body = (
+        f"{council.name} answered “{answer.title}”, which your council sent up: {label}.\n\n"
+        f"{answer.reasons}\n\nThe answer shows on the proposal:"
+    )
+    by_link: dict[str, list[int]] = defaultdict(list)
+    for user_id, link in people.items():
+        by_link[link].append(user_id)
+    for link, users in sorted(by_link.items()):
+        try:
+            email_people(users, subject, body, link + "#upward")
+        except (OSError, smtplib.SMTPException):
+            current_app.logger.exception("answer %s: e-mail to %s not sent", answer.id, users)
 
 
 def answers_of_forwards(forwards: list[Forward]) -> dict[int, Answer]:

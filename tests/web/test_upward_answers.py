@@ -255,3 +255,54 @@ def test_api_answer_twin(client, world, chain):
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_answered"
     inbox = client.get("/api/v1/councils/health-england/inbox").get_json()
     assert inbox["clusters"][0]["answers"][0]["kind"] == "accept"
+
+
+def _mail_since(outbox, before):
+    from email import message_from_bytes
+    from email.policy import default
+
+    new = sorted(set(outbox.glob("*.eml")) - before)
+    return [message_from_bytes(p.read_bytes(), policy=default) for p in new]
+
+
+def test_the_answer_goes_by_e_mail_to_clerks_authors_and_supporters_who_asked(
+    client, login_as, world, chain, db, outbox
+):
+    """DESIGN §5 / issue item 11: the originating councils' clerks and the proposals'
+    authors and supporters get the answer by e-mail when they keep e-mail on; plain members
+    are told in the app only, and an opt-out is respected."""
+    from participate.accounts.models import User
+    from participate.proposals.models import Support
+
+    supporter, opted_out = world.members["health-manchester"][:2]  # chain's supporters
+    regional_supporter = world.members["health-north-west"][0]
+    # supported while it was open (the row, since an adopted proposal takes no new support)
+    db.session.add(
+        Support(
+            proposal_id=chain["regional"].id, user_id=regional_supporter.id, constituency="citizen"
+        )
+    )
+    db.session.get(User, opted_out.id).email_notifications = False
+    db.session.commit()
+    before = set(outbox.glob("*.eml"))
+    login_as(world.minister)
+    assert _answer(client, chain["cluster"], kind="accept", reasons=REASONS).status_code == 303
+    mails = _mail_since(outbox, before)
+    to = sorted(m["To"] for m in mails)
+    assert to == sorted(
+        [
+            world.manchester_clerk.email,  # clerk and author of the local proposal
+            world.regional_clerk.email,  # clerk and author of the taken-up proposal
+            supporter.email,
+            regional_supporter.email,
+        ]
+    )
+    mail = next(m for m in mails if m["To"] == supporter.email)
+    assert "Accepted into national work" in mail["Subject"]
+    body = mail.get_content()
+    assert "advance booking from April" in body
+    assert f"/proposals/{chain['local'].id}#upward" in body
+    # a refused second answer sends nothing
+    before = set(outbox.glob("*.eml"))
+    assert _answer(client, chain["cluster"], kind="decline", reasons=REASONS).status_code == 409
+    assert _mail_since(outbox, before) == []
