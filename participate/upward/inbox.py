@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from participate.councils.models import Council, Place
-from participate.errors import NotFound
+from participate.errors import DomainError, NotFound
 from participate.extensions import db
 from participate.upward.models import (
     Answer,
@@ -74,12 +74,25 @@ class InboxPage:
 
 
 def _clean(sort, theme, region, status, page) -> tuple[str, str, str, str, int]:
-    sort = sort if sort in SORTS else "breadth"
-    status = status if status in STATUSES else "all"
+    """The query as given, or a refusal naming the values allowed (never silently ignored)."""
+    if sort not in SORTS:
+        raise DomainError(
+            f"Unknown sort {sort!r}: choose one of {', '.join(SORTS)}.",
+            code="bad_sort",
+            field="sort",
+        )
+    if status not in STATUSES:
+        raise DomainError(
+            f"Unknown status {status!r}: choose one of {', '.join(STATUSES)}.",
+            code="bad_status",
+            field="status",
+        )
     try:
-        page = max(1, int(page or 1))
+        page = int(page or 1)
     except (TypeError, ValueError):
-        page = 1
+        page = 0
+    if page < 1:
+        raise DomainError("The page must be a whole number from 1.", code="bad_page", field="page")
     return sort, (theme or "").strip()[:40], (region or "").strip()[:80], status, page
 
 

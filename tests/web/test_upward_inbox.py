@@ -112,6 +112,28 @@ def test_filters_by_theme_region_and_answer(client, world, inbox):
     assert "No cluster matches these filters" in page
 
 
+def test_unknown_sorts_and_filters_are_refused_not_ignored(client, world, inbox):
+    for query, code in (
+        ("sort=loudest", "bad_sort"),
+        ("status=pending", "bad_status"),
+        ("page=two", "bad_page"),
+        ("page=0", "bad_page"),
+    ):
+        response = client.get(f"/api/v1/councils/health-north-west/inbox?{query}")
+        assert response.status_code == 400, query
+        assert response.get_json()["error"]["code"] == code
+    assert (
+        "breadth, bridging, newest"
+        in client.get("/api/v1/councils/health-north-west/inbox?sort=loudest").get_json()["error"][
+            "message"
+        ]
+    )
+    page = client.get("/councils/health-north-west/inbox?sort=loudest")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Unknown sort" in html and "Showing the default view" in html
+
+
 def test_the_inbox_pages(client, world, inbox):
     data = client.get("/api/v1/councils/health-north-west/inbox?page=2").get_json()
     assert data["page"] == 2 and data["clusters"] == [] and data["pages"] == 1
