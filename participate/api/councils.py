@@ -96,6 +96,7 @@ def forum_graph():
     graph = services.load_graph()
     service = request.args.get("service")
     if service:
+        services.check_council_filters(service=service, level=None)
         graph = fg.restrict_to_services(graph, [service])
     return jsonify(
         {

@@ -13,6 +13,7 @@ from participate.core import forum_graph
 from participate.councils.models import (
     CONSTITUENCIES,
     DEFAULT_SETTINGS,
+    LEVELS,
     ConstitutionVersion,
     Council,
     ForumLink,
@@ -59,6 +60,7 @@ def list_councils(
     place: str | None = None,
     forums: bool | None = None,
 ) -> list[Council]:
+    check_council_filters(service=service, level=level)
     query = sa.select(Council).join(Council.place).outerjoin(Council.service)
     if service:
         query = query.where(Service.slug == service)
@@ -72,6 +74,24 @@ def list_councils(
         query = query.where(Council.service_id.is_not(None))
     query = query.order_by(LEVEL_ORDER, Service.name.nulls_first(), Place.name)
     return list(db.session.scalars(query).unique())
+
+
+def check_council_filters(*, service: str | None, level: str | None) -> None:
+    """Refuse a filter value that matches nothing by construction, naming the values allowed."""
+    if level and level not in LEVELS:
+        raise DomainError(
+            f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.",
+            code="bad_level",
+            field="level",
+        )
+    if service:
+        known = [s.slug for s in list_services()]
+        if service not in known:
+            raise DomainError(
+                f"Unknown service {service!r}: choose one of {', '.join(known)}.",
+                code="bad_service",
+                field="service",
+            )
 
 
 def list_services() -> list[Service]:

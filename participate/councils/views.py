@@ -68,7 +68,12 @@ def place_detail(slug: str):
 @bp.route("/councils")
 def council_list():
     service, level = request.args.get("service") or None, request.args.get("level") or None
-    councils = services.list_councils(service=service, level=level)
+    try:
+        councils = services.list_councils(service=service, level=level)
+    except DomainError as error:  # an unknown filter: say so and list every council
+        flash(f"{error.message} Showing every council.", "error")
+        service = level = None
+        councils = services.list_councils()
     return render_template(
         "councils/list.html",
         councils=councils,
