@@ -62,10 +62,7 @@ def consultations():
     return jsonify(
         {
             "consultations": [
-                consultation_json(c)
-                for c in consulting.list_consultations(
-                    state=state if state in ("open", "closed", "adopted") else ""
-                )
+                consultation_json(c) for c in consulting.list_consultations(state=state)
             ]
         }
     )

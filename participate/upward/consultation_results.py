@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from participate.core import cascade, clustering, position_constituencies
 from participate.councils.models import Council, Place
+from participate.errors import DomainError
 from participate.extensions import db
 from participate.upward.models import Consultation, ConsultationCouncil, Position
 from participate.util import utcnow
@@ -91,9 +92,23 @@ def results(consultation: Consultation) -> Results:
     return Results(consultation, aggregate, amendment_groups, places)
 
 
+STATES = ("open", "closed", "adopted")
+
+
+def _known(value: str, allowed, what: str) -> None:
+    """Refuse a filter value that is not one of ``allowed``, naming them (never ignored)."""
+    if value and value not in allowed:
+        raise DomainError(
+            f"Unknown {what} {value!r}: choose one of {', '.join(allowed)}.",
+            code=f"bad_{what}",
+            field=what,
+        )
+
+
 def positions_page(consultation: Consultation, page: int = 1, per_page: int = 50, stance: str = ""):
     query = sa.select(Position).where(Position.consultation_id == consultation.id)
-    if stance in cascade.STANCES:
+    _known(stance, cascade.STANCES, "stance")
+    if stance:
         query = query.where(Position.stance == stance)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = list(
@@ -107,6 +122,7 @@ def positions_page(consultation: Consultation, page: int = 1, per_page: int = 50
 
 
 def list_consultations(*, state: str = "", council: Council | None = None) -> list[Consultation]:
+    _known(state, STATES, "state")
     query = sa.select(Consultation)
     now = utcnow()
     if council is not None:

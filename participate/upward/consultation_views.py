@@ -26,10 +26,14 @@ def _int_arg(name: str) -> int:
 @bp.route("/consultations")
 def consultations():
     state = request.args.get("state", "")
-    state = state if state in ("open", "closed", "adopted") else ""
+    try:
+        found = service.list_consultations(state=state)
+    except DomainError as error:  # an unknown state: say so and list them all
+        flash(f"{error.message} Showing every consultation.", "error")
+        state, found = "", service.list_consultations()
     return render_template(
         "upward/consultations.html",
-        consultations=service.list_consultations(state=state),
+        consultations=found,
         state=state,
         now=utcnow(),
     )
@@ -87,7 +91,12 @@ def new_consultation(slug: str):
 def _results_context(consultation, **extra):
     results = service.results(consultation)
     stance = request.args.get("stance", "")
-    positions, total = service.positions_page(consultation, _int_arg("page"), stance=stance)
+    try:
+        positions, total = service.positions_page(consultation, _int_arg("page"), stance=stance)
+    except DomainError as error:  # an unknown stance: say so and list every position
+        flash(f"{error.message} Showing every position.", "error")
+        stance = ""
+        positions, total = service.positions_page(consultation, _int_arg("page"))
     answering = _answering_councils(consultation)
     return {
         "consultation": consultation,

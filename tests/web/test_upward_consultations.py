@@ -492,3 +492,16 @@ def test_the_consultation_list_and_pages_for_visitors(client, world, consultatio
         client.post(f"/consultations/{consultation.id}/adoption", data={"note": "x"}).status_code
         == 302
     )
+
+
+def test_unknown_states_and_stances_are_refused_not_ignored(client, world, consultation):
+    listed = client.get("/api/v1/consultations?state=pending")
+    assert listed.status_code == 400 and listed.get_json()["error"]["code"] == "bad_state"
+    assert "open, closed, adopted" in listed.get_json()["error"]["message"]
+    positions = client.get(f"/api/v1/consultations/{consultation.id}/positions?stance=maybe")
+    assert positions.status_code == 400 and positions.get_json()["error"]["code"] == "bad_stance"
+    page = client.get("/consultations?state=pending").get_data(as_text=True)
+    assert "Unknown state" in page and "Showing every consultation" in page
+    detail = client.get(f"/consultations/{consultation.id}?stance=maybe")
+    assert detail.status_code == 200
+    assert "Showing every position" in detail.get_data(as_text=True)
