@@ -171,7 +171,10 @@ def import_structure_command(file: str):
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(2)
+    changed = counts.pop("changed")
     click.echo("imported: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    for line in changed:
+        click.echo(f"updated {line} (recorded in the audit log)")
 
 
 @click.command("create-user")

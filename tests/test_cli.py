@@ -132,6 +132,92 @@ def test_import_structure_rejects_unreadable_file(runner, db, tmp_path):
     assert result.exit_code != 0 and "not valid YAML or JSON" in result.output
 
 
+def test_import_gives_a_new_local_place_its_place_forum(runner, db, tmp_path):
+    """DESIGN §2: every local place has one place forum, ringmaster of its service councils."""
+    data = _variant(
+        councils=[c for c in GOOD["councils"] if c.get("service")],
+        links=[link for link in GOOD["links"] if link["kind"] == "reports_to"],
+    )
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    forum = db.session.scalar(sa.select(Council).where(Council.slug == "forum-manchester"))
+    assert forum is not None and forum.is_forum and forum.place.slug == "manchester"
+    ringmaster = db.session.scalars(
+        sa.select(ForumLink).where(ForumLink.to_council_id == forum.id)
+    ).all()
+    assert [(link.child.slug, link.kind) for link in ringmaster] == [
+        ("health-manchester", "ringmaster")
+    ]
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "structure.imported")
+    )
+    assert json.loads(event.data)["place_forums"] == ["forum-manchester"]
+    # the same file again changes nothing: the forum is there
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code == 0 and counts(db) == (1, 3, 4, 3)
+
+
+def test_a_listed_place_forum_is_not_doubled(runner, db, tmp_path):
+    result = runner.invoke(args=["import-structure", write(tmp_path, GOOD)])
+    assert result.exit_code == 0 and counts(db) == (1, 3, 4, 3)
+
+
+def test_a_taken_forum_slug_is_refused_with_what_to_do(runner, db, tmp_path):
+    data = _variant(
+        councils=[c for c in GOOD["councils"] if c.get("service")]
+        + [{"slug": "forum-manchester", "service": "health", "place": "england"}],
+        links=[],
+    )
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code != 0
+    assert "manchester" in result.output and "list its place forum" in result.output
+    assert counts(db) == (0, 0, 0, 0)
+
+
+def test_reimport_applies_a_changed_population_and_audits_it(runner, db, tmp_path):
+    assert runner.invoke(args=["import-structure", write(tmp_path, GOOD)]).exit_code == 0
+    data = json.loads(json.dumps(GOOD))
+    data["places"][2]["population"] = 600_000
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    assert "manchester" in result.output and "568996" in result.output
+    place = db.session.scalar(sa.select(Place).where(Place.slug == "manchester"))
+    db.session.refresh(place)
+    assert place.population == 600_000
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "place.population_changed")
+    )
+    assert json.loads(event.data) == {"place": "manchester", "old": 568996, "new": 600_000}
+    assert event.subject_type == "place" and event.subject_id == place.id
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+def test_reimport_refuses_a_changed_place_name(runner, db, tmp_path):
+    assert runner.invoke(args=["import-structure", write(tmp_path, GOOD)]).exit_code == 0
+    data = json.loads(json.dumps(GOOD))
+    data["places"][2]["name"] = "Manchester City"
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code != 0
+    assert "place 'manchester' already exists with another name" in result.output
+
+
+def test_refusal_names_the_problems_of_every_stage(runner, db, tmp_path):
+    """A bad place, a council at an unknown place and a cycle are all named in one refusal."""
+    data = json.loads(json.dumps(GOOD))
+    data["places"][2]["population"] = -5
+    data["councils"].append({"slug": "health-nowhere", "service": "health", "place": "nowhere"})
+    data["links"].append(
+        {"from": "health-england", "to": "health-manchester", "kind": "reports_to"}
+    )
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code != 0
+    assert "place 'manchester' population must be a whole number" in result.output
+    assert "council 'health-nowhere' names an unknown place 'nowhere'" in result.output
+    assert "link health-england -> health-manchester" in result.output
+    assert counts(db) == (0, 0, 0, 0)
+
+
 def test_create_user_and_token(runner, db, client):
     result = runner.invoke(
         args=["create-user", "ops@example.org", "--name", "Ops", "--admin", "--password-stdin"],

@@ -198,7 +198,10 @@ def _import(form):
             f"The file is not valid YAML or JSON: {exc}", code="bad_file", field="file"
         ) from exc
     counts = structure.import_structure(data, actor=current_user)
+    changed = counts.pop("changed")
     flash("Imported: " + ", ".join(f"{n} {k}" for k, n in counts.items()), "success")
+    for line in changed:
+        flash(f"Updated the {line} (recorded in the audit log).", "success")
 
 
 @bp.route("/import", methods=["POST"])

@@ -131,6 +131,7 @@ def seed(scale: int = 1, password: str = "participate-demo") -> dict[str, int]:
 
     ctx = SeedContext(scale=scale, password=password, rng=random.Random(2026))
     counts = import_structure(structure(scale))
+    counts.pop("changed")  # a fresh database: nothing to update
     ctx.summary.update(counts)
     ctx.councils = {c.slug: c for c in db.session.scalars(sa.select(Council))}
 

@@ -64,7 +64,6 @@ def test_admin_builds_a_structure_through_the_web(client, admin, db):
         ("probation-england", "probation", "england"),
         ("probation-london", "probation", "london"),
         ("probation-camden", "probation", "camden"),
-        ("forum-camden", "", "camden"),
     ]:
         response = client.post(
             "/admin/councils",
@@ -82,11 +81,58 @@ def test_admin_builds_a_structure_through_the_web(client, admin, db):
             ).status_code
             == 302
         )
+    # the local place came with its place forum (DESIGN §2); the admin links its councils to it
     forum = db.session.scalar(sa.select(Council).where(Council.slug == "forum-camden"))
     assert forum.is_forum and forum.name == "Camden place forum"
     assert count(db, ForumLink) == 3
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"structure.imported", "council.created", "link.created"} <= actions
+
+
+def test_a_new_local_place_comes_with_its_place_forum(client, admin, make, db):
+    make.structure()
+    response = client.post(
+        "/admin/places",
+        data={
+            "place-slug": "bolton",
+            "place-name": "Bolton",
+            "place-level": "local",
+            "place-parent": "north-west",
+            "place-population": "296000",
+        },
+    )
+    assert response.status_code == 302
+    forum = db.session.scalar(sa.select(Council).where(Council.slug == "forum-bolton"))
+    assert forum is not None and forum.is_forum and forum.place.slug == "bolton"
+    event = db.session.scalar(
+        sa.select(AuditEvent).order_by(AuditEvent.seq.desc()).where(AuditEvent.actor_id == admin.id)
+    )
+    assert event.action == "structure.imported" and "forum-bolton" in event.data
+    # a region gets none: place forums are local
+    client.post(
+        "/admin/places",
+        data={
+            "place-slug": "wales",
+            "place-name": "Wales",
+            "place-level": "region",
+            "place-parent": "england",
+        },
+    )
+    assert db.session.scalar(sa.select(Council).where(Council.slug == "forum-wales")) is None
+
+
+def test_a_second_place_forum_or_service_council_is_a_form_error(client, admin, make, db):
+    make.structure()
+    before = count(db, Council)
+    for slug, service in [("forum-manchester-2", ""), ("health-manchester-2", "health")]:
+        response = client.post(
+            "/admin/councils",
+            data={"council-slug": slug, "council-service": service, "council-place": "manchester"},
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, html
+        assert "already has" in html
+    assert count(db, Council) == before
 
 
 def test_link_that_would_make_a_cycle_or_go_down_is_refused(client, admin, make, db):

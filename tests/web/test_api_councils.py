@@ -10,7 +10,8 @@ def councils(make):
 
 def test_councils_list_and_filters(client, councils):
     data = client.get("/api/v1/councils").json["councils"]
-    assert {c["slug"] for c in data} == set(councils)
+    # Salford is a local place, so it has its place forum too (DESIGN §2)
+    assert {c["slug"] for c in data} == set(councils) | {"forum-salford"}
     manchester = next(c for c in data if c["slug"] == "health-manchester")
     assert manchester == {
         "slug": "health-manchester",
@@ -42,7 +43,8 @@ def test_council_detail_has_constitution_and_links(client, councils):
 
 def test_forum_graph_nodes_and_edges(client, councils):
     data = client.get("/api/v1/forums/graph").json
-    assert len(data["nodes"]) == 6 and len(data["edges"]) == 5
+    # six councils and the place forum Salford was given, ringmaster of health-salford
+    assert len(data["nodes"]) == 7 and len(data["edges"]) == 6
     assert {"from": "health-manchester", "to": "health-north-west", "kind": "reports_to"} in data[
         "edges"
     ]

@@ -38,3 +38,26 @@ def test_every_council_has_discussed_proposals_in_several_statuses(app, client, 
         sa.select(Proposal.title).where(Proposal.council_id == some.id, Proposal.status == "open")
     ).all()
     assert page.status_code == 200 and opened and all(t in html for t in opened)
+
+
+def test_the_demo_has_one_place_forum_per_local_place(app, db):
+    """DESIGN §2: each local place has its place forum, ringmaster of the place's service councils."""
+    from participate.councils.models import Council, ForumLink, Place
+    from participate.seed import seed
+
+    seed(scale=1, password="demo-password")
+    local = set(db.session.scalars(sa.select(Place.id).where(Place.level == "local")))
+    forums = db.session.scalars(sa.select(Council).where(Council.service_id.is_(None))).all()
+    assert sorted(f.place_id for f in forums) == sorted(local)
+    forum_of = {f.place_id: f.id for f in forums}
+    ringmaster = set(
+        db.session.execute(
+            sa.select(ForumLink.from_council_id, ForumLink.to_council_id).where(
+                ForumLink.kind == "ringmaster"
+            )
+        ).all()
+    )
+    for council in db.session.scalars(
+        sa.select(Council).where(Council.service_id.is_not(None), Council.place_id.in_(local))
+    ):
+        assert (council.id, forum_of[council.place_id]) in ringmaster, council.slug
