@@ -505,3 +505,26 @@ def test_unknown_states_and_stances_are_refused_not_ignored(client, world, consu
     detail = client.get(f"/consultations/{consultation.id}?stance=maybe")
     assert detail.status_code == 200
     assert "Showing every position" in detail.get_data(as_text=True)
+
+
+def test_a_national_clerk_prepares_but_only_the_minister_adopts_through_the_api(
+    client, world, consultation, db
+):
+    from participate.upward.models import Consultation
+
+    close_consultation(consultation)
+    by_clerk = client.post(
+        f"/api/v1/consultations/{consultation.id}/adopt",
+        json={"note": "Adopted as drafted by the clerk."},
+        headers=api_token(world.national_clerk),
+    )
+    assert by_clerk.status_code == 403
+    assert by_clerk.get_json()["error"]["code"] == "minister_only"
+    assert "Only the minister" in by_clerk.get_json()["error"]["message"]
+    assert db.session.get(Consultation, consultation.id).adopted_at is None
+    by_minister = client.post(
+        f"/api/v1/consultations/{consultation.id}/adopt",
+        json={"note": "Adopted as drafted after consulting."},
+        headers=api_token(world.minister),
+    )
+    assert by_minister.status_code == 200, by_minister.get_json()
