@@ -22,7 +22,10 @@ class PlaceForm(FlaskForm):
     slug = StringField("Slug", validators=[DataRequired(), Length(max=80)])
     name = StringField("Name", validators=[DataRequired(), Length(max=160)])
     level = SelectField(
-        "Level", choices=[("nation", "Nation"), ("region", "Region"), ("local", "Local authority")]
+        "Level",
+        choices=[("nation", "Nation"), ("region", "Region"), ("local", "Local authority")],
+        description="A local place comes with its place forum, forum-<slug>; "
+        "link the place's service councils to it as their ringmaster.",
     )
     parent = SelectField("Parent place", choices=[], validate_choice=False, validators=[Optional()])
     population = IntegerField("Population", validators=[Optional(), NumberRange(min=0)])
