@@ -387,3 +387,26 @@ def test_appoint_and_unappoint_through_the_cli(runner, db, make):
     )
     assert named.exit_code == 0, named.output
     assert runner.invoke(args=["appoint", "nobody@example.org", "x", "--role", "clerk"]).exit_code
+
+
+@pytest.mark.parametrize(
+    "data, named",
+    [
+        ({"places": [{"slug": "x", "name": "X", "level": "local", "parent": ["a"]}]}, "['a']"),
+        ({"councils": [{"slug": "c", "place": {"a": 1}}]}, "{'a': 1}"),
+        ({"councils": [{"slug": "c", "service": ["s"], "place": "x"}]}, "['s']"),
+        ({"links": [{"from": ["a"], "to": "b"}]}, "['a']"),
+    ],
+)
+def test_a_list_or_number_for_a_slug_is_named_not_a_crash(runner, db, tmp_path, data, named):
+    result = runner.invoke(args=["import-structure", write(tmp_path, data, "s.json")])
+    assert result.exit_code == 2 and "nothing was changed" in result.output
+    assert named in result.output
+    assert counts(db) == (0, 0, 0, 0)
+
+
+def test_a_number_for_a_name_is_taken_as_text(runner, db, tmp_path):
+    data = {"places": [{"slug": "england", "name": 1066, "level": "nation"}]}
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(Place.name)) == "1066"

@@ -15,6 +15,8 @@ from participate.extensions import db
 from participate.util import SLUG_RE
 
 LEVEL_RANK = {"local": 0, "region": 1, "nation": 2}
+TEXT_FIELDS = {"slug", "name", "description", "remit", "level", "parent", "service", "place"}
+TEXT_FIELDS |= {"from", "to", "kind"}
 
 
 class StructureError(DomainError):
@@ -58,7 +60,11 @@ def plan_import(data) -> ImportPlan:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             problems.append(f"'{key}' must be a list of mappings")
             value = []
-        sections[key] = value
+        # A list or number where a slug or name belongs is named by the checks below, as text.
+        sections[key] = [
+            {k: str(v) if k in TEXT_FIELDS and v is not None else v for k, v in entry.items()}
+            for entry in value
+        ]
     unknown_keys = set(data) - {"services", "places", "councils", "links"}
     if unknown_keys:
         problems.append(f"unknown sections: {', '.join(sorted(unknown_keys))}")
