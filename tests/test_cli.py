@@ -410,3 +410,23 @@ def test_a_number_for_a_name_is_taken_as_text(runner, db, tmp_path):
     result = runner.invoke(args=["import-structure", write(tmp_path, data)])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(Place.name)) == "1066"
+
+
+@pytest.mark.parametrize(
+    "section, index, key, value, message",
+    [
+        ("services", 0, "description", "Changed", "service 'health' already exists with"),
+        ("councils", 2, "name", "Other name", "council 'health-manchester' already exists with"),
+        ("councils", 2, "remit", "Other remit", "council 'health-manchester' already exists with"),
+    ],
+)
+def test_reimport_refuses_other_changed_facts(
+    runner, db, tmp_path, section, index, key, value, message
+):
+    """Facts the import does not update are refused by name, never ignored silently."""
+    assert runner.invoke(args=["import-structure", write(tmp_path, GOOD)]).exit_code == 0
+    data = json.loads(json.dumps(GOOD))
+    data[section][index][key] = value
+    result = runner.invoke(args=["import-structure", write(tmp_path, data)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and key in result.output

@@ -95,6 +95,12 @@ def plan_import(data) -> ImportPlan:
         if slug in existing_services:
             if existing_services[slug].name != name:
                 problems.append(f"service '{slug}' already exists with another name")
+            description = entry.get("description")
+            if description is not None and description != existing_services[slug].description:
+                problems.append(
+                    f"service '{slug}' already exists with another description; the import does "
+                    "not change it: keep the stored description in the file or leave it out"
+                )
             continue
         plan.new_services.append(entry)
     service_slugs = set(existing_services) | {str(e.get("slug")) for e in sections["services"]}
@@ -174,6 +180,12 @@ def plan_import(data) -> ImportPlan:
             old = existing_councils[slug]
             if old.place.slug != place or (old.service.slug if old.service else None) != service:
                 problems.append(f"council '{slug}' already exists for another service or place")
+            for key in ("name", "remit"):
+                if entry.get(key) and entry[key] != getattr(old, key):
+                    problems.append(
+                        f"council '{slug}' already exists with another {key}; the import does "
+                        f"not change it: keep the stored {key} in the file or leave it out"
+                    )
             continue
         if service is None and place in forum_at:
             problems.append(
