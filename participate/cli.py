@@ -157,7 +157,12 @@ def _load_structured(path: str):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_structure_command(file: str):
-    """Import services, places, councils and links from a YAML or JSON file, all or nothing."""
+    """Import services, places, councils and links from a YAML or JSON file, all or nothing.
+
+    A new local place comes with its place forum (forum-<place>) unless the file lists one; a
+    changed place population is applied and recorded in the audit log; other changed facts of
+    existing entries are refused by name.
+    """
     from participate.councils.structure import StructureError, import_structure
 
     try:
