@@ -56,3 +56,14 @@ class Conflict(DomainError):
 def from_rule(violation) -> DomainError:
     """Turn a core RuleViolation (code, message) into a DomainError (403)."""
     return DomainError(violation.message, code=violation.code, status=403)
+
+
+def check_choice(value, allowed, what: str) -> None:
+    """Refuse ``value`` (a filter, a sort) unless it is empty or one of ``allowed``, naming
+    them: an unknown value is never silently ignored (code ``bad_<what>``, field ``what``)."""
+    if value and value not in allowed:
+        raise DomainError(
+            f"Unknown {what} {value!r}: choose one of {', '.join(allowed)}.",
+            code=f"bad_{what}",
+            field=what,
+        )

@@ -21,7 +21,7 @@ from participate.councils.models import (
     Place,
     Service,
 )
-from participate.errors import DomainError, Forbidden, NotFound
+from participate.errors import DomainError, Forbidden, NotFound, check_choice
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.util import utcnow
@@ -78,20 +78,9 @@ def list_councils(
 
 def check_council_filters(*, service: str | None, level: str | None) -> None:
     """Refuse a filter value that matches nothing by construction, naming the values allowed."""
-    if level and level not in LEVELS:
-        raise DomainError(
-            f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.",
-            code="bad_level",
-            field="level",
-        )
+    check_choice(level, LEVELS, "level")
     if service:
-        known = [s.slug for s in list_services()]
-        if service not in known:
-            raise DomainError(
-                f"Unknown service {service!r}: choose one of {', '.join(known)}.",
-                code="bad_service",
-                field="service",
-            )
+        check_choice(service, [s.slug for s in list_services()], "service")
 
 
 def list_services() -> list[Service]:

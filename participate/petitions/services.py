@@ -33,7 +33,7 @@ from participate.councils.services import (
     new_constitution_version,
     settings_of,
 )
-from participate.errors import Conflict, DomainError, Forbidden, NotFound
+from participate.errors import Conflict, DomainError, Forbidden, NotFound, check_choice
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
@@ -181,12 +181,7 @@ def list_petitions(
 
     now = now or utcnow()
     close_expired(now)
-    if sort and sort not in pc.SORTS:
-        raise DomainError(
-            f"Unknown sort {sort!r}: choose one of {', '.join(pc.SORTS)}.",
-            code="bad_sort",
-            field="sort",
-        )
+    check_choice(sort, pc.SORTS, "sort")
     sort = pc.sort_or_default(sort)
     count = sa.func.coalesce(PetitionCounter.count, 0)
     query = (

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from participate.core import proposals as rules
 from participate.councils.models import CONSTITUENCIES, Council
 from participate.councils.services import members_by_constituency
-from participate.errors import DomainError
+from participate.errors import DomainError, check_choice
 from participate.extensions import db
 from participate.proposals.common import themes_of
 from participate.proposals.models import Proposal, ProposalTheme, Support
@@ -87,24 +87,9 @@ class ProposalListing:
 
 
 def _clean_filters(status, theme, constituency, sort, page) -> tuple:
-    if status and status not in rules.STATUSES:
-        raise DomainError(
-            f"Unknown status {status!r}: choose one of {', '.join(rules.STATUSES)}.",
-            code="bad_status",
-            field="status",
-        )
-    if constituency and constituency not in CONSTITUENCIES:
-        raise DomainError(
-            f"Unknown constituency {constituency!r}: choose one of {', '.join(CONSTITUENCIES)}.",
-            code="bad_constituency",
-            field="constituency",
-        )
-    if sort not in SORTS:
-        raise DomainError(
-            f"Unknown sort {sort!r}: choose one of {', '.join(SORTS)}.",
-            code="bad_sort",
-            field="sort",
-        )
+    check_choice(status, rules.STATUSES, "status")
+    check_choice(constituency, CONSTITUENCIES, "constituency")
+    check_choice(sort or "(none)", SORTS, "sort")  # a sort is required here
     if not isinstance(page, int) or page < 1:
         raise DomainError("The page must be a whole number from 1.", code="bad_page", field="page")
     return (status or None, rules.theme_slug(theme) if theme else None, constituency or None)

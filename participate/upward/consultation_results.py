@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from participate.core import cascade, clustering, position_constituencies
 from participate.councils.models import Council, Place
-from participate.errors import DomainError
+from participate.errors import check_choice
 from participate.extensions import db
 from participate.upward.models import Consultation, ConsultationCouncil, Position
 from participate.util import utcnow
@@ -95,19 +95,9 @@ def results(consultation: Consultation) -> Results:
 STATES = ("open", "closed", "adopted")
 
 
-def _known(value: str, allowed, what: str) -> None:
-    """Refuse a filter value that is not one of ``allowed``, naming them (never ignored)."""
-    if value and value not in allowed:
-        raise DomainError(
-            f"Unknown {what} {value!r}: choose one of {', '.join(allowed)}.",
-            code=f"bad_{what}",
-            field=what,
-        )
-
-
 def positions_page(consultation: Consultation, page: int = 1, per_page: int = 50, stance: str = ""):
     query = sa.select(Position).where(Position.consultation_id == consultation.id)
-    _known(stance, cascade.STANCES, "stance")
+    check_choice(stance, cascade.STANCES, "stance")
     if stance:
         query = query.where(Position.stance == stance)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
@@ -122,7 +112,7 @@ def positions_page(consultation: Consultation, page: int = 1, per_page: int = 50
 
 
 def list_consultations(*, state: str = "", council: Council | None = None) -> list[Consultation]:
-    _known(state, STATES, "state")
+    check_choice(state, STATES, "state")
     query = sa.select(Consultation)
     now = utcnow()
     if council is not None:

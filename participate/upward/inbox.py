@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from participate.councils.models import Council, Place
-from participate.errors import DomainError, NotFound
+from participate.errors import DomainError, NotFound, check_choice
 from participate.extensions import db
 from participate.upward.models import (
     Answer,
@@ -75,18 +75,9 @@ class InboxPage:
 
 def _clean(sort, theme, region, status, page) -> tuple[str, str, str, str, int]:
     """The query as given, or a refusal naming the values allowed (never silently ignored)."""
-    if sort not in SORTS:
-        raise DomainError(
-            f"Unknown sort {sort!r}: choose one of {', '.join(SORTS)}.",
-            code="bad_sort",
-            field="sort",
-        )
-    if status not in STATUSES:
-        raise DomainError(
-            f"Unknown status {status!r}: choose one of {', '.join(STATUSES)}.",
-            code="bad_status",
-            field="status",
-        )
+    sort, status = sort or "breadth", status or "all"  # an empty value: the default
+    check_choice(sort, SORTS, "sort")
+    check_choice(status, STATUSES, "status")
     try:
         page = int(page or 1)
     except (TypeError, ValueError):
