@@ -86,7 +86,8 @@ def _post(url: str, headers: dict, body: dict, attempts: int = 8) -> list[reques
         try:
             answers.append(requests.post(url, json=body, headers=headers, timeout=60))
             return answers
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            # the connection broke before the answer (or within it): outcome unknown, resend
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError(f"no answer from {url} after {attempts} attempts")
 
