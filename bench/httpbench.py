@@ -181,6 +181,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from participate.server import granian_command
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
@@ -410,24 +412,17 @@ class Server:
     def launch(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="httpbench-server-")
         folder = Path(self._dir.name)
-        granian = BIN / "granian"
-        args = [
-            str(granian if granian.exists() else "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--blocking-threads",
-            str(self.threads),
-            "--log-level",
-            "warning",
-            *self.extra_args,
+        # The production server's command (participate/server.py), on this port.
+        command = granian_command(
             "serve_target:app",
-        ]
+            port=self.port,
+            workers=self.workers,
+            threads=self.threads,
+            respawn=False,
+            kill_timeout=None,
+            log_level="warning",
+        )
+        args = [*command[:-1], *self.extra_args, command[-1]]
         env = {
             **self.env,
             "PYTHONPATH": self.pythonpath,

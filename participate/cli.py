@@ -77,29 +77,9 @@ DEMO_SIGNINS = [
 
 
 def _serve(host: str, port: int, workers: int, threads: int = 2) -> None:
-    granian = Path(sys.executable).with_name("granian")
-    # Each worker process runs the WSGI app on `threads` blocking threads: a couple of them
-    # overlap one request's database wait with another's Python work.
-    args = [
-        str(granian) if granian.exists() else "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--blocking-threads",
-        str(threads),
-        # Without it, one worker dying (a crash, the OOM killer) shuts the whole server down.
-        "--respawn-failed-workers",
-        # On shutdown, a worker still busy after 30 s (a stuck request) is killed.
-        "--workers-kill-timeout",
-        "30",
-        "--access-log",
-        "participate.wsgi:app",
-    ]
+    from participate.server import granian_command
+
+    args = granian_command(host=host, port=port, workers=workers, threads=threads, access_log=True)
     os.execvp(args[0], args)
 
 

@@ -12,12 +12,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from participate.server import granian_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -319,28 +320,15 @@ class LiveServer:
             "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
             **(extra_env or {}),
         }
-        granian = Path(sys.executable).with_name("granian")
         self.proc = subprocess.Popen(
-            [
-                str(granian),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                str(threads),
-                "--respawn-failed-workers",
-                # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.
-                "--workers-kill-timeout",
-                "5",
-                "--log-level",
-                "warning",
-                "participate.wsgi:app",
-            ],
+            # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.
+            granian_command(
+                port=self.port,
+                workers=workers,
+                threads=threads,
+                kill_timeout=5,
+                log_level="warning",
+            ),
             env=env,
             cwd=str(ROOT),
         )
