@@ -15,6 +15,7 @@ from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
+from participate.ratelimit import retry_after_headers
 
 
 @event.listens_for(Engine, "connect")
@@ -136,9 +137,7 @@ def _register_errors(app: Flask) -> None:
         message = _MESSAGES.get(status, error.description)
         if status == 400 and error.description and "CSRF" in error.description:
             message = "This form had expired or was sent from elsewhere. Go back, reload the page and try again."
-        # a rate limit says when to try again (werkzeug's TooManyRequests(retry_after=...))
-        retry_after = getattr(error, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+        headers = retry_after_headers(error)  # a rate limit says when to try again
         if _wants_json():
             code = {429: "rate_limited", 404: "not_found", 405: "method_not_allowed"}.get(
                 status, "http_error"

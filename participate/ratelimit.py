@@ -63,6 +63,13 @@ def hit(*limits: Limit) -> None:
                 )
 
 
+def retry_after_headers(error) -> dict[str, str]:
+    """The Retry-After header a 429 carries (werkzeug's ``TooManyRequests(retry_after=)``),
+    for the error handlers that render their own page."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+
+
 def limited(*limits: Limit):
     """Decorate a view: :func:`hit` before it runs."""
 

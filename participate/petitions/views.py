@@ -37,6 +37,7 @@ from participate.petitions.forms import (
 from participate.petitions.models import Petition
 from participate.petitions.roles import role_in
 from participate.petitions.standards import STANDARDS
+from participate.ratelimit import retry_after_headers
 from participate.util import utcnow
 
 bp = Blueprint("petitions", __name__)
@@ -440,8 +441,7 @@ def _too_many(error):
         "You are signing too quickly: wait a minute and try again. Signatures already "
         "made are recorded."
     )
-    retry_after = getattr(error, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+    headers = retry_after_headers(error)
     if htmx:
         return render_template("petitions/_sign_refused.html", message=message), 429, headers
     return (

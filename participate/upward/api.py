@@ -72,14 +72,7 @@ document(
 @bp.get("/councils/<slug>/inbox")
 def inbox(slug: str):
     council = council_by_slug(slug)
-    page = clusters.list_clusters(
-        council,
-        sort=request.args.get("sort", "breadth"),
-        theme=request.args.get("theme", ""),
-        region=request.args.get("region", ""),
-        status=request.args.get("status", "all"),
-        page=request.args.get("page", 1),
-    )
+    page = clusters.list_clusters(council, **clusters.query_from(request.args))
     return jsonify(
         {
             "council": council.slug,

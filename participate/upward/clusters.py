@@ -228,6 +228,7 @@ from participate.upward.inbox import (  # noqa: E402
     inbox_themes,
     list_clusters,
     merge_candidates,
+    query_from,
     waiting_days,
 )
 
@@ -248,6 +249,7 @@ __all__ = [
     "lock_inbox",
     "merge_candidates",
     "merge_clusters",
+    "query_from",
     "place",
     "retitle",
     "split_forward",

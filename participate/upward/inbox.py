@@ -87,6 +87,17 @@ def _clean(sort, theme, region, status, page) -> tuple[str, str, str, str, int]:
     return sort, (theme or "").strip()[:40], (region or "").strip()[:80], status, page
 
 
+def query_from(args) -> dict:
+    """The inbox's sort, filters and page from a request's query string (page and API)."""
+    return {
+        "sort": args.get("sort", "breadth"),
+        "theme": args.get("theme", ""),
+        "region": args.get("region", ""),
+        "status": args.get("status", "all"),
+        "page": args.get("page", 1),
+    }
+
+
 def list_clusters(
     council: Council,
     *,

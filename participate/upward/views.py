@@ -205,14 +205,7 @@ def _sent(council: Council, limit: int = 20) -> list[Forward]:
 
 def _inbox_page(council: Council):
     try:
-        return clusters.list_clusters(
-            council,
-            sort=request.args.get("sort", "breadth"),
-            theme=request.args.get("theme", ""),
-            region=request.args.get("region", ""),
-            status=request.args.get("status", "all"),
-            page=request.args.get("page", 1),
-        )
+        return clusters.list_clusters(council, **clusters.query_from(request.args))
     except DomainError as error:  # an unknown sort or filter: say so and show the default
         flash(f"{error.message} Showing the default view.", "error")
         return clusters.list_clusters(council)
