@@ -18,10 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
+from participate.api import token_user
 from participate.extensions import limiter
 
 
@@ -61,6 +64,17 @@ def hit(*limits: Limit) -> None:
                     f"Rate limit exceeded: {item}.",
                     retry_after=max(1, math.ceil(reset_at - time.time())),
                 )
+
+
+def account_key() -> str:
+    """The bucket of the account acting: under /api/ the bearer token's account, checked
+    first (any spelling of one token is one budget; a missing or unknown token is refused
+    401 before anything is counted), else the signed-in account, else the address."""
+    if request.path.startswith("/api/"):
+        return f"account:{token_user().id}"
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{get_remote_address()}"
 
 
 def retry_after_headers(error) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from participate.accounts.services import user_for_token
 from participate.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,8 +23,6 @@ def token_user():
     cached = request.environ.get("participate.api_user")
     if cached is not None:
         return cached
-    from participate.accounts.services import user_for_token
-
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Unauthorized(

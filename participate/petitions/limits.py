@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import os
 
-from flask import current_app, request
+from flask import current_app
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
 
-from participate.ratelimit import Limit, limited
+from participate.ratelimit import Limit, account_key, limited
 
 DEFAULT_ADDRESS = "120 per minute"
 DEFAULT_ACCOUNT = "5 per 10 seconds"
@@ -42,21 +41,6 @@ def account_limit() -> str:
     return current_app.config.get("PETITION_SIGN_LIMIT_ACCOUNT") or os.environ.get(
         "PARTICIPATE_SIGN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT
     )
-
-
-def account_key() -> str:
-    """The signed-in account (session or API token); the address when there is none."""
-    if request.path.startswith("/api/"):
-        from participate.api import token_user
-        from participate.errors import DomainError
-
-        try:
-            return f"account:{token_user().id}"
-        except DomainError:
-            return f"address:{get_remote_address()}"
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{get_remote_address()}"
 
 
 # One budget per account and per address for the page, its htmx fragment and the API. The

@@ -12,7 +12,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db, htmx
 from participate.forms_util import apply_error
-from participate.ratelimit import Limit, limited
+from participate.ratelimit import Limit, account_key, limited
 from participate.votes import services
 from participate.votes.forms import MotionForm, OpenVotingForm, ReceiptForm, ballot_from_form
 from participate.votes.models import METHOD_LABELS, Ballot, Motion, MotionParticipation
@@ -25,18 +25,8 @@ def vote_limit() -> str:
     return current_app.config.get("VOTE_RATE_LIMIT", "60 per minute")
 
 
-def voter_key() -> str:
-    """Rate-limit ballots per account (API: per token), falling back to the address."""
-    if not request.path.startswith("/api/") and current_user.is_authenticated:
-        return f"voter:{current_user.id}"
-    header = request.headers.get("Authorization", "")
-    if header:
-        return f"token:{header[-16:]}"
-    return f"addr:{request.remote_addr}"
-
-
-# One budget for the page and the API.
-limit_casting = limited(Limit(vote_limit, voter_key, "vote-cast"))
+# One budget for the page and the API, per account (an API token counts as its account).
+limit_casting = limited(Limit(vote_limit, account_key, "vote-cast"))
 
 
 @bp.app_context_processor
