@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from participate.extensions import db
 from participate.util import utcnow
+
+PASSWORD_METHOD = "scrypt"
 
 
 class User(UserMixin, db.Model):
@@ -36,7 +40,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -50,6 +54,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=PASSWORD_METHOD)
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """Check ``password`` against a stand-in hash made as real ones are (never a match), so
+    that refusing an unknown e-mail costs what refusing a wrong password does."""
+    check_password_hash(_stand_in_hash(), password)
+    return False
 
 
 class ApiToken(db.Model):

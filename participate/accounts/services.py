@@ -8,8 +8,14 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
 
-from participate.accounts.models import ApiToken, User
+from participate.accounts.models import (
+    PASSWORD_METHOD,
+    ApiToken,
+    User,
+    check_password_of_nobody,
+)
 from participate.core.passwords import password_problem
 from participate.errors import DomainError
 from participate.extensions import db
@@ -65,10 +71,39 @@ def create_user(
     return user
 
 
-def sign_up(email: str, name: str, password: str) -> User:
-    user = create_user(email, name, password)
-    send_confirmation(user)
-    return user
+def sign_up(email: str, name: str, password: str) -> None:
+    """Start an account and mail its confirmation link. An address that already has an
+    account gets a mail saying someone tried, with a way in, and nothing changes: the caller
+    answers both alike, so sign-up does not tell who has an account. Bad input (the e-mail's
+    form, an empty name, a weak password) is refused either way, before the address is looked
+    up."""
+    email = normalise_email(email)
+    if not name.strip():
+        raise DomainError(
+            "Give the name other members will see.", code="name_required", field="name"
+        )
+    problem = password_problem(password, email=email, name=name.strip())
+    if problem:
+        raise DomainError(problem, code="weak_password", field="password")
+    holder = user_by_email(email)
+    if holder is None:
+        send_confirmation(create_user(email, name, password))
+        return
+    generate_password_hash(password, method=PASSWORD_METHOD)  # the work a new account costs
+    _send_sign_up_attempt(holder)
+
+
+def _send_sign_up_attempt(user: User) -> None:
+    send_mail(
+        user.email,
+        "Someone tried to create a participate account with your e-mail",
+        f"Hello {user.name},\n\nSomeone, perhaps you, tried to create a participate account "
+        "with this address, which already has one. Nothing was changed.\n\n"
+        f"If it was you, sign in here:\n\n{url_for('accounts.login', _external=True)}\n\n"
+        "Forgotten your password, or never finished signing up? Choose a password here (the "
+        f"link works for 2 hours, once; it also confirms this address):\n\n{_reset_link(user)}"
+        "\n\nIf it was not you, ignore this message; your account is unchanged.\n",
+    )
 
 
 def send_confirmation(user: User) -> None:
@@ -82,7 +117,9 @@ def send_confirmation(user: User) -> None:
     )
 
 
-def confirm_email(token: str) -> User:
+def confirm_email(token: str) -> tuple[User, bool]:
+    """The account a confirmation link names, and whether this opening confirmed it (the
+    first one does; the caller signs that person in, as the link proves the mailbox)."""
     try:
         data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired as exc:
@@ -98,15 +135,19 @@ def confirm_email(token: str) -> User:
     user = db.session.get(User, data.get("id"))
     if user is None or user.email != data.get("email"):
         raise DomainError("This confirmation link does not match an account.", code="bad_link")
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
-        db.session.commit()
-    return user
+    if user.email_confirmed_at is not None:
+        return user, False
+    user.email_confirmed_at = utcnow()
+    db.session.commit()
+    return user, True
 
 
 def authenticate(email: str, password: str) -> User:
+    """The account with this e-mail and password. The refusal is the same whether or not
+    the account exists, and takes as long: an unknown e-mail's password is checked too."""
     user = user_by_email(email)
-    if user is None or not user.check_password(password):
+    matches = user.check_password(password) if user else check_password_of_nobody(password)
+    if user is None or not matches:
         raise DomainError(
             "That e-mail and password do not match an account. Check them, or reset your password.",
             code="bad_credentials",
@@ -119,14 +160,20 @@ def request_password_reset(email: str) -> None:
     user = user_by_email(email)
     if user is None:
         return
-    token = _serializer("reset").dumps({"id": user.id, "v": user.session_version})
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = _reset_link(user)
     send_mail(
         user.email,
         "Reset your participate password",
         f"Hello {user.name},\n\nChoose a new password here (the link works for 2 hours, once):\n\n{link}\n\n"
         "If you did not ask for this, ignore this message; your password is unchanged.\n",
     )
+
+
+def _reset_link(user: User) -> str:
+    """A link that sets a new password once: it holds the session version, which the
+    change bumps."""
+    token = _serializer("reset").dumps({"id": user.id, "v": user.session_version})
+    return url_for("accounts.reset_password", token=token, _external=True)
 
 
 def reset_password(token: str, password: str) -> User:

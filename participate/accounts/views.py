@@ -60,22 +60,27 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(form.email.data, form.name.data, form.password.data)
+            services.sign_up(form.email.data, form.name.data, form.password.data)
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(user)
+            # The same answer whether or not the address has an account (no probing): the
+            # mail says which it is.
             flash(
-                f"Welcome, {user.name}. We sent a confirmation link to {user.email}: open it to take part.",
+                f"We sent a confirmation link to {form.email.data}: open it to finish signing "
+                "up (it works for 7 days). If that address already has an account, the message "
+                "says how to sign in instead.",
                 "success",
             )
-            return redirect(url_for("accounts.profile"))
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/confirm/<token>")
 def confirm(token: str):
-    user = services.confirm_email(token)
+    user, first = services.confirm_email(token)
+    if first and not current_user.is_authenticated:
+        login_user(user)  # the link proves the mailbox, as a reset link does; once only
     flash(
         f"Thank you: {user.email} is confirmed. You can now join councils and sign petitions.",
         "success",

@@ -30,15 +30,26 @@ def test_sign_up_confirm_sign_out_and_in(client, db, outbox):
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "ada@example.org"))
     assert user is not None and not user.confirmed
-    assert "Confirm your e-mail address" in client.get("/profile").get_data(as_text=True)
+    # Not signed in until the link is opened: a taken address must look the same.
+    assert client.get("/profile").status_code == 302
     link = _mail_link(outbox, "/confirm/")
     assert client.get(link).status_code == 302
     db.session.refresh(user)
     assert user.confirmed
+    assert "Ada Citizen" in client.get("/profile").get_data(as_text=True)  # the link signs in
     client.post("/logout")
     assert client.get("/profile").status_code == 302  # sign-in required
+    # A confirmation link signs in once only: later it just says the address is confirmed.
+    assert client.get(link).status_code == 302
+    assert client.get("/profile").status_code == 302
     login(client, "ada@example.org")
     assert "Ada Citizen" in client.get("/profile").get_data(as_text=True)
+
+
+def test_an_unconfirmed_account_signs_in_with_its_password(client, make):
+    make.user("new@example.org", "New Person", confirmed=False)
+    login(client, "new@example.org")
+    assert "Confirm your e-mail address" in client.get("/profile").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -75,24 +86,88 @@ def test_sign_up_refuses_bad_input_and_writes_nothing(client, db, data, message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def test_sign_up_with_a_taken_email_is_refused(client, make, db):
-    make.user("taken@example.org")
-    response = client.post(
-        "/signup",
-        data={"name": "B", "email": "TAKEN@example.org", "password": PASSWORD, "confirm": PASSWORD},
+def _sign_up(client, email: str, name: str = "B", password: str = PASSWORD):
+    return client.post(
+        "/signup", data={"name": name, "email": email, "password": password, "confirm": password}
     )
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
-def test_bad_credentials_give_a_clear_message(client, make):
+def test_sign_up_with_a_taken_email_looks_the_same_and_tells_the_holder(client, make, db, outbox):
+    """No account probing: the page answers a taken address exactly as a new one; the
+    holder gets a mail saying someone tried, with a way in; nothing changes."""
+    holder = make.user("taken@example.org", "Holder")
+    old_hash = holder.password_hash
+    taken = _sign_up(client, "TAKEN@example.org", password="another long passphrase")
+    taken_page = client.get(taken.headers["Location"]).get_data(as_text=True)
+    to, subject, body = last_mail(outbox)
+    assert to == "taken@example.org"
+    assert "tried to create" in subject and "already has" in body
+    assert "/login" in body and "/reset/" in body
+    fresh = _sign_up(client, "fresh@example.org")
+    fresh_page = client.get(fresh.headers["Location"]).get_data(as_text=True)
+    assert (taken.status_code, taken.headers["Location"]) == (302, fresh.headers["Location"])
+
+    def flash(page: str, email: str) -> str:
+        text = re.search(r'<div class="flash[^>]*>(.*?)</div>', page, re.S).group(1)
+        return text.replace(email, "EMAIL")
+
+    assert flash(taken_page, "TAKEN@example.org") == flash(fresh_page, "fresh@example.org")
+    assert "We sent a confirmation link" in fresh_page
+    assert client.get("/profile").status_code == 302  # nobody is signed in either way
+    db.session.refresh(holder)
+    assert holder.password_hash == old_hash and holder.name == "Holder"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+
+
+def test_the_mail_to_a_taken_address_lets_its_owner_in(client, make, db, outbox):
+    """Someone may have started an account with your address (never confirmed): the
+    mail's reset link sets your own password, confirms the address and ends their session."""
+    squatter = make.user("victim@example.org", "Squatter", confirmed=False)
+    _sign_up(client, "victim@example.org", "Victim")
+    link = _mail_link(outbox, "/reset/")
+    new = "my own quiet harbour"
+    assert client.post(link, data={"password": new, "confirm": new}).status_code == 302
+    db.session.refresh(squatter)
+    assert squatter.confirmed and squatter.check_password(new)
+    assert not squatter.check_password(PASSWORD)
+
+
+def _refusal(response) -> str:
+    return re.search(r"That e-mail and password[^<]*", response.get_data(as_text=True)).group(0)
+
+
+def test_sign_in_says_the_same_for_an_unknown_email_and_a_wrong_password(client, make):
     make.user("me@example.org")
-    response = client.post(
-        "/login", data={"email": "me@example.org", "password": "wrong password!"}
+    wrong = client.post("/login", data={"email": "me@example.org", "password": "wrong password!"})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.org", "password": "wrong password!"}
     )
-    assert response.status_code == 400
-    assert "do not match an account" in response.get_data(as_text=True)
+    assert wrong.status_code == unknown.status_code == 400
+    assert _refusal(wrong) == _refusal(unknown)
+    assert "do not match an account" in _refusal(wrong)
+
+
+def test_an_unknown_email_is_checked_against_a_hash_of_the_same_kind(client, make, monkeypatch):
+    """So that a refusal takes as long whether or not the account exists (no timing here:
+    the test checks that the same work is done)."""
+    from participate.accounts import models
+
+    real = make.user("me@example.org")
+    check = models.check_password_hash
+    checked: list[str] = []
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash)
+        return check(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    method = real.password_hash.rsplit("$", 2)[0]  # e.g. scrypt:32768:8:1
+    for email in ("nobody@example.org", "me@example.org"):
+        checked.clear()
+        client.post("/login", data={"email": email, "password": "wrong password!"})
+        assert [h.rsplit("$", 2)[0] for h in checked] == [method], email
+    signed_in = client.post("/login", data={"email": "me@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302
 
 
 def test_confirmation_link_tampered_is_refused(client, db):
