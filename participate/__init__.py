@@ -15,6 +15,7 @@ from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
+from participate.params import IdConverter, refuse_control_characters
 from participate.ratelimit import retry_after_headers
 
 
@@ -37,6 +38,7 @@ def create_app(config=None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_relative_config=False,
     )
+    app.url_map.converters["int"] = IdConverter  # before any route: every <int:...> is an id
     app.config.from_object(config_from_env())
     if isinstance(config, dict):
         app.config.update(config)
@@ -78,6 +80,8 @@ def create_app(config=None) -> Flask:
     from participate.cli import register_cli
 
     register_cli(app)
+
+    app.before_request(refuse_control_characters)
 
     @app.after_request
     def _security_headers(response):

@@ -5,13 +5,14 @@ from flask import Blueprint, render_template, request
 from participate.audit.services import events_query
 from participate.councils.services import council_by_slug
 from participate.extensions import db
+from participate.params import int_arg
 
 bp = Blueprint("audit", __name__)
 PAGE = 50
 
 
 def _page(query):
-    page = max(int(request.args.get("page", 1) or 1), 1)
+    page = int_arg(request.args, "page")
     rows = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     return rows[:PAGE], page, len(rows) > PAGE
 

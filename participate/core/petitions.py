@@ -391,6 +391,43 @@ def crossed_milestones(
     return sorted(m for m in marks if previous_count < m <= new_count)
 
 
+# --- the motion that applies a governance change --------------------------------
+
+
+def check_deciding_motion(
+    motion_id: int | None, deciding_motion_id: int | None, *, passed: bool
+) -> int:
+    """Refuse every motion but the one that decided the petition; return that motion's id.
+
+    ``deciding_motion_id`` is the motion the council's answer recorded (the petition's
+    agenda item in the round that answered it); ``None`` when no motion decided it (not
+    answered yet, or answered at a meeting). ``motion_id`` is the one the clerk names
+    (``None``: the deciding one). ``passed``: whether the deciding motion passed.
+    """
+    if deciding_motion_id is None:
+        raise RuleViolation(
+            "no_deciding_motion",
+            "No motion has decided this petition, and only the motion that decided it "
+            "applies it to the constitution. Put the petition on a round's agenda: when its "
+            "motion passes and the clerk records the outcome, the change is applied.",
+        )
+    if motion_id is not None and motion_id != deciding_motion_id:
+        raise RuleViolation(
+            "not_the_deciding_motion",
+            f"Only the motion that decided this petition applies it: that is motion "
+            f"{deciding_motion_id}, not motion {motion_id}.",
+            deciding_motion=deciding_motion_id,
+        )
+    if not passed:
+        raise RuleViolation(
+            "motion_not_passed",
+            f"Motion {deciding_motion_id}, which decided this petition, did not pass: the "
+            "constitution changes only by a passed motion.",
+            deciding_motion=deciding_motion_id,
+        )
+    return deciding_motion_id
+
+
 # --- threshold ----------------------------------------------------------------
 
 

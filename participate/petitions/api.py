@@ -8,6 +8,7 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document
 from participate.councils import services as councils
 from participate.errors import DomainError
+from participate.params import int_arg
 from participate.petitions import counts as petition_counts
 from participate.petitions import limits, services, signing
 from participate.petitions.models import Petition
@@ -53,18 +54,15 @@ document(
 @bp.get("/petitions")
 def petitions():
     council_slug = request.args.get("council") or ""
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-    except ValueError:
-        raise DomainError("page and per_page must be whole numbers.", code="bad_filter") from None
+    page = int_arg(request.args, "page", code="bad_filter")
+    per_page = int_arg(request.args, "per_page", 50, high=100, code="bad_filter")
     listing = services.list_petitions(
         council=councils.council_by_slug(council_slug) if council_slug else None,
         kind=request.args.get("kind") or None,
         status=request.args.get("status") or None,
         sort=request.args.get("sort") or None,
         page=page,
-        per_page=min(100, max(1, per_page)),
+        per_page=per_page,
     )
     return jsonify(
         {
@@ -188,3 +186,6 @@ def sign(petition_id: int):
             }
         }
     ), 201
+
+
+from participate.petitions import api_clerk as _api_clerk  # noqa: E402,F401

@@ -12,6 +12,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.petitions import services, signing
 from participate.petitions.forms import (
     ActionForm,
@@ -154,7 +155,9 @@ def apply_change(petition_id: int):
     petition = services.petition_for(current_user, petition_id)
     form = ApplyChangeForm()
     if not form.validate_on_submit():
-        flash("Give the number of the motion that passed.", "error")
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
         return _back(petition_id)
     try:
         services.apply_governance_change(current_user, petition, motion_id=form.motion_id.data)
@@ -213,8 +216,7 @@ def signatures(petition_id: int):
     elif request.method == "POST":
         status = 400
     search = request.args.get("q", "")
-    page_arg = request.args.get("page", "1")
-    page = max(1, int(page_arg)) if page_arg.isdigit() else 1
+    page = int_arg(request.args, "page")
     rows = signing.recent_signatures(petition, search=search, limit=50, offset=(page - 1) * 50)
     context = {
         "petition": petition,

@@ -202,7 +202,10 @@ class InvalidateRuleForm(FlaskForm):
 
 
 class ApplyChangeForm(FlaskForm):
+    """Apply a passed change. The motion is the one that decided the petition; the page
+    sends it back (hidden) so that the clerk applies the motion they were shown."""
+
     motion_id = IntegerField(
-        "Number of the motion that passed",
-        validators=[DataRequired("Give the motion's number."), NumberRange(min=1)],
+        "The motion that decided the petition",
+        validators=[Optional(), NumberRange(min=1, message="A motion number is 1 or more.")],
     )

@@ -714,40 +714,47 @@ def publish_response(
     return petition
 
 
-def _check_motion(motion_id: int, council: Council) -> None:
-    """When the votes feature is installed: the motion exists in this council, is closed
-    and passed. Without it, the caller's motion reference is recorded as given."""
+@dataclass(frozen=True)
+class DecidingMotion:
+    """The motion that decided a petition (the one the council's answer recorded)."""
+
+    id: int
+    title: str
+    passed: bool
+    closed: bool
+
+
+def deciding_motion(petition: Petition) -> DecidingMotion | None:
+    """The motion that decided the petition: its agenda item's motion in the round that
+    answered it (``response_motion_id``, recorded with the answer). ``None`` when no motion
+    decided it: not answered yet, or answered at a meeting.
+
+    Without the votes feature the recorded reference is taken as a passed motion.
+    """
     from participate.features import FEATURES
 
+    motion_id = petition.response_motion_id
+    if motion_id is None:
+        return None
     if "votes" not in FEATURES:
-        return
-    try:
-        from participate.votes.models import Motion
-    except ImportError:  # pragma: no cover - votes listed but not installed
-        return
+        return DecidingMotion(motion_id, f"Motion {motion_id}", passed=True, closed=True)
+    from participate.votes.models import Motion
+
     motion = db.session.get(Motion, motion_id)
-    if motion is None or motion.council_id != council.id:
-        raise DomainError(
-            f"There is no motion {motion_id} in {council.name}.",
-            code="motion_not_found",
-            field="motion_id",
-            status=404,
-        )
-    result = motion.result or {}
-    if motion.status != "closed" or not result.get("passed"):
-        raise DomainError(
-            f"Motion {motion_id} has not passed: the constitution changes only by a passed motion.",
-            code="motion_not_passed",
-            field="motion_id",
-            status=409,
-        )
+    if motion is None or motion.council_id != petition.council_id:
+        return None
+    closed = motion.status == "closed"
+    passed = closed and bool((motion.result or {}).get("passed"))
+    return DecidingMotion(motion.id, motion.title, passed=passed, closed=closed)
 
 
-def apply_governance_change(actor, petition: Petition, *, motion_id: int) -> Petition:
+def apply_governance_change(actor, petition: Petition, *, motion_id: int | None = None) -> Petition:
     """Apply a passed constitution_change / cooperative_governance petition as a new version.
 
-    The version's cause is ``petition:<id>; motion:<id>``, so the constitution's history
-    shows which petition and which vote changed it.
+    Only the motion that decided the petition applies it (`deciding_motion`); ``motion_id``,
+    when given, must be that motion (the clerk confirms the one the page showed). The
+    version's cause is ``petition:<id>; motion:<id>``, so the constitution's history shows
+    which petition and which vote changed it.
     """
     if petition.kind not in rules.CONSTITUTION_KINDS:
         raise DomainError(
@@ -773,8 +780,17 @@ def apply_governance_change(actor, petition: Petition, *, motion_id: int) -> Pet
             f"Only a clerk of {petition.council.name} may apply a passed change.",
             code="clerk_only",
         )
+    deciding = deciding_motion(petition)
+    try:
+        motion_id = rules.check_deciding_motion(
+            motion_id,
+            deciding.id if deciding else None,
+            passed=deciding is not None and deciding.passed,
+        )
+    except RuleViolation as violation:
+        field = "motion_id" if violation.code == "not_the_deciding_motion" else None
+        raise DomainError(violation.message, code=violation.code, status=409, field=field) from None
     council = petition.council
-    _check_motion(motion_id, council)
     current = current_constitution(council)
     settings = dict(petition.proposed_settings or {})
     if "weights" in settings:

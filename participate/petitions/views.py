@@ -23,6 +23,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.petitions import counts as petition_counts
 from participate.petitions import limits, services, signing
 from participate.petitions.forms import (
@@ -76,13 +77,6 @@ def petition_kind_label(kind: str) -> str:
     return services.KIND_LABELS.get(kind, kind)
 
 
-def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
 # ---------------------------------------------------------------- list and standards
 
 
@@ -102,7 +96,7 @@ def petition_list():
             kind=filters["kind"] or None,
             status=filters["status"] or None,
             sort=filters["sort"],
-            page=_int_arg("page"),
+            page=int_arg(request.args, "page"),
         )
     except DomainError as error:  # an unknown filter or sort: say so, show the default list
         flash(f"{error.message} Showing all petitions, most signed first.", "error")
@@ -339,6 +333,7 @@ def detail(petition_id: int):
         "kind_hints": services.KIND_HINTS,
         "now": utcnow(),
         "can_apply": _can_apply(petition, role),
+        "deciding_motion": services.deciding_motion(petition),
     }
     return render_template("petitions/detail.html", **context)
 

@@ -9,6 +9,7 @@ from participate.api import bp, json_body, optional_json_body, token_user
 from participate.api.openapi import document
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
+from participate.params import int_arg
 from participate.proposals import services
 from participate.proposals.reading import (
     amendments_with_authors,
@@ -101,17 +102,6 @@ def amendment_json(amendment, author_name: str) -> dict:
     }
 
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    try:
-        page = int(raw)
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise DomainError("page must be a whole number from 1.", code="bad_page", field="page")
-    return page
-
-
 def _text(data: dict, key: str, *, required: bool = False):
     value = data.get(key)
     if value is None and not required:
@@ -141,7 +131,7 @@ def council_proposals(slug: str):
         theme=request.args.get("theme") or None,
         constituency=request.args.get("constituency") or None,
         sort=request.args.get("sort") or "newest",
-        page=_page_arg(),
+        page=int_arg(request.args, "page"),
     )
     return jsonify(
         {
@@ -307,7 +297,7 @@ def search():
         request.args.get("q", ""),
         council=council_by_slug(slug) if slug else None,
         status=request.args.get("status") or None,
-        page=_page_arg(),
+        page=int_arg(request.args, "page"),
     )
     return jsonify(
         {

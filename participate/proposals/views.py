@@ -10,6 +10,7 @@ from participate.core import proposals as rules
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.proposals import services
 from participate.proposals.access import Standing
 from participate.proposals.forms import (
@@ -71,16 +72,6 @@ def _refused(proposal_id: int, error: DomainError, **kwargs):
     return _render_page(proposal_id, error.status, **kwargs)
 
 
-def _int_arg(name: str, default: int = 1) -> int:
-    value = request.args.get(name, "")
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise DomainError(
-            f"{name.capitalize()} must be a whole number.", code=f"bad_{name}", field=name
-        ) from None
-
-
 # ---------------------------------------------------------------- council list
 
 
@@ -93,7 +84,7 @@ def council_proposals(slug: str):
         theme=request.args.get("theme") or None,
         constituency=request.args.get("constituency") or None,
         sort=request.args.get("sort") or "newest",
-        page=_int_arg("page"),
+        page=int_arg(request.args, "page"),
     )
     context = {"council": council, "listing": listing}
     if _htmx():
@@ -394,7 +385,7 @@ def search():
         query,
         council=council,
         status=request.args.get("status") or None,
-        page=_int_arg("page"),
+        page=int_arg(request.args, "page"),
     )
     template = "proposals/_search_results.html" if _htmx() else "proposals/search.html"
     return render_template(

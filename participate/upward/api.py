@@ -9,6 +9,7 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
+from participate.params import int_arg
 from participate.proposals.services import get_proposal
 from participate.upward import answers, clusters, services
 
@@ -108,10 +109,7 @@ def cluster(slug: str, cluster_id: int):
             code="cluster_merged",
             status=404,
         )
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = int_arg(request.args, "page")
     members, total = clusters.cluster_members(found, page)
     return jsonify(
         {

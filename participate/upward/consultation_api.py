@@ -11,6 +11,7 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
+from participate.params import int_arg
 from participate.upward import consultations as consulting
 from participate.upward.api import TAG, _iso, _text
 from participate.util import utcnow
@@ -96,10 +97,7 @@ document(
 @bp.get("/consultations/<int:consultation_id>/positions")
 def positions(consultation_id: int):
     c = consulting.get_consultation(consultation_id)
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = int_arg(request.args, "page")
     rows, total = consulting.positions_page(c, page, stance=request.args.get("stance", ""))
     return jsonify(
         {

@@ -9,18 +9,12 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db, login
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.upward import consultations as service
 from participate.upward import services
 from participate.upward.forms import AdoptForm, ConsultationForm, PositionForm
 from participate.upward.views import _actor, _htmx, bp
 from participate.util import utcnow
-
-
-def _int_arg(name: str) -> int:
-    try:
-        return max(1, int(request.args.get(name, 1)))
-    except ValueError:
-        return 1
 
 
 @bp.route("/consultations")
@@ -91,12 +85,13 @@ def new_consultation(slug: str):
 def _results_context(consultation, **extra):
     results = service.results(consultation)
     stance = request.args.get("stance", "")
+    page = int_arg(request.args, "page")
     try:
-        positions, total = service.positions_page(consultation, _int_arg("page"), stance=stance)
+        positions, total = service.positions_page(consultation, page, stance=stance)
     except DomainError as error:  # an unknown stance: say so and list every position
         flash(f"{error.message} Showing every position.", "error")
         stance = ""
-        positions, total = service.positions_page(consultation, _int_arg("page"))
+        positions, total = service.positions_page(consultation, page)
     answering = _answering_councils(consultation)
     return {
         "consultation": consultation,
@@ -106,7 +101,7 @@ def _results_context(consultation, **extra):
         "region_names": {p.slug: p.name for p in results.regions.values()},
         "positions": positions,
         "total": total,
-        "page": _int_arg("page"),
+        "page": page,
         "pages": max(1, -(-total // 50)),
         "stance": stance,
         "names": services.council_names([p.council_id for p in positions]),

@@ -17,21 +17,16 @@ from participate.councils.models import Council
 from participate.councils.services import load_graph
 from participate.errors import DomainError
 from participate.extensions import db
+from participate.params import int_arg
 from participate.proposals.services import get_proposal
 from participate.upward import answers, consultations, services
 
 WIDTH, HEIGHT = 1200, 560
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def flow_map_context(args: Mapping[str, str]) -> dict[str, Any]:
-    proposal_id, consultation_id = _int(args.get("proposal")), _int(args.get("consultation"))
+    proposal_id = int_arg(args, "proposal", None)
+    consultation_id = int_arg(args, "consultation", None)
     if proposal_id is None and consultation_id is None:
         raise DomainError(
             "Say which flow to draw: /upward/map?proposal=<id> or ?consultation=<id>.",

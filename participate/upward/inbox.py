@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from participate.councils.models import Council, Place
-from participate.errors import DomainError, NotFound, check_choice
+from participate.errors import NotFound, check_choice
 from participate.extensions import db
+from participate.params import whole_number
 from participate.upward.models import (
     Answer,
     Cluster,
@@ -78,12 +79,7 @@ def _clean(sort, theme, region, status, page) -> tuple[str, str, str, str, int]:
     sort, status = sort or "breadth", status or "all"  # an empty value: the default
     check_choice(sort, SORTS, "sort")
     check_choice(status, STATUSES, "status")
-    try:
-        page = int(page or 1)
-    except (TypeError, ValueError):
-        page = 0
-    if page < 1:
-        raise DomainError("The page must be a whole number from 1.", code="bad_page", field="page")
+    page = whole_number(page, "page")
     return sort, (theme or "").strip()[:40], (region or "").strip()[:80], status, page
 
 

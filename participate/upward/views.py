@@ -17,6 +17,7 @@ from participate.councils.models import Council, ForumLink, Membership
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.proposals import services as proposals
 from participate.upward import answers, clusters, services
 from participate.upward.forms import AnswerForm, ForwardForm, MergeForm, SplitForm, TakeUpForm
@@ -253,10 +254,7 @@ def cluster_page(slug: str, cluster_id: int):
 
 
 def _render_cluster(council, cluster, *, answer_form=None, merge_form=None, status=200):
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = int_arg(request.args, "page")
     members, total = clusters.cluster_members(cluster, page)
     card = clusters.cards_for([cluster])[0]
     can_answer = _can_answer(council)

@@ -482,3 +482,30 @@ def test_empty_settings(settings):
     with pytest.raises(RuleViolation) as refused:
         petitions.validate_constitution_settings(settings)
     assert refused.value.code == "settings_empty"
+
+
+# --- the motion that applies a governance change (issue 13) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "deciding", "passed", "code"),
+    [
+        (None, None, True, "no_deciding_motion"),
+        (7, None, True, "no_deciding_motion"),
+        (7, 8, True, "not_the_deciding_motion"),
+        (8, 8, False, "motion_not_passed"),
+        (None, 8, False, "motion_not_passed"),
+    ],
+)
+def test_only_the_deciding_motion_applies_a_governance_change(given, deciding, passed, code):
+    with pytest.raises(RuleViolation) as refused:
+        petitions.check_deciding_motion(given, deciding, passed=passed)
+    assert refused.value.code == code
+    if code == "not_the_deciding_motion":
+        assert "Only the motion that decided this petition applies it" in refused.value.message
+        assert "motion 8, not motion 7" in refused.value.message
+
+
+@pytest.mark.parametrize("given", [None, 8])
+def test_the_deciding_passed_motion_applies(given):
+    assert petitions.check_deciding_motion(given, 8, passed=True) == 8

@@ -704,11 +704,19 @@ def test_a_governance_change_needs_a_passed_motion(world, db):
 
     petition, _ = reached(world, kind="constitution_change", settings={"quorum": 0.2})
     motion = _passed_motion(world, db, passed=False)
+    services.publish_response(
+        world.clerk,
+        petition,
+        decision="rejected",
+        response_text="The governance vote did not pass.",
+        motion_id=motion.id,
+    )
     with pytest.raises(DomainError) as refused:
         services.apply_governance_change(world.clerk, petition, motion_id=motion.id)
     assert refused.value.code == "motion_not_passed"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         services.apply_governance_change(world.clerk, petition, motion_id=999_999)
+    assert refused.value.code == "not_the_deciding_motion"
 
 
 def test_an_early_scrutiny_petition_changes_no_constitution(world, db):

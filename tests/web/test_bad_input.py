@@ -1,0 +1,159 @@
+"""Bad input is refused with a 4xx, never a 500: ids and pages past the database's integers,
+NUL and other control characters in a query parameter, a form field, a JSON string or a path."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from participate.proposals.models import Proposal
+from tests.conftest import api_token, login
+
+HUGE = "99999999999999999999"  # past a 64-bit integer
+PAST_INT4 = str(2**31)  # past PostgreSQL's integer, the type of every id
+
+
+@pytest.fixture
+def world(make):
+    councils = make.structure()
+    member = make.user(name="Tom Member")
+    make.member(member, councils["health-manchester"], "citizen")
+    return SimpleNamespace(councils=councils, member=member)
+
+
+def _count(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/people/{HUGE}",
+        f"/people/{PAST_INT4}",
+        f"/proposals/{HUGE}",
+        f"/petitions/{PAST_INT4}",
+        f"/rounds/{HUGE}/minutes",
+        f"/councils/health-manchester/constitution/{HUGE}",
+    ],
+)
+def test_an_id_past_the_integers_is_not_found(client, world, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "There is nothing at this address" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/api/v1/motions/{HUGE}", f"/api/v1/proposals/{PAST_INT4}", f"/api/v1/petitions/{HUGE}"],
+)
+def test_an_api_id_past_the_integers_is_not_found(client, world, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/councils/health-manchester/proposals",
+        "/audit",
+        "/councils/health-manchester/audit",
+        "/petitions",
+        "/councils/health-north-west/inbox",
+    ],
+)
+@pytest.mark.parametrize("page", [HUGE, PAST_INT4, "-1", "two"])
+def test_a_page_past_the_integers_is_refused_on_pages(client, world, path, page):
+    response = client.get(f"{path}?page={page}")
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if response.status_code == 400:
+        assert "page" in response.get_data(as_text=True).lower()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/councils/health-manchester/proposals",
+        "/api/v1/petitions",
+        "/api/v1/councils/health-north-west/inbox",
+    ],
+)
+@pytest.mark.parametrize("page", [HUGE, PAST_INT4])
+def test_a_page_past_the_integers_is_refused_by_the_api(client, world, path, page):
+    response = client.get(f"{path}?page={page}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] in ("bad_page", "bad_filter") and "page" in error["message"].lower()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=a%00b", "council=%00", "q=bell%07", "status=%1b%5b31m"],
+)
+def test_control_characters_in_a_query_are_refused(client, world, query):
+    response = client.get(f"/search?{query}")
+    name = query.split("=")[0]
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert f"&#39;{name}&#39;" in text or f"'{name}'" in text, text[:500]
+
+
+def test_control_characters_in_an_api_query_are_refused(client, world):
+    response = client.get("/api/v1/proposals/search?q=a%00b")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "bad_characters",
+        "message": response.get_json()["error"]["message"],
+        "field": "q",
+    }
+
+
+def test_nul_in_a_form_field_is_refused(client, db, world):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400 and "email" in response.get_data(as_text=True)
+    login(client, world.member)
+    response = client.post(
+        "/councils/health-manchester/proposals/new",
+        data={"title": "Night\x00buses", "body": "A body long enough to pass.", "themes": ""},
+    )
+    assert response.status_code == 400 and "title" in response.get_data(as_text=True)
+    assert _count(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "Night\x00buses", "body": "Text"}, "title"),
+        ({"title": "Night buses", "body": "Text\x0b"}, "body"),
+        ({"title": "Night buses", "body": "Text", "themes": ["ok", "\x00"]}, "themes"),
+        ({"title": "Night buses", "body": "Text\ud800"}, "body"),
+    ],
+)
+def test_control_characters_in_json_are_refused(client, db, world, body, field):
+    response = client.post(
+        "/api/v1/councils/health-manchester/proposals",
+        json=body,
+        headers=api_token(world.member),
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_characters" and error["field"] == field
+    assert field in error["message"]
+    assert _count(db) == 0
+
+
+def test_tabs_and_newlines_in_text_are_kept(client, db, world):
+    response = client.post(
+        "/api/v1/councils/health-manchester/proposals",
+        json={"title": "Night buses", "body": "First line\r\n\tSecond line\n"},
+        headers=api_token(world.member),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert _count(db) == 1
+
+
+def test_nul_in_a_path_is_not_found(client, world):
+    assert client.get("/councils/a%00b").status_code == 404
+    assert client.get("/api/v1/councils/a%00b").status_code == 404
