@@ -46,6 +46,7 @@ from participate.extensions import db, limiter
 from participate.petitions.limits import account_limit, address_limit
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
+from participate.votes import seal
 from participate.votes.ballots import ballot_ref, new_receipt
 from participate.votes.checks import check_ballot
 from participate.votes.forms import ballot_from_form
@@ -155,30 +156,41 @@ def cast(motion_id: int):
     ref = ballot_ref(motion.id, current_user.id)
     ballot = db.session.get(Ballot, (motion.id, ref))
     first = ballot is None
+    constituency = eligible.constituency
     if ballot is None:
+        receipt = new_receipt()
         ballot = Ballot(
             motion_id=motion.id,
             ref=ref,
-            receipt=new_receipt(),
-            constituency=eligible.constituency,
+            receipt_digest=seal.receipt_digest(receipt),
+            receipt_sealed=seal.seal_receipt(receipt, motion.id, ref, constituency),
+            constituency=constituency,
         )
         db.session.add(ballot)
         db.session.add(MotionParticipation(motion_id=motion.id, user_id=current_user.id))
-    ballot.choice, ballot.ranking, ballot.reason = choice, ranking, reason
-    ballot.updated_at = utcnow().replace(second=0, microsecond=0)
+    else:
+        receipt = seal.open_receipt(ballot.receipt_sealed, motion.id, ref, constituency)
+    ballot.sealed = seal.seal_choice(
+        motion.method,
+        motion.options,
+        motion.id,
+        ref,
+        constituency,
+        choice=choice,
+        ranking=ranking,
+        reason=reason,
+    )
     try:
         db.session.commit()
     except IntegrityError:  # the same voter's other request got there first
         db.session.rollback()
         return panel(refused, error="Your ballot was cast at the same moment: reload.", code=409)
     message = (
-        f"Your ballot was recorded. Your receipt is {ballot.receipt}."
+        f"Your ballot was recorded. Your receipt is {receipt}."
         if first
-        else f"Your ballot was changed; only this one counts. Your receipt is {ballot.receipt}."
+        else f"Your ballot was changed; only this one counts. Your receipt is {receipt}."
     )
-    return panel(
-        SimpleNamespace(can_vote=True, voted=True, receipt=ballot.receipt), message=message
-    )
+    return panel(SimpleNamespace(can_vote=True, voted=True, receipt=receipt), message=message)
 
 
 def create_textbook_app():

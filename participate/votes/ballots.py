@@ -4,8 +4,9 @@ The cast path is built to be short: one query reads the motion's state, the vote
 place in the eligibility snapshot and their membership; one INSERT ... ON CONFLICT DO
 UPDATE writes the ballot (race-safe: concurrent requests from one member end with
 exactly one ballot) and returns its receipt; one INSERT ... ON CONFLICT DO NOTHING
-records participation (its row count says whether this was the first cast). The only
-hashing is the HMAC that finds the voter's ballot.
+records participation (its row count says whether this was the first cast). The choice
+and the receipt are sealed before the write (``participate.votes.seal``): a database
+reader who joins the two rows still learns nothing about the choice.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from participate.councils.models import Membership
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.util import utcnow
+from participate.votes import seal
 from participate.votes.checks import check_ballot
 from participate.votes.models import Ballot, Motion, MotionEligibility, MotionParticipation
 
@@ -122,13 +124,8 @@ class _Statements:
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(b)
         self.upsert = insert.on_conflict_do_update(
             index_elements=[b.c.motion_id, b.c.ref],
-            set_={
-                "choice": insert.excluded.choice,
-                "ranking": insert.excluded.ranking,
-                "reason": insert.excluded.reason,
-                "updated_at": insert.excluded.updated_at,
-            },
-        ).returning(b.c.receipt)
+            set_={"sealed": insert.excluded.sealed},
+        ).returning(b.c.receipt_digest, b.c.receipt_sealed)
         self.participate = (
             (postgresql.insert if dialect == "postgresql" else sqlite.insert)(p)
             .on_conflict_do_nothing()
@@ -248,29 +245,39 @@ def cast_ballot(
         row.method, row.options, choice, ranking, objection
     )
     statements = _statements()
+    ref = ballot_ref(motion_id, user_id)
+    constituency = row.constituency
     params = {
         "motion_id": motion_id,
-        "ref": ballot_ref(motion_id, user_id),
-        "constituency": row.constituency,
-        "choice": stored_choice,
-        "ranking": stored_ranking,
-        "reason": reason,
-        "updated_at": utcnow().replace(second=0, microsecond=0),
+        "ref": ref,
+        "constituency": constituency,
+        "sealed": seal.seal_choice(
+            row.method,
+            row.options,
+            motion_id,
+            ref,
+            constituency,
+            choice=stored_choice,
+            ranking=stored_ranking,
+            reason=reason,
+        ),
     }
     who = {"motion_id": motion_id, "user_id": user_id}
     for attempt in range(3):
-        drawn = params["receipt"] = new_receipt()
+        drawn = new_receipt()
+        params["receipt_digest"] = drawn_digest = seal.receipt_digest(drawn)
+        params["receipt_sealed"] = seal.seal_receipt(drawn, motion_id, ref, constituency)
         connection = session.connection()  # the request's own, in the session's transaction
         try:
             # The write lock is held from the first statement to the commit: keep it short.
-            receipt = connection.execute(statements.upsert, params).scalar_one()
+            digest, receipt_sealed = connection.execute(statements.upsert, params).one()
             # RETURNING, not rowcount: some drivers report -1 for INSERT ... ON CONFLICT.
             first = connection.execute(statements.participate, who).first() is not None
             # A change keeps the stored receipt, so getting back the one just drawn means
             # a new ballot row. A new row for someone who already took part means their
             # earlier ballot cannot be found (SECRET_KEY changed during the vote): refuse
             # rather than count them twice.
-            if receipt == drawn and not first:
+            if digest == drawn_digest and not first:
                 session.rollback()
                 raise Conflict(
                     "Your earlier ballot on this motion still counts, but it cannot be "
@@ -278,6 +285,11 @@ def cast_ballot(
                     "council's clerk.",
                     code="ballot_unchangeable",
                 )
+            receipt = (
+                drawn
+                if digest == drawn_digest
+                else seal.open_receipt(receipt_sealed, motion_id, ref, constituency)
+            )
             session.commit()
         except sa.exc.IntegrityError as error:
             session.rollback()
@@ -289,7 +301,7 @@ def cast_ballot(
                     "Voting on this motion has closed: ballots can no longer be cast or changed.",
                     code="voting_closed",
                 ) from None
-            if "receipt" in text and attempt < 2:
+            if "receipt_digest" in text and attempt < 2:
                 continue  # an 80-bit receipt collided: draw another
             raise
         except BaseException:
@@ -320,11 +332,14 @@ def my_vote_status(user, motion: Motion) -> VoteStatus:
     voted = False
     receipt = None
     if signed_in and row[4] is not None:
-        receipt = db.session.scalar(
-            sa.select(Ballot.receipt).where(
-                Ballot.motion_id == motion.id, Ballot.ref == ballot_ref(motion.id, user_id)
+        ref = ballot_ref(motion.id, user_id)
+        stored = db.session.execute(
+            sa.select(Ballot.receipt_sealed, Ballot.constituency).where(
+                Ballot.motion_id == motion.id, Ballot.ref == ref
             )
-        )
+        ).first()
+        if stored is not None:
+            receipt = seal.open_receipt(stored[0], motion.id, ref, stored[1])
         voted = receipt is not None
     refusal = _refusal(motion.id, row, signed_in)
     return VoteStatus(

@@ -3,19 +3,21 @@
 The privacy design, in one place:
 
 - ``motion_participation`` records THAT a member voted (one row per member per motion).
-- ``ballots`` records WHAT was chosen, with no user column. A ballot is found by
+- ``ballots`` records WHAT was chosen, sealed, with no user column. A ballot is found by
   ``ref = HMAC(SECRET_KEY, "<motion_id>:<user_id>")``: the server (which holds the key)
-  can find a voter's own ballot to change it, but the database alone, a backup or an
-  export cannot join a choice to a person. ``receipt`` is random (``secrets``), never
-  derived from the voter, and keeps its value when the ballot is changed.
-- Neither table carries anything that orders or times a vote finely: participation has
-  no timestamp, a ballot's ``updated_at`` is rounded down to the minute, and on SQLite
-  both tables are WITHOUT ROWID, so their rows are stored in key order (ballots by the
-  random-looking ref) rather than in the order people voted.
+  can find a voter's own ballot to change it. The choice and the receipt are sealed
+  (AES-GCM, ``participate.votes.seal``), so whatever a database keeps about the two writes
+  of one cast (PostgreSQL's transaction ids, physical row order, a dump's order) may join
+  a participation row to a ballot row, but never to a choice: a reader without the key
+  sees only equal-length ciphertext, and the published ballot file's receipts match no
+  column. ``receipt`` is random (``secrets``), never derived from the voter, and keeps its
+  value when the ballot is changed.
+- Neither table carries a timestamp, and on SQLite both are WITHOUT ROWID (stored in key
+  order, not in the order people voted).
 
-The invariants are database constraints and triggers (migration 0003_votes): one ballot
-per voter per motion (primary key on (motion_id, ref)), one participation row per member,
-unique receipts, a choice consistent with its kind, no ballot write unless the motion is
+The invariants are database constraints and triggers (migrations 0003_votes and
+0007_sealed_ballots): one ballot per voter per motion (primary key on (motion_id, ref)),
+one participation row per member, unique receipts, no ballot write unless the motion is
 open and its closing time has not passed, no change to a motion's rules, method or
 options once voting opened, no change to the eligibility snapshot once voting opened.
 """
@@ -149,20 +151,12 @@ class MotionParticipation(db.Model):
 
 
 class Ballot(db.Model):
-    """One secret ballot. No user column: see the module docstring."""
+    """One secret ballot, sealed (``participate.votes.seal``). No user column, no choice or
+    receipt in the clear, no timestamp: see the module docstring."""
 
     __tablename__ = "ballots"
     __table_args__ = (
         sa.CheckConstraint(f"constituency IN ({_in(CONSTITUENCIES)})", name="constituency"),
-        sa.CheckConstraint(f"choice IS NULL OR choice IN ({_in(CHOICES)})", name="choice"),
-        # Exactly one of a choice (binary, consent) or a ranking (Schulze).
-        sa.CheckConstraint("(choice IS NULL) <> (ranking IS NULL)", name="choice_or_ranking"),
-        # An objection always carries its reason; nothing else carries one.
-        sa.CheckConstraint(
-            "(choice = 'object' AND reason IS NOT NULL AND reason <> '') "
-            "OR ((choice IS NULL OR choice <> 'object') AND reason IS NULL)",
-            name="reason_with_objection",
-        ),
         {"sqlite_with_rowid": False},
     )
 
@@ -171,10 +165,9 @@ class Ballot(db.Model):
     )
     # HMAC(SECRET_KEY, "<motion_id>:<user_id>"), hex.
     ref: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    receipt: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    # HMAC(seal key, receipt), hex: finds a published receipt's row, and keeps receipts unique.
+    receipt_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    receipt_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
     constituency: Mapped[str] = mapped_column(sa.String(20))
-    choice: Mapped[str | None] = mapped_column(sa.String(10))
-    ranking: Mapped[list | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(sa.Text)
-    # Rounded down to the minute: a finer time could be matched with request logs.
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    # The choice, ranking (as option indices) or objection, sealed to one length per method.
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -1,10 +1,10 @@
-"""Publishing a motion's outcome: the tally from SQL counts, turnout, the anonymised ballot
-file of DESIGN §3, receipt lookups and a consent motion's objections. Nothing here shows
-who voted how: the ballot table has no user column."""
+"""Publishing a motion's outcome: the tally of its opened (unsealed) ballots, turnout, the
+anonymised ballot file of DESIGN §3, receipt lookups and a consent motion's objections.
+Nothing here shows who voted how: the ballot table has no user column, and only the
+server's key opens its seals."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -14,35 +14,42 @@ from participate.core.tally import RULE_KEYS, Rules, tally_binary, tally_consent
 from participate.councils.models import CONSTITUENCIES
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
+from participate.votes import seal
 from participate.votes.ballots import normalise_receipt
 from participate.votes.models import Ballot, Motion
+from participate.votes.seal import Opened
+
+
+def opened_ballots(motion: Motion) -> list[Opened]:
+    """The motion's ballots, opened with the server's key, in receipt order (random)."""
+    rows = db.session.execute(
+        sa.select(Ballot.ref, Ballot.constituency, Ballot.receipt_sealed, Ballot.sealed).where(
+            Ballot.motion_id == motion.id
+        )
+    ).all()
+    try:
+        opened = seal.open_ballots(motion.id, motion.options, rows)
+    except seal.SealError as error:
+        raise Conflict(str(error) + " Tell the platform's administrator.", code="sealed") from None
+    return sorted(opened, key=lambda ballot: ballot.receipt)
 
 
 def tally_motion(motion: Motion) -> dict[str, Any]:
-    """The result of DESIGN §3 from SQL GROUP BY counts (what the ballot file re-tallies to)."""
+    """The result of DESIGN §3 from the opened ballots (what the ballot file re-tallies to)."""
     rules = motion.rules or {}
     eligible = {c: int(n) for c, n in (motion.eligible or {}).items()}
     weights = rules.get("weights", {})
     core_rules = Rules(**{key: rules[key] for key in RULE_KEYS if key in rules})
-    where = Ballot.motion_id == motion.id
+    ballots = opened_ballots(motion)
     if motion.method == "schulze":
-        rows = db.session.execute(
-            sa.select(Ballot.constituency, sa.cast(Ballot.ranking, sa.Text), sa.func.count())
-            .where(where)
-            .group_by(Ballot.constituency, sa.cast(Ballot.ranking, sa.Text))
-        ).all()
         grouped: dict[str, Counter[tuple[str, ...]]] = {}
-        for constituency, ranking, n in rows:
-            grouped.setdefault(constituency, Counter())[tuple(json.loads(ranking))] += n
+        for ballot in ballots:
+            grouped.setdefault(ballot.constituency, Counter())[tuple(ballot.ranking or ())] += 1
         return tally_schulze(motion.options or [], grouped, eligible, weights, core_rules)
-    rows = db.session.execute(
-        sa.select(Ballot.constituency, Ballot.choice, sa.func.count())
-        .where(where)
-        .group_by(Ballot.constituency, Ballot.choice)
-    ).all()
     counts: dict[str, dict[str, int]] = {}
-    for constituency, choice, n in rows:
-        counts.setdefault(constituency, {})[choice] = n
+    for ballot in ballots:
+        row = counts.setdefault(ballot.constituency, {})
+        row[ballot.choice] = row.get(ballot.choice, 0) + 1
     if motion.method == "consent":
         return tally_consent(
             {c: k.get("object", 0) for c, k in counts.items()},
@@ -81,12 +88,11 @@ def objections(motion: Motion) -> list[dict[str, str]]:
     """A closed consent motion's objections with their reasons (no receipts, no names)."""
     if motion.status != "closed" or motion.method != "consent":
         return []
-    rows = db.session.execute(
-        sa.select(Ballot.constituency, Ballot.reason)
-        .where(Ballot.motion_id == motion.id, Ballot.choice == "object")
-        .order_by(Ballot.receipt)
-    ).all()
-    return [{"constituency": c, "reason": reason} for c, reason in rows]
+    return [
+        {"constituency": ballot.constituency, "reason": ballot.reason or ""}
+        for ballot in opened_ballots(motion)
+        if ballot.choice == "object"
+    ]
 
 
 def turnout_by_constituency(motion: Motion) -> dict[str, dict[str, int]]:
@@ -130,21 +136,7 @@ def ballot_file(motion: Motion) -> dict[str, Any]:
         c: {"weight": weights.get(c, 1), "eligible": int((motion.eligible or {}).get(c, 0))}
         for c in CONSTITUENCIES
     }
-    rows = db.session.execute(
-        sa.select(Ballot.constituency, Ballot.receipt, Ballot.choice, Ballot.ranking, Ballot.reason)
-        .where(Ballot.motion_id == motion.id)
-        .order_by(Ballot.receipt)
-    ).all()
-    ballots = []
-    for constituency, receipt, choice, ranking, reason in rows:
-        entry: dict[str, Any] = {"constituency": constituency, "receipt": receipt}
-        if motion.method == "schulze":
-            entry["ranking"] = ranking
-        else:
-            entry["choice"] = choice
-            if reason is not None:
-                entry["reason"] = reason
-        ballots.append(entry)
+    ballots = [_published(motion, ballot) for ballot in opened_ballots(motion)]
     data["ballots"] = ballots
     return data
 
@@ -164,17 +156,26 @@ def lookup_receipt(motion: Motion, code: str) -> dict[str, Any] | None:
             field="code",
         )
     row = db.session.execute(
-        sa.select(Ballot.constituency, Ballot.choice, Ballot.ranking, Ballot.reason).where(
-            Ballot.motion_id == motion.id, Ballot.receipt == receipt
+        sa.select(Ballot.ref, Ballot.constituency, Ballot.receipt_sealed, Ballot.sealed).where(
+            Ballot.motion_id == motion.id, Ballot.receipt_digest.in_(seal.receipt_digests(receipt))
         )
-    ).one_or_none()
+    ).first()
     if row is None:
         return None
-    entry: dict[str, Any] = {"receipt": receipt, "constituency": row.constituency}
+    try:
+        [ballot] = seal.open_ballots(motion.id, motion.options, [tuple(row)])
+    except seal.SealError as error:
+        raise Conflict(str(error) + " Tell the platform's administrator.", code="sealed") from None
+    return _published(motion, ballot)
+
+
+def _published(motion: Motion, ballot: Opened) -> dict[str, Any]:
+    """One ballot as the ballot file lists it."""
+    entry: dict[str, Any] = {"constituency": ballot.constituency, "receipt": ballot.receipt}
     if motion.method == "schulze":
-        entry["ranking"] = row.ranking
+        entry["ranking"] = ballot.ranking
     else:
-        entry["choice"] = row.choice
-        if row.reason is not None:
-            entry["reason"] = row.reason
+        entry["choice"] = ballot.choice
+        if ballot.reason is not None:
+            entry["reason"] = ballot.reason
     return entry

@@ -94,7 +94,6 @@ def _post(url: str, headers: dict, body: dict, attempts: int = 8) -> list[reques
 
 def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, server, council):
     from participate.votes import services
-    from participate.votes.models import Ballot
 
     clerk, voters = council["clerk"], council["voters"]
     binary = services.open_motion(
@@ -170,18 +169,11 @@ def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, 
     db.session.expire_all()
     for motion in (binary, ranked):
         assert counts(db, motion.id) == (len(voters), len(voters))
-    stored = {
-        (motion_id, ref): (choice, ranking)
-        for motion_id, ref, choice, ranking in db.session.execute(
-            sa.select(Ballot.motion_id, Ballot.ref, Ballot.choice, Ballot.ranking)
-        )
-    }
-    receipts = {
-        (motion_id, ref): receipt
-        for motion_id, ref, receipt in db.session.execute(
-            sa.select(Ballot.motion_id, Ballot.ref, Ballot.receipt)
-        )
-    }
+    from participate.votes.results import opened_ballots
+
+    opened = [(m.id, b) for m in (binary, ranked) for b in opened_ballots(m)]
+    stored = {(motion_id, b.ref): (b.choice, b.ranking) for motion_id, b in opened}
+    receipts = {(motion_id, b.ref): b.receipt for motion_id, b in opened}
     for (user_id, motion_id), body in final.items():
         key = (motion_id, _ref(motion_id, user_id))
         choice, ranking = stored[key]

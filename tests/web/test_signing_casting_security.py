@@ -11,10 +11,10 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from flask import request
 
 from participate.util import utcnow
+from participate.votes.results import opened_ballots
 from tests.conftest import PASSWORD, api_token, htmx_headers
 from tests.web import test_petitions as shared
 from tests.web.test_petitions import count_rows, opened, small_rules
@@ -279,14 +279,13 @@ def test_htmx_casting_keeps_the_rules_and_the_limit(strict_app, world, db):
     # the limit is 2 a minute, the refused ballot above counted: the third request is refused
     again = client.post(path, data={"choice": "no", "csrf_token": token}, headers=htmx_headers())
     assert again.status_code == 429
-    [ballot] = db.session.scalars(sa.select(Ballot)).all()
+    [ballot] = opened_ballots(motion)
     assert ballot.choice == "yes"
 
 
 def test_the_cast_ballot_panel_works_as_the_pages(strict_app, world, db):
     """The panel it renders posts to the right place with a CSRF token that the next ballot
     passes."""
-    from participate.votes.models import Ballot
 
     motion, voter = _binary_motion_and_voter(world, "Publish the rota a month ahead", "employee")
     client, token = _signed_in(strict_app, voter)
@@ -302,7 +301,7 @@ def test_the_cast_ballot_panel_works_as_the_pages(strict_app, world, db):
     assert changed.status_code == 200 and "Your ballot was changed" in changed.get_data(
         as_text=True
     )
-    [ballot] = db.session.scalars(sa.select(Ballot)).all()
+    [ballot] = opened_ballots(motion)
     assert ballot.choice == "yes"
 
 
