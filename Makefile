@@ -22,6 +22,7 @@ lint: install
 	$(VENV)/bin/ruff format --check participate tests bench
 	$(VENV)/bin/ruff check participate tests bench
 	$(VENV)/bin/mypy participate/core
+	$(VENV)/bin/bandit -c pyproject.toml -r participate -q --severity-level medium
 
 test-sqlite: install
 	mkdir -p .pytest-tmp && $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)

@@ -134,12 +134,9 @@ def import_database(directory: Path) -> dict[str, int]:
             for table in _tables():
                 pk = list(table.primary_key.columns)
                 if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and counts.get(table.name):
-                    db.session.execute(
-                        sa.text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                            f"(SELECT MAX({pk[0].name}) FROM {table.name}))"
-                        )
-                    )
+                    sequence = sa.func.pg_get_serial_sequence(table.name, pk[0].name)
+                    highest = sa.select(sa.func.max(pk[0])).scalar_subquery()
+                    db.session.execute(sa.select(sa.func.setval(sequence, highest)))
         restore_triggers()
         db.session.commit()
     except Exception:

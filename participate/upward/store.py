@@ -107,7 +107,7 @@ class SqlStore(ClusterFigures):
             params[f"f{i}"], params[f"w{i}"] = f, w
         rows = db.session.execute(
             sa.text(
-                f"WITH q(feature, w) AS (VALUES {values}) "
+                f"WITH q(feature, w) AS (VALUES {values}) "  # placeholders only  # nosec B608
                 "SELECT cf.cluster_id, SUM(q.w * cf.weight) AS p, MAX(c.text_sq) AS t "
                 "FROM q JOIN upward_cluster_features cf "
                 "ON cf.council_id = :c AND cf.feature = q.feature "
@@ -143,7 +143,7 @@ class SqlStore(ClusterFigures):
         for i, (f, w) in enumerate(items):
             params[f"f{i}"], params[f"w{i}"] = f, w
         statement = sa.text(
-            f"WITH q(feature, w) AS (VALUES {values}) "
+            f"WITH q(feature, w) AS (VALUES {values}) "  # placeholders only  # nosec B608
             "SELECT cf.cluster_id, substr(cf.feature, 1, 1) = '#' AS tag, SUM(q.w * cf.weight) "
             "FROM q JOIN upward_cluster_features cf ON cf.feature = q.feature "
             "WHERE cf.cluster_id IN :ids GROUP BY cf.cluster_id, substr(cf.feature, 1, 1) = '#'"
