@@ -15,7 +15,7 @@ from participate.config import ROOT, config_from_env
 from participate.errors import DomainError
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
-from participate.params import IdConverter, refuse_control_characters
+from participate.params import IdConverter, screen_input
 from participate.ratelimit import retry_after_headers
 
 
@@ -81,7 +81,7 @@ def create_app(config=None) -> Flask:
 
     register_cli(app)
 
-    app.before_request(refuse_control_characters)
+    app.before_request(screen_input)
 
     @app.after_request
     def _security_headers(response):

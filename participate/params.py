@@ -64,19 +64,28 @@ def whole_number(
     if isinstance(value, int) and low <= value <= high:
         return value
     raise DomainError(
-        f"{name.capitalize()} must be a whole number from {low:,} to {high:,}.",
+        f"{name.replace('_', ' ').capitalize()} must be a whole number from {low:,} to {high:,}.",
         code=code or f"bad_{name}",
         field=name,
     )
 
 
-def refuse_control_characters() -> None:
+def screen_input() -> None:
     """``before_request``: a control character in the path is no address (404); in a query
-    parameter, a form field or a JSON string it is refused (400, code ``bad_characters``)."""
+    parameter, a form field or a JSON string it is refused (400, code ``bad_characters``), and
+    so is a JSON whole number past the ids (code ``bad_number``): every number the API takes is
+    an id."""
     if _CONTROL.search(request.path):
         abort(404)
     for name, value in _strings(request):
-        if _CONTROL.search(value):
+        if isinstance(value, int):
+            if not -MAX_ID <= value <= MAX_ID:
+                raise DomainError(
+                    f"'{name}' is larger than any id or count here (at most {MAX_ID:,}).",
+                    code="bad_number",
+                    field=name,
+                )
+        elif _CONTROL.search(value):
             raise DomainError(
                 f"'{_CONTROL.sub('?', name)}' contains a control character (such as NUL) that text cannot hold. "
                 "Remove it and send again.",
@@ -85,7 +94,7 @@ def refuse_control_characters() -> None:
             )
 
 
-def _strings(req) -> Iterator[tuple[str, str]]:
+def _strings(req) -> Iterator[tuple[str, str | int]]:
     for source in (req.args, req.form):
         for name, value in source.items(multi=True):
             yield name, name
@@ -96,8 +105,8 @@ def _strings(req) -> Iterator[tuple[str, str]]:
         yield from _json_strings(req.get_json(silent=True), "")
 
 
-def _json_strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
+def _json_strings(value: Any, name: str) -> Iterator[tuple[str, str | int]]:
+    if isinstance(value, str | int) and not isinstance(value, bool):
         yield name or "body", value
     elif isinstance(value, dict):
         for key, item in value.items():

@@ -6,6 +6,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from participate.councils.forms import CONSTITUENCY_CHOICES
+from participate.params import MAX_ID
 
 
 class ServiceForm(FlaskForm):
@@ -28,7 +29,7 @@ class PlaceForm(FlaskForm):
         "link the place's service councils to it as their ringmaster.",
     )
     parent = SelectField("Parent place", choices=[], validate_choice=False, validators=[Optional()])
-    population = IntegerField("Population", validators=[Optional(), NumberRange(min=0)])
+    population = IntegerField("Population", validators=[Optional(), NumberRange(min=0, max=MAX_ID)])
 
 
 class CouncilForm(FlaskForm):

@@ -14,6 +14,7 @@ from participate.councils.models import Council, Place, Service
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.forms_util import apply_error
+from participate.params import whole_number
 
 bp = Blueprint("councils", __name__)
 
@@ -151,7 +152,7 @@ def decide(slug: str):
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in {"admit", "decline", "suspend", "reinstate"}:
         abort(400)
-    membership_id = int(form.membership_id.data)
+    membership_id = whole_number(form.membership_id.data, "membership_id")
     reason = form.reason.data or ""
     try:
         if action in ("admit", "decline"):

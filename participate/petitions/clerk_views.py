@@ -12,7 +12,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
-from participate.params import int_arg
+from participate.params import int_arg, whole_number
 from participate.petitions import services, signing
 from participate.petitions.forms import (
     ActionForm,
@@ -241,7 +241,10 @@ def invalidate_one(petition_id: int):
         abort(400)
     try:
         signing.invalidate_signature(
-            current_user, petition, int(form.signature_id.data), reason=form.reason.data or ""
+            current_user,
+            petition,
+            whole_number(form.signature_id.data, "signature_id"),
+            reason=form.reason.data or "",
         )
     except DomainError as error:
         flash(error.message, "error")

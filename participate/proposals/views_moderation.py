@@ -10,6 +10,7 @@ from flask_login import login_required
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.forms_util import apply_error
+from participate.params import int_arg
 from participate.proposals import services
 from participate.proposals.forms import AppealForm, ReasonForm
 from participate.proposals.views import _actor, _htmx, _to_proposal, bp
@@ -115,9 +116,9 @@ def moderation(slug: str):
 def dismiss(slug: str):
     council = council_by_slug(slug)
     try:
-        proposal = services.get_proposal(int(request.form.get("proposal_id", "0")))
-        comment_id = request.form.get("comment_id")
-        comment = services.get_comment(int(comment_id)) if comment_id else None
+        proposal = services.get_proposal(int_arg(request.form, "proposal_id", 0, low=0))
+        comment_id = int_arg(request.form, "comment_id", None)
+        comment = services.get_comment(comment_id) if comment_id else None
         if proposal.council_id != council.id:
             raise DomainError("That proposal is in another council.", code="wrong_council")
         closed = services.dismiss_flags(

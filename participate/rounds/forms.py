@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from participate.core.phases import SCHEDULED_PHASES
+from participate.params import MAX_ID
 from participate.rounds.models import PHASE_LABELS
 from participate.util import utcnow
 from participate.votes.models import METHOD_LABELS
@@ -81,6 +82,8 @@ def agenda_from_form(form) -> list[tuple[str, int]]:
         _prefix, kind, subject = key.split("-", 2)
         if kind not in ("proposal", "petition", "consultation") or not subject.isdigit():
             continue
+        if not subject.isascii() or len(subject) > 10 or int(subject) > MAX_ID:
+            continue  # no such item ("²" is a digit to isdigit, not to int; a big one overflows)
         try:
             rank = float(value)
         except ValueError:

@@ -17,7 +17,7 @@ from participate.councils.models import Council, ForumLink, Membership
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.forms_util import apply_error
-from participate.params import int_arg
+from participate.params import int_arg, whole_number
 from participate.proposals import services as proposals
 from participate.upward import answers, clusters, services
 from participate.upward.forms import AnswerForm, ForwardForm, MergeForm, SplitForm, TakeUpForm
@@ -328,10 +328,7 @@ def split(slug: str, cluster_id: int):
     council = councils.council_by_slug(slug)
     form = SplitForm()
     try:
-        forward_id = int(form.forward.data or 0)
-    except ValueError:
-        forward_id = 0
-    try:
+        forward_id = whole_number(form.forward.data, "forward", 0, low=0)
         new = clusters.split_forward(_actor(), council, cluster_id, forward_id)
     except DomainError as error:
         db.session.rollback()
@@ -352,10 +349,7 @@ def merge(slug: str, cluster_id: int):
     council = councils.council_by_slug(slug)
     form = MergeForm()
     try:
-        other = int(form.other.data or 0)
-    except ValueError:
-        other = 0
-    try:
+        other = whole_number(form.other.data, "other", 0, low=0)
         if not other:
             raise DomainError("Choose the cluster to merge with this one.", field="other")
         clusters.merge_clusters(_actor(), council, cluster_id, other)

@@ -157,3 +157,30 @@ def test_tabs_and_newlines_in_text_are_kept(client, db, world):
 def test_nul_in_a_path_is_not_found(client, world):
     assert client.get("/councils/a%00b").status_code == 404
     assert client.get("/api/v1/councils/a%00b").status_code == 404
+
+
+def test_a_json_number_past_the_ids_is_refused(client, db, world):
+    from participate.proposals import services
+
+    proposal = services.create_proposal(
+        world.member, world.councils["health-manchester"], title="Buses", body="Text"
+    )
+    response = client.post(
+        f"/api/v1/proposals/{proposal.id}/comments",
+        json={"body": "A reply", "parent_id": 2**64},
+        headers=api_token(world.member),
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_number"
+    assert response.get_json()["error"]["field"] == "parent_id"
+
+
+def test_a_form_id_past_the_integers_is_refused(client, db, make, world):
+    clerk = make.clerk(world.councils["health-manchester"])
+    login(client, clerk)
+    response = client.post(
+        "/councils/health-manchester/members/decide",
+        data={"membership_id": HUGE, "action": "admit", "reason": ""},
+    )
+    assert response.status_code == 400
+    assert "Membership id must be a whole number" in response.get_data(as_text=True)
