@@ -75,7 +75,7 @@ API
 ``mint_sessions(database_url, user_ids, secret_key, user_agent=USER_AGENT) -> list[Session]``
     Signed-in sessions without the (deliberately slow) password sign-in: the cookie holds
     what ``login_user`` leaves in the session (``_user_id`` = ``User.get_id()`` =
-    "id:session_version", ``_fresh`` True, ``_id`` = Flask-Login's identifier of
+    "id:session key", the key's row inserted in user_sessions as a sign-in does, ``_fresh`` True, ``_id`` = Flask-Login's identifier of
     127.0.0.1 + ``USER_AGENT``, ``csrf_token`` = Flask-WTF's raw token), signed with the
     app's own ``session_interface.get_signing_serializer(app)``; ``Session.csrf_token`` is
     the matching signed form token (Flask-WTF's ``URLSafeTimedSerializer(secret,
@@ -923,9 +923,10 @@ def mint_sessions(
     from itsdangerous import URLSafeTimedSerializer
 
     from participate import create_app
-    from participate.accounts.models import User
+    from participate.accounts.models import User, UserSession
     from participate.config import normalise_database_url
     from participate.extensions import db
+    from participate.util import utcnow
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "SECRET_KEY": secret_key}
@@ -953,12 +954,28 @@ def mint_sessions(
     missing = [i for i in wanted if i not in versions]
     if missing:
         raise ValueError(f"no such users: {missing[:10]}{'...' if len(missing) > 10 else ''}")
+    # A live session per minted cookie, as start_session makes at sign-in (one row each).
+    keys = {user_id: os.urandom(24).hex() for user_id in wanted}
+    with app.app_context():
+        rows = [
+            {
+                "id": UserSession.hash(keys[user_id]),
+                "user_id": user_id,
+                "session_version": versions[user_id],
+                "created_at": utcnow(),
+            }
+            for user_id in wanted
+        ]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(UserSession), rows[start : start + 5000])
+        db.session.commit()
+        db.session.remove()
 
     sessions = []
     for user_id in user_ids:
         raw = hashlib.sha1(os.urandom(64)).hexdigest()  # what Flask-WTF puts in the session
         data = {
-            "_user_id": f"{user_id}:{versions[int(user_id)]}",  # User.get_id()
+            "_user_id": f"{user_id}:{keys[int(user_id)]}",  # User.get_id()
             "_fresh": True,
             "_id": identifier,
             csrf_field: raw,
@@ -980,7 +997,7 @@ def mint_sessions(
             environ_base=environ,
             headers={"User-Agent": user_agent, "Cookie": first.cookie_header},
         ):
-            assert flask_session.get("_user_id") == f"{first.user_id}:{versions[first.user_id]}"
+            assert flask_session.get("_user_id") == f"{first.user_id}:{keys[first.user_id]}"
             validate_csrf(first.csrf_token)
             assert app.login_manager._session_identifier_generator() == identifier
     return sessions

@@ -141,6 +141,13 @@ def _register_errors(app: Flask) -> None:
         message = _MESSAGES.get(status, error.description)
         if status == 400 and error.description and "CSRF" in error.description:
             message = "This form had expired or was sent from elsewhere. Go back, reload the page and try again."
+            limit = app.config.get("WTF_CSRF_TIME_LIMIT")
+            if "expired" in error.description and limit:
+                message = (
+                    f"This form expired: a page's forms work for {limit / 3600:g} hours after "
+                    "it was opened, to keep your account safe. Reload the page and send the "
+                    "form again."
+                )
         headers = retry_after_headers(error)  # a rate limit says when to try again
         if _wants_json():
             code = {429: "rate_limited", 404: "not_found", 405: "method_not_allowed"}.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,13 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("PARTICIPATE_TRUSTED_PROXIES", "0") or 0)
     SIGNIN_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNIN_LIMIT", "10 per minute")
     SIGNUP_RATE_LIMIT = os.environ.get("PARTICIPATE_SIGNUP_LIMIT", "20 per hour")
-    WTF_CSRF_TIME_LIMIT = None
+    # A form's CSRF token works for 4 hours after the page was rendered; then the page says
+    # the form expired and to reload it. Sign-in and sign-out start a new token.
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+    # A sign-in lasts at most this long (its row in user_sessions, checked on every request;
+    # signing out ends it at once); the remember-me cookie lives as long.
+    SIGN_IN_LIFETIME = timedelta(days=31)
+    REMEMBER_COOKIE_DURATION = SIGN_IN_LIFETIME
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("PARTICIPATE_SECURE_COOKIES", False)

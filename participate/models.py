@@ -1,6 +1,6 @@
 """Every feature's models, imported so Alembic and create_app see all tables."""
 
-from participate.accounts.models import ApiToken, User  # noqa: F401
+from participate.accounts.models import ApiToken, User, UserSession  # noqa: F401
 from participate.audit.models import AuditEvent, AuditHead  # noqa: F401
 from participate.councils.models import (  # noqa: F401
     ConstitutionVersion,

@@ -35,6 +35,10 @@ class User(UserMixin, db.Model):
     # Bumped on password change so that reset links and other sessions stop working.
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
+    # The key of the session this object was signed in with or loaded for (not a column):
+    # ``get_id`` puts it in the session and remember-me cookies.
+    session_key = None
+
     memberships = relationship(
         "Membership", back_populates="user", foreign_keys="Membership.user_id"
     )
@@ -50,10 +54,37 @@ class User(UserMixin, db.Model):
         return self.email_confirmed_at is not None
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's user id: the account and the key of this session, which signing
+        out deletes (Flask-Login's "alternative tokens")."""
+        return f"{self.id}:{self.session_key}"
+
+    def __eq__(self, other):
+        # UserMixin compares get_id(), which holds the session key: compare the accounts.
+        return isinstance(other, User) and other.id == self.id
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in session (a browser on a device). Its random key travels in the session
+    cookie and the remember-me cookie; only the key's SHA-256 is stored. Signing out deletes
+    the row, so a copy of either cookie signs nobody in afterwards, while the person's other
+    sessions go on. A row belongs to one ``session_version`` of its account: a password
+    change or reset (which bumps it) ends every session but the one that made the change."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # SHA-256 of the key
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from participate.accounts.models import (
     User,
     check_password_of_nobody,
 )
+from participate.accounts.sessions import keep_only_this_session
 from participate.core.passwords import password_problem
 from participate.errors import DomainError
 from participate.extensions import db
@@ -191,6 +192,8 @@ def reset_password(token: str, password: str) -> User:
     if user is None or user.session_version != data.get("v"):
         raise DomainError("This reset link was already used. Ask for a new one.", code="link_used")
     set_password(user, password)
+    user.session_key = None  # every session ends; the caller may start a new one
+    keep_only_this_session(user)
     # Opening the link proves the person reads that mailbox.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -207,11 +210,13 @@ def set_password(user: User, password: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Change the password; every other session of the account ends, this one goes on."""
     if not user.check_password(current):
         raise DomainError(
             "Your current password is not right.", code="bad_credentials", field="current_password"
         )
     set_password(user, new)
+    keep_only_this_session(user)
     db.session.commit()
 
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from participate.accounts import services
+from participate.accounts import services, sessions
 from participate.accounts.forms import (
     PasswordForm,
     ProfileForm,
@@ -27,12 +37,28 @@ bp = Blueprint("accounts", __name__)
 
 @login.user_loader
 def _load_user(value: str):
-    try:
-        user_id, version = (int(part) for part in value.split(":", 1))
-    except ValueError:
+    """The account of a live session ("<user id>:<session key>", from ``User.get_id``), for
+    the session cookie and the remember-me cookie alike; None (signed out) for an ended,
+    expired or unknown session."""
+    user_id, _, key = value.partition(":")
+    if not user_id.isdigit() or not key:
         return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.session_version == version else None
+    return sessions.user_for_session(int(user_id), key)
+
+
+def _new_csrf_token() -> None:
+    """Drop this session's CSRF secret, so Flask-WTF makes a new one for the next form: a
+    token handed out before a sign-in or sign-out stops working after it."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)  # generate_csrf's copy for this request
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a new session for ``user`` (a row, a new CSRF token) and sign it in."""
+    sessions.start_session(user)
+    _new_csrf_token()
+    login_user(user, remember=remember)
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,7 +106,7 @@ def signup():
 def confirm(token: str):
     user, first = services.confirm_email(token)
     if first and not current_user.is_authenticated:
-        login_user(user)  # the link proves the mailbox, as a reset link does; once only
+        _sign_in(user)  # the link proves the mailbox, as a reset link does; once only
     flash(
         f"Thank you: {user.email} is confirmed. You can now join councils and sign petitions.",
         "success",
@@ -112,7 +138,7 @@ def login_view():
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template(
@@ -122,7 +148,12 @@ def login_view():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out this session: its row is deleted, so a copy of its cookie or of its
+    remember-me cookie signs nobody in afterwards; other devices stay signed in."""
+    if current_user.is_authenticated:
+        sessions.end_session(current_user._get_current_object())
     logout_user()
+    _new_csrf_token()
     flash("You are signed out.", "info")
     return redirect(url_for("councils.home"))
 
@@ -149,7 +180,7 @@ def reset_password(token: str):
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(user)
+            _sign_in(user)
             flash("Your password is changed and you are signed in.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
@@ -193,9 +224,6 @@ def change_password():
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(
-                current_user._get_current_object()
-            )  # the session version changed: keep this session
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("accounts.profile"))
     memberships = sorted(current_user.memberships, key=lambda m: m.council.name)
