@@ -22,7 +22,7 @@ from participate.petitions.forms import (
     RejectForm,
     ResponseForm,
 )
-from participate.petitions.roles import role_in
+from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
 from participate.petitions.views import bp
 from participate.util import utcnow
@@ -66,10 +66,12 @@ def must_answer(slug: str):
 def moderation(slug: str):
     context = _council_context(slug)
     councils.require_clerk(current_user, context["council"])
+    queue = services.moderation_queue(context["council"])
     return render_template(
         "petitions/moderation.html",
         **context,
-        queue=services.moderation_queue(context["council"]),
+        queue=queue,
+        conflicts={p.id: note for p in queue if (note := conflict_note(current_user, p))},
         action_form=ActionForm(),
         reject_form=RejectForm(),
         standards=STANDARDS,
@@ -145,7 +147,10 @@ def respond(petition_id: int):
             flash("The response is published and every signer is told.", "success")
             return redirect(url_for("petitions.detail", petition_id=petition_id) + "#response", 303)
     return render_template(
-        "petitions/respond.html", petition=petition, form=form
+        "petitions/respond.html",
+        petition=petition,
+        form=form,
+        conflict_note=conflict_note(current_user, petition),
     ), 400 if form.is_submitted() else 200
 
 
@@ -226,6 +231,7 @@ def signatures(petition_id: int):
         "rule_form": rule_form,
         "one_form": InvalidateOneForm(),
         "preview": preview,
+        "conflict_note": conflict_note(current_user, petition),
     }
     if htmx and request.method == "GET":
         return render_template("petitions/_signature_rows.html", **context)

@@ -46,7 +46,7 @@ from participate.petitions.models import (
     PetitionCounter,
     PetitionSponsor,
 )
-from participate.petitions.roles import refusal, role_in
+from participate.petitions.roles import check_no_conflict, refusal, role_in
 from participate.petitions.standards import STANDARDS
 from participate.util import utcnow
 
@@ -507,18 +507,19 @@ def _submit(petition: Petition, now: datetime) -> None:
 # ---------------------------------------------------------------- moderation
 
 
-def _clerk_transition(actor, petition: Petition, target: str) -> None:
+def _clerk_transition(actor, petition: Petition, target: str, doing: str) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise DomainError("Sign in as a clerk of the council.", code="sign_in_required", status=401)
     try:
         rules.check_transition(petition.status, target, role_in(actor, petition.council))
     except RuleViolation as violation:
         raise refusal(violation) from None
+    check_no_conflict(actor, petition, doing)
 
 
 def publish(clerk, petition: Petition) -> Petition:
     """in_moderation -> open: fix the threshold and the deadline, start counting."""
-    _clerk_transition(clerk, petition, "open")
+    _clerk_transition(clerk, petition, "open", "publish it")
     now = utcnow()
     council = petition.council
     settings = settings_of(council)
@@ -571,7 +572,7 @@ def publish(clerk, petition: Petition) -> Petition:
 
 def reject(clerk, petition: Petition, *, standard: str, reason: str) -> Petition:
     """in_moderation -> rejected, with the standard it breaks and a public reason."""
-    _clerk_transition(clerk, petition, "rejected")
+    _clerk_transition(clerk, petition, "rejected", "reject it")
     if standard not in STANDARDS:
         raise DomainError(
             "Choose the petition standard it does not meet (see the published standards).",
@@ -650,6 +651,7 @@ def publish_response(
         rules.check_transition(petition.status, "closed", role)
     except RuleViolation as violation:
         raise refusal(violation) from None
+    check_no_conflict(actor, petition, "record the council's answer to it")
     if decision not in RESPONSE_DECISIONS:
         raise DomainError(
             "Choose the council's decision: adopted, partly adopted or not adopted.",

@@ -25,7 +25,7 @@ from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
 from participate.petitions.models import Petition, Signature
-from participate.petitions.roles import refusal, role_in
+from participate.petitions.roles import check_no_conflict, refusal, role_in
 from participate.util import utcnow
 
 # ---------------------------------------------------------------- the facts that do not change
@@ -360,6 +360,7 @@ def _require_invalidator(actor, petition: Petition) -> None:
         rules.check(petition.status, "invalidate_signature", role_in(actor, petition.council))
     except RuleViolation as violation:
         raise refusal(violation) from None
+    check_no_conflict(actor, petition, "invalidate its signatures")
 
 
 def _reason(reason: str) -> str:
@@ -393,6 +394,10 @@ def invalidate_signature(actor, petition: Petition, signature_id: int, *, reason
         reason=reason,
         rule={"signature": signature_id},
     )
+
+
+# The rule's text fields, as the API names them.
+RULE_KEYS = ("email_domain", "place")
 
 
 @dataclass

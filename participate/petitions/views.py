@@ -36,7 +36,7 @@ from participate.petitions.forms import (
     SignForm,
 )
 from participate.petitions.models import Petition
-from participate.petitions.roles import role_in
+from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
 from participate.ratelimit import retry_after_headers
 from participate.util import utcnow
@@ -334,6 +334,7 @@ def detail(petition_id: int):
         "now": utcnow(),
         "can_apply": _can_apply(petition, role),
         "deciding_motion": services.deciding_motion(petition),
+        "conflict_note": conflict_note(current_user, petition) if role == "clerk" else None,
     }
     return render_template("petitions/detail.html", **context)
 

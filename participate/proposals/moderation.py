@@ -11,7 +11,8 @@ import hashlib
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.core.rules import CLERKS, role_refusal
+from participate.core import conflicts
+from participate.core.rules import CLERKS, RuleViolation, role_refusal
 from participate.councils.services import clerks_of
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
@@ -45,6 +46,17 @@ def _open_flags(proposal: Proposal, comment: Comment | None):
 def require_clerk_role(standing: Standing, doing: str) -> None:
     if not standing.is_clerk:
         raise refusal(role_refusal(standing.role, CLERKS, doing))
+
+
+def check_not_own(actor, author_id: int | None, what: str, doing: str) -> None:
+    """Refuse (403 conflict_of_interest) a clerk moderating their own proposal or comment:
+    another clerk of the council moderates it."""
+    try:
+        conflicts.check_no_conflict(
+            actor.id, actor.name, subject=what, doing=doing, author_id=author_id
+        )
+    except RuleViolation as violation:
+        raise refusal(violation) from None
 
 
 def get_hiding(hiding_id: int) -> Hiding:
@@ -113,6 +125,7 @@ def hide(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
     content = _content(proposal, comment)
     standing = Standing(actor, proposal.council)
     require(proposal, "hide", standing, hidden=content.hidden_at is not None)
+    check_not_own(actor, content.author_id, _what(comment), "hide it")
     reason = text_field(
         reason,
         field="reason",
@@ -173,9 +186,10 @@ def hide(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
 
 def dismiss_flags(actor, proposal: Proposal, *, comment: Comment | None = None, reason="") -> int:
     """The clerk finds nothing wrong: the open flags on this content are closed, with the reason."""
-    _content(proposal, comment)
+    content = _content(proposal, comment)
     standing = Standing(actor, proposal.council)
     require_clerk_role(standing, "dismiss flags")
+    check_not_own(actor, content.author_id, _what(comment), "dismiss the flags on it")
     reason = text_field(reason, field="reason", label="reason", limit=REASON_LIMIT, required=False)
     now = utcnow()
     closed = db.session.execute(
@@ -284,6 +298,9 @@ def decide_appeal(actor, hiding: Hiding, *, reinstate: bool, reason) -> Hiding:
             f"This appeal was already decided ({hiding.decision}).", code="appeal_decided"
         )
     require(proposal, "decide_appeal", standing, appealed=hiding.appealed_at is not None)
+    check_not_own(
+        actor, hiding.author_id, _what(hiding.comment_id), "decide the appeal against its hiding"
+    )
     reason = text_field(
         reason,
         field="reason",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from participate.accounts.models import User
+from participate.core import conflicts
 from participate.extensions import db
 from participate.proposals.access import Standing
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
@@ -21,6 +22,8 @@ class FlaggedContent:
     comment: Comment | None
     author_name: str
     flags: list[Flag] = field(default_factory=list)
+    # When the clerk looking wrote it: who stepped aside (another clerk moderates it).
+    stepped_aside: str | None = None
 
     @property
     def key(self) -> str:
@@ -32,6 +35,9 @@ class ModerationQueue:
     flagged: list[FlaggedContent]
     appeals: list[tuple[Hiding, Proposal, Comment | None]]
     recent: list[tuple[Hiding, Proposal, Comment | None]]
+    # hiding id -> who stepped aside, for the appeals against the hiding of the clerk's own
+    # content (another clerk decides them).
+    appeal_notes: dict[int, str] = field(default_factory=dict)
 
 
 def moderation_queue(actor, council) -> ModerationQueue:
@@ -93,7 +99,12 @@ def moderation_queue(actor, council) -> ModerationQueue:
             comment = comments.get(f.comment_id) if f.comment_id else None
             proposal = proposals[f.proposal_id]
             author = comment.author_id if comment is not None else proposal.author_id
-            groups[key] = FlaggedContent(proposal, comment, names.get(author, ""))
+            groups[key] = FlaggedContent(
+                proposal,
+                comment,
+                names.get(author, ""),
+                stepped_aside=_note(actor, author, "comment" if comment else "proposal"),
+            )
         groups[key].flags.append(f)
 
     def triple(h: Hiding):
@@ -103,7 +114,18 @@ def moderation_queue(actor, council) -> ModerationQueue:
         flagged=list(groups.values()),
         appeals=[triple(h) for h in hidings_waiting],
         recent=[triple(h) for h in recent_hidings],
+        appeal_notes={
+            h.id: note
+            for h in hidings_waiting
+            if (note := _note(actor, h.author_id, "comment" if h.comment_id else "proposal"))
+        },
     )
+
+
+def _note(actor, author_id: int, what: str) -> str | None:
+    if conflicts.interest(getattr(actor, "id", None), author_id=author_id) is None:
+        return None
+    return conflicts.stepped_aside(actor.name, what, conflicts.STARTED)
 
 
 def hidings_by_content(proposal_id: int) -> dict:

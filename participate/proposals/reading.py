@@ -295,7 +295,10 @@ def load_proposal_page(proposal_id: int, viewer) -> ProposalPage:
         "edit": visible and _allowed(proposal, role, "edit", is_author=is_author),
         "withdraw": _allowed(proposal, role, "withdraw", is_author=is_author),
         "flag": _allowed(proposal, role, "flag"),
-        "hide": _allowed(proposal, role, "hide"),
+        # A clerk does not moderate their own proposal (core.conflicts); their own comments
+        # are left out in render_thread.
+        "hide": _allowed(proposal, role, "hide") and not is_author,
+        "hide_comments": _allowed(proposal, role, "hide"),
         "moderate": standing.is_clerk,
     }
     return ProposalPage(

@@ -71,6 +71,7 @@ from participate.proposals.models import (
 )
 from participate.proposals.moderation import (
     appeal,
+    check_not_own,
     decide_appeal,
     dismiss_flags,
     flag,
@@ -147,6 +148,9 @@ def ensure_allowed(actor, proposal: Proposal, action: str, *, comment=None) -> N
     )
     if action in ("edit", "propose_amendment", "comment", "reply", "support"):
         require_visible(proposal)
+    if action == "hide":
+        what = "comment" if comment is not None else "proposal"
+        check_not_own(actor, content.author_id, what, "hide it")
 
 
 # ---------------------------------------------------------------- writing

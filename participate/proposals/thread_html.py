@@ -26,7 +26,7 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
     """The thread of ``page`` (a reading.ProposalPage) as one <ol>, nested by its entries."""
     me = page.standing.user_id
     clerk = page.standing.is_clerk
-    can_reply, can_hide = page.can["reply"], page.can["hide"]
+    can_reply, can_hide = page.can["reply"], page.can["hide_comments"]
     purl = f"{root}/proposals/{page.proposal.id}"
     out = ['<ol class="thread" hx-target="next .slot" hx-swap="innerHTML">']
     add = out.append
@@ -85,7 +85,7 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
                         f'<a href="{flag}" hx-get="{flag}">Flag'
                         f'<span class="visually-hidden"> comment by {name}</span></a>'
                     )
-                if can_hide:
+                if can_hide and not own:  # a clerk does not moderate their own comment
                     actions.append(
                         f'<a href="{root}/comments/{cid}/hide">Hide'
                         f'<span class="visually-hidden"> comment by {name}</span></a>'
