@@ -55,7 +55,10 @@ def _new_csrf_token() -> None:
 
 
 def _sign_in(user: User, *, remember: bool = False) -> None:
-    """Start a new session for ``user`` (a row, a new CSRF token) and sign it in."""
+    """Start a new session for ``user`` (a row, a new CSRF token) and sign it in; a session
+    this browser had before ends."""
+    if current_user.is_authenticated:
+        sessions.end_session(current_user._get_current_object())
     sessions.start_session(user)
     _new_csrf_token()
     login_user(user, remember=remember)

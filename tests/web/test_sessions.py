@@ -158,6 +158,21 @@ def test_sessions_are_rows_that_sign_out_deletes(strict_app, world, db):
     assert count_rows(db, UserSession, user_id=person.id) == 0
 
 
+def test_signing_in_again_ends_the_browsers_previous_session(strict_app, world, db):
+    from participate.accounts.models import UserSession
+
+    person, other = world.make.user(), world.make.user()
+    client, token = _signed_in(strict_app, person)
+    before = _copy(client, strict_app, "session")
+    response = client.post(
+        "/login", data={"email": other.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert not _signed_in_now(before)
+    assert count_rows(db, UserSession, user_id=person.id) == 0
+    assert other.name in client.get("/profile").get_data(as_text=True)
+
+
 def test_the_csrf_token_changes_at_sign_in(strict_app, world, db):
     person = world.make.user()
     client = strict_app.test_client()
