@@ -104,6 +104,7 @@ def _send_sign_up_attempt(user: User) -> None:
         "Forgotten your password, or never finished signing up? Choose a password here (the "
         f"link works for 2 hours, once; it also confirms this address):\n\n{_reset_link(user)}"
         "\n\nIf it was not you, ignore this message; your account is unchanged.\n",
+        after_response=True,
     )
 
 
@@ -115,6 +116,7 @@ def send_confirmation(user: User) -> None:
         "Confirm your e-mail for participate",
         f"Hello {user.name},\n\nConfirm your e-mail address by opening this link:\n\n{link}\n\n"
         "The link works for 7 days. If you did not sign up, ignore this message.\n",
+        after_response=True,
     )
 
 
@@ -167,6 +169,7 @@ def request_password_reset(email: str) -> None:
         "Reset your participate password",
         f"Hello {user.name},\n\nChoose a new password here (the link works for 2 hours, once):\n\n{link}\n\n"
         "If you did not ask for this, ignore this message; your password is unchanged.\n",
+        after_response=True,
     )
 
 
