@@ -25,8 +25,29 @@ MAX_ID = 2**31 - 1  # PostgreSQL integer, the type of every id column
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers 0..``limit`` (leading zeros allowed)."""
+    text = str(limit)
+    if len(text) == 1:
+        return f"[0-{limit}]"
+    options = [rf"\d{{1,{len(text) - 1}}}"]
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:  # same leading digits, a smaller one here, anything after
+            rest = len(text) - i - 1
+            options.append(
+                f"{text[:i]}[{low}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else "")
+            )
+    options.append(text)
+    return "(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<int:...>`` for every route: a number past the ids is no match (404), never a query."""
+    """``<int:...>`` for every route: a number past the ids is no match (404), never a query.
+    The bound is in the pattern too: a number that matched and then failed the range check
+    would let the router answer 405 when another method has a route at that address."""
+
+    regex = _digits_up_to(MAX_ID)
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -184,3 +184,12 @@ def test_a_form_id_past_the_integers_is_refused(client, db, make, world):
     )
     assert response.status_code == 400
     assert "Membership id must be a whole number" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", [HUGE, PAST_INT4, "9999999999"])
+def test_an_id_past_the_integers_is_not_found_by_any_method(client, world, number):
+    # Another method's route at the same address must not turn the 404 into a 405.
+    headers = api_token(world.member)
+    assert client.patch(f"/api/v1/proposals/{number}", json={}, headers=headers).status_code == 404
+    assert client.delete(f"/api/v1/proposals/{number}/supports", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/proposals/{number}/forwards").status_code == 404
