@@ -55,4 +55,5 @@ def render_markdown(text: str) -> str:
 
 
 def markdown_filter(text: str) -> Markup:
-    return Markup(render_markdown(text))  # nh3 cleaned it: allow-listed tags only  # nosec B704
+    html = render_markdown(text)
+    return Markup(html)  # nh3 cleaned it: allow-listed tags only  # nosec B704

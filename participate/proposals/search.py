@@ -65,7 +65,8 @@ def search_terms(query: str) -> list[str]:
 
 def _highlight(snippet: str | None) -> Markup:
     text = str(escape(snippet or ""))
-    return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # escaped first  # nosec B704
+    marked = text.replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return Markup(marked)  # escaped first, then our own markers  # nosec B704
 
 
 def search_proposals(

@@ -94,4 +94,5 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
         add("</article>")
         add(entry.tail_html)
     add("</ol>")
-    return Markup("".join(out))  # all text from people is escaped above  # nosec B704
+    html = "".join(out)
+    return Markup(html)  # all text from people is escaped above  # nosec B704
