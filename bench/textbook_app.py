@@ -11,7 +11,7 @@ the app's global CSRFProtect, the rules checked on ORM objects, ``db.session.add
 ``commit`` (the database's unique constraint refuses a second write: 409), and
 ``render_template`` of the fragment the app answers an htmx POST with.
 
-``POST /textbook/petitions/<id>/sign`` (form: ``declaration``, optional ``place``)
+``POST /textbook/petitions/<id>/sign`` (form: ``declaration``, ``place``, ``service``)
     Limits: the petition page's per-account and per-address limits
     (``participate.petitions.limits``). Loads the petition, its council and the council's
     place, checks ``core.petitions.check_can_sign``, inserts a ``Signature`` and renders
@@ -38,9 +38,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from participate import create_app
-from participate.core.petitions import check_can_sign
+from participate.core.petitions import check_can_sign, check_declared
 from participate.core.rules import RuleViolation
-from participate.councils.models import Membership, Place
+from participate.councils.models import Membership, Place, Service
 from participate.errors import DomainError
 from participate.extensions import db, limiter
 from participate.petitions.limits import account_limit, address_limit
@@ -88,18 +88,36 @@ def sign(petition_id: int):
         )
     except RuleViolation as violation:
         return _refused(violation.message, 403)
-    place = petition.council.place
-    slug = request.form.get("place")
-    if slug and slug != place.slug:
+    slug = request.form.get("place") or None
+    service_slug = (request.form.get("service") or None) if declaration == "work" else None
+    try:
+        check_declared(declaration, place=slug, service=service_slug)
+    except RuleViolation as violation:
+        return _refused(violation.message, 400)
+    home = petition.council.place
+    place = home
+    if slug:  # a local place within the council's area (its own, a child's or a grandchild's)
         place = db.session.scalar(sa.select(Place).where(Place.slug == slug))
-        if place is None or place.parent_id != petition.council.place_id:
-            return _refused("Choose the council's place or one of the places within it.", 400)
+        parent = db.session.get(Place, place.parent_id) if place and place.parent_id else None
+        if (
+            place is None
+            or place.level != "local"
+            or home.id not in (place.id, place.parent_id, parent.parent_id if parent else None)
+        ):
+            return _refused("Choose a local place within the area the council serves.", 400)
+    service = None
+    if service_slug:
+        service = db.session.scalar(sa.select(Service).where(Service.slug == service_slug))
+        council_service = petition.council.service_id
+        if service is None or council_service not in (None, service.id):
+            return _refused("Choose the service you work for among the council's.", 400)
     signature = Signature(
         petition_id=petition.id,
         user_id=current_user.id,
         constituency=constituency,
         declaration=declaration,
         place_id=place.id,
+        service_id=service.id if service else None,
         created_at=now,
     )
     db.session.add(signature)
@@ -110,7 +128,9 @@ def sign(petition_id: int):
         return _refused("You have already signed this petition: each person signs once.", 409)
     signed = {
         "constituency": signature.constituency,
+        "declaration": declaration,
         "place_name": place.name,
+        "service_name": service.name if service else None,
         "created_at": signature.created_at,
         "invalidation_reason": signature.invalidation_reason,
     }

@@ -190,7 +190,11 @@ def _sign_requests(path: str, sessions: list[hb.Session]) -> list[hb.PreparedReq
     for i, session in enumerate(sessions):
         requests.append(
             hb.form_post(
-                path, {"declaration": "live"}, key=str(session.user_id), session=session, htmx=True
+                path,
+                {"declaration": "live", "place": "manchester"},
+                key=str(session.user_id),
+                session=session,
+                htmx=True,
             )
         )
         if i % DUPLICATE_EVERY == DUPLICATE_EVERY - 1:  # the same signer again: 409
@@ -198,7 +202,7 @@ def _sign_requests(path: str, sessions: list[hb.Session]) -> list[hb.PreparedReq
             requests.append(
                 hb.form_post(
                     path,
-                    {"declaration": "work"},
+                    {"declaration": "work", "place": "manchester", "service": "health"},
                     key=str(again.user_id),
                     session=again,
                     htmx=True,

@@ -280,6 +280,31 @@ def declared_constituency(declaration: str, member_constituency: str | None = No
     )
 
 
+def check_declared(declaration: str, *, place: str | None, service: str | None) -> None:
+    """Refuse a declaration that does not name what it declares; nothing is assumed.
+
+    ``live``: the local place the signer lives in (``place_required``); ``work``: the
+    service they work for (``service_required``) and the local place where
+    (``place_required``); ``member``: neither (the membership is the declaration). Whether
+    the place is within the area the council serves, and the service one the council
+    covers, is for the caller to check against the database.
+    """
+    if declaration == "work" and not service:
+        raise RuleViolation(
+            "service_required",
+            "Choose the service you work for: an employee's signature records it.",
+            field="service",
+        )
+    if declaration in ("live", "work") and not place:
+        where = "live in" if declaration == "live" else "work in"
+        raise RuleViolation(
+            "place_required",
+            f"Choose the local place you {where}: your signature records it, and only "
+            "places within the area the council serves count.",
+            field="place",
+        )
+
+
 def check_can_sign(
     status: str,
     *,

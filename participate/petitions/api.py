@@ -137,8 +137,13 @@ def petition(petition_id: int):
 document(
     "/petitions/{id}/signatures",
     "post",
-    "Sign a petition once: declare that you live in the place (citizen), work for the "
-    "service (employee) or sign as a member; optionally name the place (a slug)",
+    "Sign a petition once, declaring who you are: live (citizen: name the local place you "
+    "live in), work (employee: name the service you work for and the local place where) or "
+    "member (an active member of the council, in your constituency; place optional). Places "
+    "are the slugs of the local places within the area the council serves; services, the "
+    "council's service (any service for a place forum). Nothing is assumed: a missing or "
+    "out-of-area place or service is refused naming the field. The declaration is recorded "
+    "with the signature",
     auth=True,
     params=["id"],
     body={
@@ -146,12 +151,21 @@ document(
         "required": ["declaration"],
         "properties": {
             "declaration": {"type": "string", "enum": ["live", "work", "member"]},
-            "place": {"type": "string"},
+            "place": {
+                "type": "string",
+                "description": "slug of a local place within the council's area; required "
+                "for live and work",
+            },
+            "service": {
+                "type": "string",
+                "description": "slug of the service you work for; required for work",
+            },
         },
     },
     responses={
         201: "Signed",
-        400: "Bad declaration or place",
+        400: "Missing or bad declaration, place or service (error.field names it: "
+        "declaration, place or service)",
         401: "Token required",
         403: "Not eligible (e.g. unconfirmed e-mail)",
         404: "No such petition",
@@ -169,19 +183,27 @@ def sign(petition_id: int):
     data = json_body()
     declaration = data.get("declaration")
     place = data.get("place")
-    if not isinstance(declaration, str) or (place is not None and not isinstance(place, str)):
-        raise DomainError(
-            'Send {"declaration": "live" | "work" | "member", "place": "<place slug>"}.',
-            code="bad_json",
-        )
-    signed = signing.sign_petition(user, petition_id, declaration=declaration, place=place)
+    service = data.get("service")
+    for name, value in (("declaration", declaration), ("place", place), ("service", service)):
+        if (value is not None or name == "declaration") and not isinstance(value, str):
+            raise DomainError(
+                'Send {"declaration": "live" | "work" | "member", "place": "<local place '
+                'slug>", "service": "<service slug, for work>"}.',
+                code="bad_json",
+                field=name,
+            )
+    signed = signing.sign_petition(
+        user, petition_id, declaration=declaration, place=place, service=service
+    )
     return jsonify(
         {
             "signature": {
                 "id": signed.signature_id,
                 "petition": signed.petition_id,
                 "constituency": signed.constituency,
+                "declaration": signed.declaration,
                 "place": signed.place_slug,
+                "service": signed.service_slug,
                 "created_at": _iso(signed.created_at),
             }
         }

@@ -177,7 +177,13 @@ def apply_change(petition_id: int):
 
 
 def _places(petition) -> list[tuple[str, str]]:
-    return [("", "Any place")] + [(p.slug, p.name) for p in signing.signing_places(petition)]
+    home = petition.council.place  # members who name no place sign for it
+    places = {home.slug: home.name, **dict(signing.place_choices(petition))}
+    return [("", "Any place"), *places.items()]
+
+
+def _services(petition) -> list[tuple[str, str]]:
+    return [("", "Any service"), *signing.service_choices(petition)]
 
 
 def _rule_from(form: InvalidateRuleForm) -> signing.InvalidationRule:
@@ -191,6 +197,8 @@ def _rule_from(form: InvalidateRuleForm) -> signing.InvalidationRule:
             else None
         ),
         place=form.place.data or "",
+        service=form.service.data or "",
+        declaration=form.declaration.data or "",
     )
 
 
@@ -202,6 +210,7 @@ def signatures(petition_id: int):
         abort(403)
     rule_form = InvalidateRuleForm()
     rule_form.place.choices = _places(petition)
+    rule_form.service.choices = _services(petition)
     preview = None
     status = 200
     if request.method == "POST" and rule_form.validate_on_submit():
@@ -232,6 +241,7 @@ def signatures(petition_id: int):
         "one_form": InvalidateOneForm(),
         "preview": preview,
         "conflict_note": conflict_note(current_user, petition),
+        "declared": signing.declared_counts(petition),
     }
     if htmx and request.method == "GET":
         return render_template("petitions/_signature_rows.html", **context)

@@ -142,6 +142,9 @@ class SignForm(Form):
         ],
     )
     place = SelectField("Where", validators=[Optional()], validate_choice=False)
+    service = SelectField(
+        "The service you work for", validators=[Optional()], validate_choice=False
+    )
 
 
 class ActionForm(FlaskForm):
@@ -193,7 +196,18 @@ class InvalidateRuleForm(FlaskForm):
     )
     date_from = DateField("Signed from (date)", validators=[Optional()])
     date_to = DateField("Signed until (date, inclusive)", validators=[Optional()])
-    place = SelectField("Place", validators=[Optional()], validate_choice=False)
+    place = SelectField("Declared place", validators=[Optional()], validate_choice=False)
+    service = SelectField("Declared service", validators=[Optional()], validate_choice=False)
+    declaration = SelectField(
+        "Declaration",
+        choices=[
+            ("", "Any declaration"),
+            ("live", "Lives in the place (citizen)"),
+            ("work", "Works for the service (employee)"),
+            ("member", "Member of the council"),
+        ],
+        validators=[Optional()],
+    )
     reason = StringField(
         "Reason",
         validators=[Length(max=500)],

@@ -149,7 +149,10 @@ class Signature(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     constituency: Mapped[str] = mapped_column(sa.String(20))
     declaration: Mapped[str] = mapped_column(sa.String(10))
+    # The local place the signer declared they live or work in (a member's: the council's).
     place_id: Mapped[int] = mapped_column(sa.ForeignKey("places.id"))
+    # The service an employee declared they work for (declaration "work"; migration 0009).
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     invalidated_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     invalidated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -157,6 +160,7 @@ class Signature(db.Model):
 
     user = relationship("User", foreign_keys=[user_id])
     place = relationship("Place")
+    service = relationship("Service")
 
 
 class PetitionCounter(db.Model):

@@ -34,8 +34,15 @@ RULE_STATUS = {
     "already_sponsored": 409,
     "deadline_passed": 409,
     "conflict_of_interest": 403,
+    "place_required": 400,
+    "service_required": 400,
 }
-FIELDS = {"not_a_member": "declaration", "declaration_required": "declaration"}
+FIELDS = {
+    "not_a_member": "declaration",
+    "declaration_required": "declaration",
+    "place_required": "place",
+    "service_required": "service",
+}
 
 
 def refusal(violation: RuleViolation) -> DomainError:

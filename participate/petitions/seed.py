@@ -104,10 +104,12 @@ def _sign(ctx, petition: Petition, pool: list[int], n: int, *, days: float, shap
     """Bulk-insert n signatures in time order over ``days`` from the opening.
 
     ``shape`` < 1 front-loads them (a petition's early surge); members of the council sign
-    in their constituency, the others declare they live in the place or work for the service.
+    in their constituency (for the council's place), the others declare the local place of
+    the council's area they live in, or the service they work for and the place where.
     """
     council = petition.council
     places = [p.id for p in signing.signing_places(petition)]
+    services = [s.id for s in signing.signing_services(petition)]
     members = ctx.members_of(council.slug)
     member_ids = {m.user_id: m.constituency for m in members}
     signers: list[tuple[int, str, str]] = [
@@ -130,9 +132,8 @@ def _sign(ctx, petition: Petition, pool: list[int], n: int, *, days: float, shap
             "user_id": uid,
             "constituency": constituency,
             "declaration": declaration,
-            "place_id": places[0]
-            if len(places) == 1 or ctx.rng.random() < 0.3
-            else ctx.rng.choice(places[1:]),
+            "place_id": council.place_id if declaration == "member" else ctx.rng.choice(places),
+            "service_id": ctx.rng.choice(services) if declaration == "work" else None,
             "created_at": start + timedelta(seconds=offset),
             "invalidation_reason": "",
         }

@@ -20,7 +20,7 @@ from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
-from participate.councils.models import Council, Place
+from participate.councils.models import Council, Place, Service
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
@@ -36,8 +36,36 @@ class PetitionFacts:
     council_id: int
     home_place_id: int
     home_place_slug: str
-    # slug -> (id, name) of the places a signer may give: the council's place and its children.
+    # slug -> (id, name) of the places a signer may declare: the local places within the
+    # area the council serves (its own place when it is local).
     places: dict[str, tuple[int, str]]
+    # slug -> (id, name) of the services an employee may declare: the council's service, or
+    # every service for a place forum (which spans them).
+    services: dict[str, tuple[int, str]]
+
+
+def _local_places_query(home_id: int):
+    """The local places within a place: itself if local, its children, its grandchildren."""
+    middle = sa.select(Place.id).where(Place.parent_id == home_id)
+    return (
+        sa.select(Place)
+        .where(
+            Place.level == "local",
+            sa.or_(
+                Place.id == home_id,
+                Place.parent_id == home_id,
+                Place.parent_id.in_(middle.scalar_subquery()),
+            ),
+        )
+        .order_by(Place.name)
+    )
+
+
+def _services_query(council: Council):
+    query = sa.select(Service).order_by(Service.name)
+    if council.service_id is not None:
+        query = query.where(Service.id == council.service_id)
+    return query
 
 
 _FACTS: dict[tuple[int, int], tuple[float, PetitionFacts]] = {}
@@ -52,17 +80,13 @@ def petition_facts(council_id: int, place_id: int) -> PetitionFacts:
         return cached[1]
     council = db.session.get(Council, council_id)
     assert council is not None
-    children = db.session.execute(
-        sa.select(Place.slug, Place.id, Place.name)
-        .where(Place.parent_id == council.place_id)
-        .order_by(Place.name)
-    ).all()
     home = council.place
     facts = PetitionFacts(
         council_id=council_id,
         home_place_id=home.id,
         home_place_slug=home.slug,
-        places={home.slug: (home.id, home.name), **{s: (i, n) for s, i, n in children}},
+        places={p.slug: (p.id, p.name) for p in db.session.scalars(_local_places_query(home.id))},
+        services={s.slug: (s.id, s.name) for s in db.session.scalars(_services_query(council))},
     )
     if len(_FACTS) > 10_000:
         _FACTS.clear()
@@ -71,18 +95,28 @@ def petition_facts(council_id: int, place_id: int) -> PetitionFacts:
 
 
 def signing_places(petition: Petition) -> list[Place]:
-    """The places a signer may choose: the council's place first, then its children by name."""
-    home = petition.council.place
-    children = db.session.scalars(
-        sa.select(Place).where(Place.parent_id == home.id).order_by(Place.name)
-    ).all()
-    return [home, *children]
+    """The places a signer may declare: the local places within the area the council
+    serves, by name."""
+    return list(db.session.scalars(_local_places_query(petition.council.place_id)))
+
+
+def signing_services(petition: Petition) -> list[Service]:
+    """The services an employee may declare: the council's, or every one for a place forum."""
+    return list(db.session.scalars(_services_query(petition.council)))
+
+
+def _facts_of(petition: Petition) -> PetitionFacts:
+    return petition_facts(petition.council_id, petition.council.place_id)
 
 
 def place_choices(petition: Petition) -> list[tuple[str, str]]:
     """(slug, name) of `signing_places`, from the per-process cache."""
-    facts = petition_facts(petition.council_id, petition.council.place_id)
-    return [(slug, name) for slug, (_id, name) in facts.places.items()]
+    return [(slug, name) for slug, (_id, name) in _facts_of(petition).places.items()]
+
+
+def service_choices(petition: Petition) -> list[tuple[str, str]]:
+    """(slug, name) of `signing_services`, from the per-process cache."""
+    return [(slug, name) for slug, (_id, name) in _facts_of(petition).services.items()]
 
 
 # ---------------------------------------------------------------- signing
@@ -98,26 +132,35 @@ _LOCK = sa.text("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
 # A signature is this one statement. It inserts only if everything holds, as it is now: the
 # petition takes signatures (status and deadline), the signer's (id, session version) is a
 # current session of an account with a confirmed e-mail (a password change ends old
-# sessions, also one that changes between the sign-in check and this write), and the place
-# is the council's own place (by default) or one within it. It returns what the answer and
-# the threshold check need. When it inserts nothing, ``_refusal`` finds out why; the unique
+# sessions, also one that changes between the sign-in check and this write), the declared
+# place is a local place within the area the council serves (a member who names none signs
+# for the council's own place) and the declared service, if any, is one the council covers.
+# It returns what the answer and the threshold check need. When it inserts nothing, ``_refusal`` finds out why; the unique
 # constraint on (petition_id, user_id) refuses a second signature, also from two requests
 # at once.
 _INSERT = sa.text(
     "INSERT INTO signatures "
-    "(petition_id, user_id, constituency, declaration, place_id, created_at, invalidation_reason) "
-    "SELECT petitions.id, :uid, :constituency, :declaration, places.id, :now, '' "
+    "(petition_id, user_id, constituency, declaration, place_id, service_id, created_at, "
+    "invalidation_reason) "
+    "SELECT petitions.id, :uid, :constituency, :declaration, places.id, services.id, :now, '' "
     "FROM petitions JOIN councils ON councils.id = petitions.council_id "
-    "JOIN places ON places.slug = COALESCE(:place, "
-    "(SELECT home.slug FROM places AS home WHERE home.id = councils.place_id)) "
-    "AND (places.id = councils.place_id OR places.parent_id = councils.place_id) "
+    "JOIN places ON ((CAST(:place AS VARCHAR) IS NULL AND :declaration = 'member' "
+    "AND places.id = councils.place_id) "
+    "OR (places.slug = :place AND places.level = 'local' "
+    "AND (places.id = councils.place_id OR places.parent_id = councils.place_id "
+    "OR places.parent_id IN (SELECT mid.id FROM places AS mid "
+    "WHERE mid.parent_id = councils.place_id)))) "
+    "LEFT JOIN services ON services.slug = :service "
+    "AND (councils.service_id IS NULL OR services.id = councils.service_id) "
     "WHERE petitions.id = :pid AND petitions.status IN ('open', 'threshold_reached') "
     "AND petitions.signing_deadline > :now "
+    "AND (CAST(:service AS VARCHAR) IS NULL OR services.id IS NOT NULL) "
     "AND EXISTS (SELECT 1 FROM users WHERE id = :uid AND session_version = :version "
     "AND email_confirmed_at IS NOT NULL) "
     "RETURNING id, "
     "(SELECT slug FROM places WHERE places.id = signatures.place_id), "
     "(SELECT name FROM places WHERE places.id = signatures.place_id), "
+    "(SELECT name FROM services WHERE services.id = signatures.service_id), "
     "(SELECT status FROM petitions WHERE petitions.id = :pid), "
     "(SELECT threshold FROM petitions WHERE petitions.id = :pid), "
     "(SELECT count FROM petition_counters WHERE petition_counters.petition_id = :pid)"
@@ -125,6 +168,7 @@ _INSERT = sa.text(
     # stored as the ORM stores Signature.created_at (ISO text on SQLite, timestamp elsewhere)
     sa.bindparam("now", type_=sa.DateTime()),
     sa.bindparam("place", type_=sa.String()),
+    sa.bindparam("service", type_=sa.String()),
 )
 
 _USERS = User.__table__.c
@@ -145,6 +189,9 @@ class Signed:
     place_slug: str
     place_name: str
     created_at: datetime
+    declaration: str = "live"
+    service_slug: str | None = None
+    service_name: str | None = None
 
 
 def _is_duplicate(message: str) -> bool:
@@ -170,11 +217,12 @@ def _confirmed_account(user_id: int, version: int) -> bool:
 
 
 def _refusal(
-    signer, petition_id, *, declaration, member_constituency, now, place=None
+    signer, petition_id, *, declaration, member_constituency, now, place=None, service=None
 ) -> DomainError:
     """Why a signature was not given, read afresh (the refusal paths are not hot): the
-    session, then the rules in ``check_can_sign``'s order, then the place. A petition found
-    past its deadline is closed on the way (there is no scheduler)."""
+    session, then the rules in ``check_can_sign``'s order, then what the declaration names
+    (a place, a service) and whether the council's area and services hold them. A petition
+    found past its deadline is closed on the way (there is no scheduler)."""
     confirmed = _confirmed_account(*signer)
     row = db.session.execute(_STATUS, {"pid": petition_id}).first()
     if row is None:
@@ -188,15 +236,27 @@ def _refusal(
             deadline=row.signing_deadline,
             now=now,
         )
+        rules.check_declared(declaration, place=place, service=service)
     except RuleViolation as violation:
         if violation.code == "deadline_passed" and row.status == "open":
             close_if_due(petition_id, now=now)
         return refusal(violation)
-    if place is not None and place not in _places_of(petition_id):
+    facts = _facts_of_petition(petition_id)
+    if place is not None and place not in facts.places:
         return DomainError(
-            "Choose the council's place or one of the places within it.",
+            "Choose a local place within the area the council serves: "
+            + ", ".join(name for _id, name in facts.places.values())
+            + ".",
             code="place_invalid",
             field="place",
+        )
+    if service is not None and service not in facts.services:
+        return DomainError(
+            "Choose the service you work for among those the council covers: "
+            + ", ".join(name for _id, name in facts.services.values())
+            + ".",
+            code="service_invalid",
+            field="service",
         )
     # Nothing is wrong now: the petition changed in between (its deadline passed).
     return DomainError(
@@ -204,10 +264,10 @@ def _refusal(
     )
 
 
-def _places_of(petition_id: int) -> dict:
+def _facts_of_petition(petition_id: int) -> PetitionFacts:
     petition = db.session.get(Petition, petition_id)
     assert petition is not None
-    return petition_facts(petition.council_id, petition.council.place_id).places
+    return _facts_of(petition)
 
 
 def sign_petition(
@@ -216,13 +276,17 @@ def sign_petition(
     *,
     declaration: str,
     place: str | None = None,
+    service: str | None = None,
     now: datetime | None = None,
 ) -> Signed:
     """Sign once, as an eligible person; refuse with a clear message otherwise (nothing written).
 
     ``declaration`` is ``live`` (recorded as citizen), ``work`` (employee) or ``member``
-    (the constituency of one's active membership of the council); ``place`` is the slug of
-    the council's place or one of its children (default: the council's place).
+    (the constituency of one's active membership of the council). Nothing is assumed: who
+    lives here names ``place``, the slug of a local place within the area the council
+    serves; who works for the service names ``service`` (its slug) and ``place``; a member
+    may leave both out (recorded for the council's place). The declaration is stored with
+    the signature.
 
     One short transaction on the session's connection: (on PostgreSQL the shared signing
     lock, then) the one INSERT that checks everything, then COMMIT. A refusal rolls back
@@ -233,13 +297,16 @@ def sign_petition(
     now = now or utcnow()
     session = db.session
     connection = session.connection()  # the request's own, in the session's transaction
-    refused = dict(declaration=declaration, now=now)
+    place = place or None
+    service = (service or None) if declaration == "work" else None
+    refused = dict(declaration=declaration, now=now, place=place, service=service)
     member_constituency = None
     if declaration == "member":
         member_constituency = connection.scalar(_MEMBER, {"uid": user_id, "pid": petition_id})
     refused["member_constituency"] = member_constituency
     try:
         constituency = rules.declared_constituency(declaration, member_constituency)
+        rules.check_declared(declaration, place=place, service=service)
     except RuleViolation:  # _refusal names it, after the rules check_can_sign puts first
         raise _refusal(signer, petition_id, **refused) from None
     params = {
@@ -249,6 +316,7 @@ def sign_petition(
         "constituency": constituency,
         "declaration": declaration,
         "place": place,
+        "service": service,
         "now": now,
     }
     try:
@@ -267,12 +335,22 @@ def sign_petition(
     except BaseException:
         session.rollback()
         raise
-    if inserted is None:  # the account, the petition or the place refused the signature
-        raise _refusal(signer, petition_id, place=place, **refused)
-    signature_id, place_slug, place_name, status, threshold, cached = inserted
+    if inserted is None:  # the account, the petition, the place or the service refused it
+        raise _refusal(signer, petition_id, **refused)
+    signature_id, place_slug, place_name, service_name, status, threshold, cached = inserted
     if status == "open" and pc.near_threshold(cached or 0, threshold):
         counters.check_after_signature(petition_id, cached or 0, threshold)
-    return Signed(signature_id, petition_id, constituency, place_slug, place_name, now)
+    return Signed(
+        signature_id,
+        petition_id,
+        constituency,
+        place_slug,
+        place_name,
+        now,
+        declaration=declaration,
+        service_slug=service,
+        service_name=service_name,
+    )
 
 
 def signature_of(user, petition_id: int) -> Signature | None:
@@ -397,7 +475,7 @@ def invalidate_signature(actor, petition: Petition, signature_id: int, *, reason
 
 
 # The rule's text fields, as the API names them.
-RULE_KEYS = ("email_domain", "place")
+RULE_KEYS = ("email_domain", "place", "service", "declaration")
 
 
 @dataclass
@@ -406,6 +484,8 @@ class InvalidationRule:
     date_from: datetime | None = None
     date_to: datetime | None = None
     place: str = ""
+    service: str = ""
+    declaration: str = ""
 
     def describe(self) -> dict:
         return {
@@ -415,6 +495,8 @@ class InvalidationRule:
                 ("from", self.date_from),
                 ("to", self.date_to),
                 ("place", self.place),
+                ("service", self.service),
+                ("declaration", self.declaration),
             )
             if v
         }
@@ -450,9 +532,23 @@ def _criteria(petition: Petition, rule: InvalidationRule) -> list:
         if place_id is None:
             raise DomainError("There is no such place.", code="bad_place", field="place")
         criteria.append(Signature.place_id == place_id)
+    if rule.service:
+        service_id = db.session.scalar(sa.select(Service.id).where(Service.slug == rule.service))
+        if service_id is None:
+            raise DomainError("There is no such service.", code="bad_service", field="service")
+        criteria.append(Signature.service_id == service_id)
+    if rule.declaration:
+        if rule.declaration not in rules.DECLARATIONS:
+            raise DomainError(
+                "Choose a declaration: live, work or member.",
+                code="bad_declaration",
+                field="declaration",
+            )
+        criteria.append(Signature.declaration == rule.declaration)
     if not criteria:
         raise DomainError(
-            "Give at least one rule: an e-mail domain, a date range or a place.",
+            "Give at least one rule: an e-mail domain, a date range, a place, a service or a "
+            "declaration.",
             code="rule_required",
             field="email_domain",
         )
@@ -530,7 +626,9 @@ def recent_signatures(
 
     query = (
         sa.select(Signature)
-        .options(joinedload(Signature.user), joinedload(Signature.place))
+        .options(
+            joinedload(Signature.user), joinedload(Signature.place), joinedload(Signature.service)
+        )
         .where(Signature.petition_id == petition.id)
         .order_by(Signature.id.desc())
         .limit(limit)
@@ -542,3 +640,28 @@ def recent_signatures(
             sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like))
         )
     return list(db.session.scalars(query))
+
+
+@dataclass
+class DeclaredCount:
+    declaration: str
+    place_slug: str
+    place_name: str
+    service_slug: str | None
+    service_name: str | None
+    count: int
+
+
+def declared_counts(petition: Petition) -> list[DeclaredCount]:
+    """For a clerk: valid signatures counted by what was declared (declaration, place,
+    service), the largest first, so that an implausible group can be invalidated by rule."""
+    n = sa.func.count(Signature.id)
+    rows = db.session.execute(
+        sa.select(Signature.declaration, Place.slug, Place.name, Service.slug, Service.name, n)
+        .join(Place, Place.id == Signature.place_id)
+        .outerjoin(Service, Service.id == Signature.service_id)
+        .where(Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))
+        .group_by(Signature.declaration, Place.slug, Place.name, Service.slug, Service.name)
+        .order_by(n.desc(), Place.name)
+    ).all()
+    return [DeclaredCount(*row) for row in rows]

@@ -278,10 +278,10 @@ def sponsor(token: str):
 
 
 def _sign_form(petition: Petition) -> SignForm:
+    """Nothing is chosen for the signer: they name the place, or the service, themselves."""
     form = SignForm(request.form if request.method == "POST" else None)
     form.place.choices = signing.place_choices(petition)
-    if not form.place.data:
-        form.place.data = petition.council.place.slug
+    form.service.choices = signing.service_choices(petition)
     return form
 
 
@@ -409,6 +409,7 @@ def sign(petition_id: int):
             petition_id,
             declaration=request.form.get("declaration", ""),
             place=request.form.get("place") or None,
+            service=request.form.get("service") or None,
         )
     except DomainError as error:
         if error.code == "sign_in_required" and not htmx:  # no session, or a stale one

@@ -72,7 +72,13 @@ def test_petition_journey(page, browser, live_server, world, db):
         other.goto(petition_url)
         if i == 0:
             assert_accessible(other, "open petition")
-        other.get_by_label("live in Manchester (signs as a citizen)").check()
+        declaration = other.get_by_label("live in Manchester (signs as a citizen)")
+        assert not declaration.is_checked()  # nothing is declared for the signer
+        declaration.check()
+        if i == 0:  # a resident names the local place they live in
+            other.get_by_role("button", name="Sign this petition").click()
+            other.get_by_role("alert").get_by_text("Choose the local place you live in").wait_for()
+        other.get_by_label("The local place where you live or work").select_option("manchester")
         other.get_by_role("button", name="Sign this petition").click()
         other.get_by_text("Thank you: your signature is recorded").wait_for()
         if i == 0:

@@ -140,7 +140,11 @@ def test_simultaneous_signers_and_duplicates_count_exactly(live_server, world, d
         return lambda: (
             requests.post(
                 f"{base}/api/v1/petitions/{petition_id}/signatures",
-                json={"declaration": "live" if hash(token) % 4 else "work"},
+                json=(
+                    {"declaration": "live", "place": "manchester"}
+                    if hash(token) % 4
+                    else {"declaration": "work", "place": "manchester", "service": "health"}
+                ),
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=60,
             ).status_code
@@ -150,7 +154,7 @@ def test_simultaneous_signers_and_duplicates_count_exactly(live_server, world, d
         return lambda: (
             session.post(
                 f"{base}/petitions/{petition_id}/sign",
-                data={"declaration": "live"},
+                data={"declaration": "live", "place": "manchester"},
                 headers={"HX-Request": "true", "X-CSRFToken": csrf},
                 timeout=60,
             ).status_code
@@ -232,7 +236,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(live_server, world
             try:
                 status = requests.post(
                     f"{base}/api/v1/petitions/{petition_id}/signatures",
-                    json={"declaration": "live"},
+                    json={"declaration": "live", "place": "manchester"},
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=30,
                 ).status_code

@@ -509,3 +509,35 @@ def test_only_the_deciding_motion_applies_a_governance_change(given, deciding, p
 @pytest.mark.parametrize("given", [None, 8])
 def test_the_deciding_passed_motion_applies(given):
     assert petitions.check_deciding_motion(given, 8, passed=True) == 8
+
+
+# --- what a signer declares (issue 13, finding 4) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declaration", "place", "service", "code"),
+    [
+        ("live", None, None, "place_required"),
+        ("live", "", None, "place_required"),
+        ("work", "manchester", None, "service_required"),
+        ("work", None, "health", "place_required"),
+        ("work", None, None, "service_required"),
+    ],
+)
+def test_a_declaration_names_the_place_or_the_service(declaration, place, service, code):
+    with pytest.raises(RuleViolation) as refused:
+        petitions.check_declared(declaration, place=place, service=service)
+    assert refused.value.code == code
+    assert refused.value.details["field"] == code.split("_")[0]
+
+
+@pytest.mark.parametrize(
+    ("declaration", "place", "service"),
+    [
+        ("live", "manchester", None),
+        ("work", "salford", "health"),
+        ("member", None, None),
+    ],
+)
+def test_a_complete_declaration(declaration, place, service):
+    petitions.check_declared(declaration, place=place, service=service)

@@ -78,7 +78,7 @@ def test_spellings_of_one_token_share_one_signing_budget(limited_app, world, db)
     statuses = [
         client.post(
             f"/api/v1/petitions/{petition.id}/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers={"Authorization": token + tail},
         ).status_code
         for petition, tail in zip(petitions, SPELLINGS, strict=False)
@@ -103,7 +103,7 @@ def test_a_token_that_signs_nobody_in_is_refused_before_it_is_counted(
     for _ in range(4):
         response = client.post(
             f"/api/v1/petitions/{opened(world).id}/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers=headers,
         )
         assert response.status_code == 401

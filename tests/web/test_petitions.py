@@ -74,13 +74,22 @@ def opened(world, **kw):
     return petition
 
 
+# What a signer names when they declare (nothing is assumed for them): a local place of
+# the council's area, and for an employee the service.
+DECLARED = {
+    "live": {"declaration": "live", "place": "manchester"},
+    "work": {"declaration": "work", "place": "manchester", "service": "health"},
+    "member": {"declaration": "member"},
+}
+
+
 def sign_many(world, petition, n, declaration="live", **user_kw):
     from participate.petitions.signing import sign_petition
 
     users = []
     for _ in range(n):
         user = world.make.user(**user_kw)
-        sign_petition(user, petition.id, declaration=declaration)
+        sign_petition(user, petition.id, **DECLARED[declaration])
         users.append(user)
     return users
 

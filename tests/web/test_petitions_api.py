@@ -81,14 +81,16 @@ def test_sign_201_then_409(client, world, db):
     headers = api_token(signer)
     response = client.post(
         f"/api/v1/petitions/{petition.id}/signatures",
-        json={"declaration": "work"},
+        json={"declaration": "work", "place": "manchester", "service": "health"},
         headers=headers,
     )
     assert response.status_code == 201
     signature = response.get_json()["signature"]
     assert signature["constituency"] == "employee" and signature["place"] == "manchester"
     again = client.post(
-        f"/api/v1/petitions/{petition.id}/signatures", json={"declaration": "live"}, headers=headers
+        f"/api/v1/petitions/{petition.id}/signatures",
+        json={"declaration": "live", "place": "manchester"},
+        headers=headers,
     )
     _error(again, 409, "already_signed")
     assert _signature_count(db, petition) == 1
@@ -121,7 +123,10 @@ def test_bad_signatures_are_refused_with_the_json_error_shape(
 def test_signing_needs_a_token_and_a_confirmed_email(client, world, db):
     petition = opened(world)
     _error(
-        client.post(f"/api/v1/petitions/{petition.id}/signatures", json={"declaration": "live"}),
+        client.post(
+            f"/api/v1/petitions/{petition.id}/signatures",
+            json={"declaration": "live", "place": "manchester"},
+        ),
         401,
         "token_required",
     )
@@ -129,7 +134,7 @@ def test_signing_needs_a_token_and_a_confirmed_email(client, world, db):
     _error(
         client.post(
             f"/api/v1/petitions/{petition.id}/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers=unconfirmed,
         ),
         403,
@@ -138,7 +143,7 @@ def test_signing_needs_a_token_and_a_confirmed_email(client, world, db):
     _error(
         client.post(
             "/api/v1/petitions/99999/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers=api_token(world.make.user()),
         ),
         404,
@@ -154,7 +159,7 @@ def test_signing_an_unpublished_or_closed_petition_is_a_409(client, world, db):
     _error(
         client.post(
             f"/api/v1/petitions/{unpublished.id}/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers=headers,
         ),
         409,
@@ -168,7 +173,7 @@ def test_signing_an_unpublished_or_closed_petition_is_a_409(client, world, db):
     _error(
         client.post(
             f"/api/v1/petitions/{petition.id}/signatures",
-            json={"declaration": "live"},
+            json={"declaration": "live", "place": "manchester"},
             headers=headers,
         ),
         409,

@@ -71,16 +71,22 @@ def test_htmx_signing_checks_the_csrf_token_like_the_full_path(strict_app, world
     client, token = _signed_in(strict_app, world.make.user())
     path = f"/petitions/{big.id}/sign"
     for headers in (htmx_headers(), {}):  # the fragment, then the plain form
-        missing = client.post(path, data={"declaration": "live"}, headers=headers)
+        missing = client.post(
+            path, data={"declaration": "live", "place": "manchester"}, headers=headers
+        )
         forged = client.post(
-            path, data={"declaration": "live", "csrf_token": token[:-4] + "AAAA"}, headers=headers
+            path,
+            data={"declaration": "live", "place": "manchester", "csrf_token": token[:-4] + "AAAA"},
+            headers=headers,
         )
         for response in (missing, forged):
             assert response.status_code == 400
             assert "This form had expired" in response.get_data(as_text=True)
     assert count_rows(db, Signature) == 0
     signed = client.post(
-        path, data={"declaration": "live", "csrf_token": token}, headers=htmx_headers()
+        path,
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
+        headers=htmx_headers(),
     )
     assert signed.status_code == 200 and "Thank you" in signed.get_data(as_text=True)
     assert count_rows(db, Signature) == 1
@@ -89,7 +95,7 @@ def test_htmx_signing_checks_the_csrf_token_like_the_full_path(strict_app, world
 def test_fragments_carry_the_security_headers(strict_app, world, db, big):
     client, token = _signed_in(strict_app, world.make.user())
     path = f"/petitions/{big.id}/sign"
-    data = {"declaration": "live", "csrf_token": token}
+    data = {"declaration": "live", "place": "manchester", "csrf_token": token}
     signed = client.post(path, data=data, headers=htmx_headers())
     refused = client.post(path, data=data, headers=htmx_headers())  # already signed
     assert (signed.status_code, refused.status_code) == (200, 409)
@@ -116,7 +122,7 @@ def test_every_request_hook_runs_on_the_writes(strict_app, world, db, big):
     seen.clear()
     client.post(
         f"/petitions/{big.id}/sign",
-        data={"declaration": "live", "csrf_token": token},
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
         headers=htmx_headers(),
     )
     client.post("/motions/999999/ballot", data={"csrf_token": token}, headers=htmx_headers())
@@ -132,13 +138,14 @@ def test_a_stale_session_is_refused_and_writes_nothing(strict_app, world, db, bi
     db.session.commit()
     response = client.post(
         f"/petitions/{big.id}/sign",
-        data={"declaration": "live", "csrf_token": token},
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
         headers=htmx_headers(),
     )
     assert response.status_code == 401
     assert "Sign in to sign this petition." in response.get_data(as_text=True)
     plain = client.post(
-        f"/petitions/{big.id}/sign", data={"declaration": "live", "csrf_token": token}
+        f"/petitions/{big.id}/sign",
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
     )
     assert plain.status_code == 302 and "/login" in plain.headers["Location"]
     assert count_rows(db, Signature) == 0
@@ -154,7 +161,7 @@ def test_a_tampered_session_cookie_signs_nobody_in(strict_app, world, db, big):
     client.set_cookie("session", forged, domain=cookie.domain)
     response = client.post(
         f"/petitions/{big.id}/sign",
-        data={"declaration": "live", "csrf_token": token},
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
         headers=htmx_headers(),
     )
     # the session does not load, so neither does its CSRF token: refused before the view
@@ -173,7 +180,7 @@ def test_a_fault_is_answered_as_flask_would(strict_app, world, db, big, monkeypa
     client, token = _signed_in(strict_app, world.make.user())
     response = client.post(
         f"/petitions/{big.id}/sign",
-        data={"declaration": "live", "csrf_token": token},
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
         headers=htmx_headers(),
     )
     assert response.status_code == 500
@@ -186,12 +193,12 @@ def test_one_rate_limit_budget_for_page_and_api(strict_app, world, db, big):
     person = world.make.user()
     client, token = _signed_in(strict_app, person)
     others = [opened(world, title=f"Another petition number {i}") for i in range(3)]
-    data = {"declaration": "live", "csrf_token": token}
+    data = {"declaration": "live", "place": "manchester", "csrf_token": token}
     fragment = client.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
     page = client.post(f"/petitions/{others[0].id}/sign", data=data)
     api = strict_app.test_client().post(
         f"/api/v1/petitions/{others[1].id}/signatures",
-        json={"declaration": "live"},
+        json={"declaration": "live", "place": "manchester"},
         headers=api_token(person),
     )
     assert (fragment.status_code, page.status_code, api.status_code) == (200, 303, 201)
@@ -200,7 +207,7 @@ def test_one_rate_limit_budget_for_page_and_api(strict_app, world, db, big):
     )
     refused_api = strict_app.test_client().post(
         f"/api/v1/petitions/{others[2].id}/signatures",
-        json={"declaration": "live"},
+        json={"declaration": "live", "place": "manchester"},
         headers=api_token(person),
     )
     assert refused_fragment.status_code == refused_api.status_code == 429
@@ -234,7 +241,7 @@ def test_trusted_proxies_give_each_client_its_own_address_bucket(app, world, db,
                 limited.test_client()
                 .post(
                     f"/petitions/{big.id}/sign",
-                    data={"declaration": "live"},
+                    data={"declaration": "live", "place": "manchester"},
                     headers={"X-Forwarded-For": address},
                 )
                 .status_code
@@ -309,7 +316,7 @@ def test_unknown_motions_and_petitions_and_wrong_methods(strict_app, world, db):
     client, token = _signed_in(strict_app, world.make.user())
     missing = client.post(
         "/petitions/999999/sign",
-        data={"declaration": "live", "csrf_token": token},
+        data={"declaration": "live", "place": "manchester", "csrf_token": token},
         headers=htmx_headers(),
     )
     assert missing.status_code == 404
@@ -358,7 +365,7 @@ def test_redis_counts_both_signing_limits(redis_app, world, db, big):
 
     client, token = _signed_in(redis_app, world.make.user())
     others = [opened(world, title=f"Another petition number {i}") for i in range(3)]
-    data = {"declaration": "live", "csrf_token": token}
+    data = {"declaration": "live", "place": "manchester", "csrf_token": token}
     codes = [
         client.post(f"/petitions/{p.id}/sign", data=data, headers=htmx_headers()).status_code
         for p in [big, others[0]]
@@ -368,7 +375,7 @@ def test_redis_counts_both_signing_limits(redis_app, world, db, big):
     assert codes + [refused.status_code] == [200, 200, 429]
     # the breach stopped the count at the account limit: the address used 2 of its 3
     other, other_token = _signed_in(redis_app, world.make.user())
-    data = {"declaration": "live", "csrf_token": other_token}
+    data = {"declaration": "live", "place": "manchester", "csrf_token": other_token}
     first = other.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
     second = other.post(f"/petitions/{others[0].id}/sign", data=data, headers=htmx_headers())
     assert (first.status_code, second.status_code) == (200, 429)
@@ -397,7 +404,7 @@ def test_an_address_limit_left_to_the_proxy_still_counts_accounts(app, world, db
         codes = []
         for person in people:
             client, token = _signed_in(limited, person)
-            data = {"declaration": "live", "csrf_token": token}
+            data = {"declaration": "live", "place": "manchester", "csrf_token": token}
             codes.append(
                 client.post(f"/petitions/{big.id}/sign", data=data, headers=htmx_headers())
             )
