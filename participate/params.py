@@ -53,6 +53,11 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character ``screen_input`` refuses (for text read from files)."""
+    return bool(_CONTROL.search(text))
+
+
 def int_arg(
     args: Mapping[str, Any],
     name: str,

@@ -12,6 +12,7 @@ from participate.core import forum_graph
 from participate.councils.models import LEVELS, LINK_KINDS, Council, ForumLink, Place, Service
 from participate.errors import DomainError
 from participate.extensions import db
+from participate.params import MAX_ID, has_control_characters
 from participate.util import SLUG_RE
 
 LEVEL_RANK = {"local": 0, "region": 1, "nation": 2}
@@ -65,6 +66,11 @@ def plan_import(data) -> ImportPlan:
             {k: str(v) if k in TEXT_FIELDS and v is not None else v for k, v in entry.items()}
             for entry in value
         ]
+        for n, entry in enumerate(sections[key], start=1):
+            for k, v in entry.items():
+                if isinstance(v, str) and has_control_characters(v):
+                    problems.append(f"{key} entry {n}: '{k}' holds a control character")
+                    entry[k] = ""  # named once here, not again as a bad slug or name
     unknown_keys = set(data) - {"services", "places", "councils", "links"}
     if unknown_keys:
         problems.append(f"unknown sections: {', '.join(sorted(unknown_keys))}")
@@ -132,10 +138,14 @@ def plan_import(data) -> ImportPlan:
             problems.append(f"place '{slug}' is {level} and needs a parent place")
         population = entry.get("population")
         population_ok = population is None or (
-            isinstance(population, int) and not isinstance(population, bool) and population >= 0
+            isinstance(population, int)
+            and not isinstance(population, bool)
+            and 0 <= population <= MAX_ID
         )
         if not population_ok:
-            problems.append(f"place '{slug}' population must be a whole number >= 0")
+            problems.append(
+                f"place '{slug}' population must be a whole number from 0 to {MAX_ID:,}"
+            )
         if slug in existing_places:
             old = existing_places[slug]
             if old.level != level or (old.parent.slug if old.parent else None) != parent:

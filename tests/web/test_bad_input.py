@@ -193,3 +193,24 @@ def test_an_id_past_the_integers_is_not_found_by_any_method(client, world, numbe
     assert client.patch(f"/api/v1/proposals/{number}", json={}, headers=headers).status_code == 404
     assert client.delete(f"/api/v1/proposals/{number}/supports", headers=headers).status_code == 404
     assert client.get(f"/api/v1/proposals/{number}/forwards").status_code == 404
+
+
+def test_a_structure_file_with_a_control_character_or_a_huge_population_is_refused(db):
+    from participate.councils.models import Place
+    from participate.councils.structure import import_structure
+    from participate.councils.structure_plan import StructureError
+
+    with pytest.raises(StructureError) as refused:
+        import_structure(
+            {
+                "places": [
+                    {"slug": "england", "name": "Eng\x00land", "level": "nation"},
+                    {"slug": "wales", "name": "Wales", "level": "nation", "population": 10**20},
+                ]
+            }
+        )
+    problems = refused.value.problems
+    assert "places entry 1: 'name' holds a control character" in problems
+    assert "place 'wales' population must be a whole number from 0 to 2,147,483,647" in problems
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Place)) == 0
