@@ -107,16 +107,18 @@ def screen_input() -> None:
         if isinstance(value, int):
             if not -MAX_ID <= value <= MAX_ID:
                 raise DomainError(
-                    f"'{name}' is larger than any id or count here (at most {MAX_ID:,}).",
+                    f"'{name}' is out of range: the numbers here are ids and counts, "
+                    f"at most {MAX_ID:,}.",
                     code="bad_number",
                     field=name,
                 )
         elif _CONTROL.search(value):
+            shown = _CONTROL.sub("?", name)  # the name itself may hold the character
             raise DomainError(
-                f"'{_CONTROL.sub('?', name)}' contains a control character (such as NUL) that text cannot hold. "
+                f"'{shown}' contains a control character (such as NUL) that text cannot hold. "
                 "Remove it and send again.",
                 code="bad_characters",
-                field=_CONTROL.sub("?", name),
+                field=shown,
             )
 
 
