@@ -155,6 +155,8 @@ def record_outcome(
             field="decision",
             status=409,
         )
+    if decision != "deferred":
+        _check_no_conflict(actor, [item, *_merged_into(item)])
     now = utcnow()
     claimed = db.session.execute(
         sa.update(AgendaItem)
@@ -201,6 +203,19 @@ def record_outcome(
     else:
         db.session.commit()
     return item
+
+
+def _check_no_conflict(actor, items: list[AgendaItem]) -> None:
+    """A decision that answers a petition is the petition's answer: a clerk who started or
+    sponsored it steps aside (core.conflicts), before anything is written."""
+    from participate.petitions.models import Petition
+    from participate.petitions.roles import check_no_conflict
+
+    for item in items:
+        if item.kind == "petition" and item.petition_id is not None:
+            petition = db.session.get(Petition, item.petition_id)
+            if petition is not None:
+                check_no_conflict(actor, petition, "record the council's answer to it")
 
 
 def _merged_into(item: AgendaItem) -> list[AgendaItem]:

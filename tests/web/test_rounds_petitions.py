@@ -231,3 +231,38 @@ def test_a_passed_cooperative_governance_petition_is_applied_as_a_new_version(db
         sa.select(AuditEvent).where(AuditEvent.action == "petition.change_applied")
     ).all()
     assert len(applied) == 1
+
+
+def test_a_clerk_who_started_the_petition_does_not_record_its_answer(db, hm, make):
+    """Issue 13, finding 3: the round's outcome on a petition is the petition's answer."""
+    from participate.errors import DomainError
+    from participate.petitions.models import Petition
+    from participate.rounds import services
+    from participate.rounds.models import AgendaItem
+
+    petition = _petition(hm)
+    petition.author_id = hm["clerk"].id
+    db.session.commit()
+    round_ = start_round(hm, items=[("petition", petition.id)])
+    item = round_.items[0]
+    advance_to(hm, round_, "voting")
+    db.session.refresh(item)
+    _vote(hm, round_, item, "no")
+    advance_to(hm, round_, "outcome")
+    with pytest.raises(DomainError) as refused:
+        services.record_outcome(
+            hm["clerk"], round_, item, decision="rejected", reasons="Members voted against it."
+        )
+    assert refused.value.code == "conflict_of_interest"
+    assert "started this petition, so another clerk of the council decides on it" in (
+        refused.value.message
+    )
+    db.session.rollback()
+    assert db.session.get(AgendaItem, item.id).decision is None
+    assert db.session.get(Petition, petition.id).status == "threshold_reached"
+    other = make.clerk(hm["council"])
+    services.record_outcome(
+        other, round_, item, decision="rejected", reasons="Members voted against it."
+    )
+    db.session.expire_all()
+    assert db.session.get(Petition, petition.id).status == "closed"
