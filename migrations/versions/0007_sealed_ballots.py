@@ -163,10 +163,10 @@ def upgrade():
     _drop_triggers(dialect)
     sealed = list(_sealed_rows(connection))
     if dialect == "postgresql":
-        op.drop_constraint("ck_ballots_choice", "ballots", type_="check")
-        op.drop_constraint("ck_ballots_choice_or_ranking", "ballots", type_="check")
-        op.drop_constraint("ck_ballots_reason_with_objection", "ballots", type_="check")
-        op.drop_constraint("uq_ballots_receipt", "ballots", type_="unique")
+        op.drop_constraint(op.f("ck_ballots_choice"), "ballots", type_="check")
+        op.drop_constraint(op.f("ck_ballots_choice_or_ranking"), "ballots", type_="check")
+        op.drop_constraint(op.f("ck_ballots_reason_with_objection"), "ballots", type_="check")
+        op.drop_constraint(op.f("uq_ballots_receipt"), "ballots", type_="unique")
         op.execute("DELETE FROM ballots")  # the sealed rows come back below, in new order
         for column in ("receipt", "choice", "ranking", "reason", "updated_at"):
             op.drop_column("ballots", column)

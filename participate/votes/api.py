@@ -42,6 +42,8 @@ def motion_json(motion: Motion, *, full: bool = True) -> dict[str, Any]:
         rules=motion.rules,
         constitution_version=motion.constitution_version,
         turnout=services.turnout_by_constituency(motion) or None,
+        # Constituencies whose published figures may show how their few members voted.
+        small_constituencies=services.small_constituencies(motion) or None,
         result=motion.result if motion.status == "closed" else None,
         objections=services.objections(motion) if motion.method == "consent" else None,
         ballot_file=url_for("api.motion_ballot_file", motion_id=motion.id, _external=True)

@@ -24,7 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.councils.models import CONSTITUENCIES, Council, Membership
+from participate.core import secrecy
+from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS, Council, Membership
 from participate.councils.services import require_clerk
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
@@ -322,6 +323,20 @@ def close_voting(actor, motion: Motion, *, commit: bool = True) -> dict[str, Any
     return result
 
 
+def small_constituencies(motion: Motion) -> dict[str, int]:
+    """Constituencies so small that the published figures may show how their members voted
+    (``core.secrecy``); known once voting opens (the eligibility snapshot)."""
+    return secrecy.small_constituencies(motion.eligible or {})
+
+
+def disclosure_warning(motion: Motion, constituency: str | None) -> str | None:
+    """What the ballot page tells a member of a small constituency before they vote."""
+    eligible = small_constituencies(motion).get(constituency or "")
+    if eligible is None:
+        return None
+    return secrecy.disclosure_warning(CONSTITUENCY_LABELS[constituency], eligible)
+
+
 # Casting and publishing, re-exported so that other features import every votes service
 # from this module.
 from participate.votes.ballots import (  # noqa: E402
@@ -350,6 +365,7 @@ __all__ = [
     "close_if_due",
     "close_voting",
     "create_motion",
+    "disclosure_warning",
     "get_motion",
     "lookup_receipt",
     "motions_of",
@@ -360,6 +376,7 @@ __all__ = [
     "open_voting",
     "outcome_sentence",
     "outcome_summary",
+    "small_constituencies",
     "tally_motion",
     "turnout_by_constituency",
 ]

@@ -136,11 +136,15 @@ def new_motion(slug: str):
 def _page_context(motion: Motion, **extra) -> dict:
     council = motion.council
     is_clerk = councils.is_clerk(current_user, council)
+    status = services.my_vote_status(current_user, motion)
     context = {
         "motion": motion,
         "council": council,
         "is_clerk": is_clerk,
-        "status": services.my_vote_status(current_user, motion),
+        "status": status,
+        "disclosure": services.disclosure_warning(motion, status.constituency)
+        if status.can_vote
+        else None,
         "turnout": services.turnout_by_constituency(motion),
         "result": motion.result if motion.status == "closed" else None,
         "objections": services.objections(motion),

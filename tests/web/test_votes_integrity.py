@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -475,3 +476,94 @@ def test_a_changed_server_key_never_lets_a_member_vote_twice(app, client, db, hm
     assert counts(db, motion.id) == (1, 1)
     services.cast_ballot(voter, motion, choice="no")  # with the key back, changing works
     assert counts(db, motion.id) == (1, 1)
+
+
+def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
+    """A database from before sealed ballots: its plaintext ballots are sealed by the
+    upgrade, and the ballot file, the receipts and each voter's ballot are as they were."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from participate.votes import services
+    from participate.votes.ballots import ballot_ref
+    from participate.votes.results import opened_ballots
+
+    binary, ranked = open_motion(hm), open_motion(hm, method="schulze")
+    consent = open_motion(hm, method="consent")
+    citizens = hm["members"]["citizen"]
+    old = sa.MetaData()
+    table = sa.Table(  # ballots as migration 0003_votes made them
+        "ballots",
+        old,
+        sa.Column("motion_id", sa.Integer, primary_key=True),
+        sa.Column("ref", sa.String(64), primary_key=True),
+        sa.Column("receipt", sa.String(24), nullable=False),
+        sa.Column("constituency", sa.String(20), nullable=False),
+        sa.Column("choice", sa.String(10)),
+        sa.Column("ranking", sa.JSON(none_as_null=True)),
+        sa.Column("reason", sa.Text),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.CheckConstraint("choice IS NULL OR choice <> 'x'", name="ck_ballots_choice"),
+        sa.CheckConstraint("1 = 1", name="ck_ballots_choice_or_ranking"),
+        sa.CheckConstraint("1 = 1", name="ck_ballots_reason_with_objection"),
+        sa.UniqueConstraint("receipt", name="uq_ballots_receipt"),
+        sqlite_with_rowid=False,
+    )
+    plain = [
+        (binary, citizens[0], "AAAA-BBBB-CCCC-DDDD", "yes", None, None),
+        (binary, citizens[1], "EEEE-FFFF-GGGG-HHHH", "no", None, None),
+        (ranked, citizens[0], "JJJJ-KKKK-LLLL-MMMM", None, ["Gamma", "Alpha"], None),
+        (consent, citizens[2], "NNNN-PPPP-QQQQ-RRRR", "object", None, "Not in Welsh."),
+    ]
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE ballots")
+        old.create_all(connection)
+        for motion, user, receipt, choice, ranking, reason in plain:
+            connection.execute(
+                table.insert().values(
+                    motion_id=motion.id,
+                    ref=ballot_ref(motion.id, user.id),
+                    receipt=receipt,
+                    constituency="citizen",
+                    choice=choice,
+                    ranking=ranking,
+                    reason=reason,
+                    updated_at=datetime(2026, 1, 1),
+                )
+            )
+            connection.execute(
+                sa.text("INSERT INTO motion_participation (motion_id, user_id) VALUES (:m, :u)"),
+                {"m": motion.id, "u": user.id},
+            )
+        path = Path(__file__).resolve().parents[2] / "migrations/versions/0007_sealed_ballots.py"
+        spec = importlib.util.spec_from_file_location("sealing", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with Operations.context(MigrationContext.configure(connection)):
+            module.upgrade()
+    db.session.expire_all()
+    opened = {
+        (m.id, b.receipt): (b.choice, b.ranking, b.reason)
+        for m in (binary, ranked, consent)
+        for b in opened_ballots(m)
+    }
+    assert opened == {
+        (motion.id, receipt): (choice, ranking, reason)
+        for motion, _user, receipt, choice, ranking, reason in plain
+    }
+    # Each voter still finds their own ballot and receipt, and can change it.
+    status = services.my_vote_status(citizens[0], binary)
+    assert status.voted and status.receipt == "AAAA-BBBB-CCCC-DDDD"
+    again = services.cast_ballot(citizens[0], binary, choice="no")
+    assert again.receipt == "AAAA-BBBB-CCCC-DDDD" and not again.first
+    # The guards are back.
+    with pytest.raises(sa.exc.IntegrityError, match="ballot_refused"):
+        db.session.execute(
+            sa.text("UPDATE ballots SET receipt_digest = 'x' WHERE motion_id = :m"),
+            {"m": binary.id},
+        )
+    db.session.rollback()
