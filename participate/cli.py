@@ -28,7 +28,21 @@ def init_command():
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    _complete_structure()
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def _complete_structure() -> None:
+    """What a database made by an earlier release lacks: a place forum for every local
+    place (DESIGN §2; new places get theirs when they are made)."""
+    from participate.councils.structure import StructureError, complete_place_forums
+
+    try:
+        made = complete_place_forums()
+    except StructureError as error:
+        _fail("; ".join(error.problems))
+    if made:
+        click.echo(f"place forums created for local places that had none: {', '.join(made)}")
 
 
 def database_is_empty() -> bool:
@@ -111,6 +125,7 @@ def demo_command(host: str, port: int, password: str):
     from participate.seed import seed
 
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    _complete_structure()
     if database_is_empty():
         click.echo("seeding the demo data set (first run only)...")
         seed(scale=1, password=password)

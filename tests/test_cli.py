@@ -157,6 +157,41 @@ def test_import_gives_a_new_local_place_its_place_forum(runner, db, tmp_path):
     assert result.exit_code == 0 and counts(db) == (1, 3, 4, 3)
 
 
+def test_init_gives_a_local_place_made_before_forums_came_with_places_its_forum(runner, db):
+    """A database from an earlier release has a local place without its place forum
+    (DESIGN §2): ``participate init`` completes it, once, with the ringmaster link."""
+    from participate.councils.structure import import_structure
+
+    import_structure(GOOD)
+    # What an earlier release made: a place and its service council, and no forum.
+    region = db.session.scalar(sa.select(Place).where(Place.slug == "north-west"))
+    salford = Place(slug="salford", name="Salford", level="local", parent=region)
+    db.session.add(salford)
+    db.session.flush()
+    db.session.add(
+        Council(
+            slug="health-salford",
+            name="Health and care council, Salford",
+            service_id=db.session.scalar(sa.select(Service.id)),
+            place_id=salford.id,
+        )
+    )
+    db.session.commit()
+    assert counts(db) == (1, 4, 5, 3)
+
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "place forums created for local places that had none: forum-salford" in result.output
+    db.session.expire_all()
+    forum = db.session.scalar(sa.select(Council).where(Council.slug == "forum-salford"))
+    assert forum.is_forum and forum.place.slug == "salford"
+    links = db.session.scalars(sa.select(ForumLink).where(ForumLink.to_council_id == forum.id))
+    assert [(link.child.slug, link.kind) for link in links] == [("health-salford", "ringmaster")]
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0 and "place forums created" not in result.output
+    assert counts(db) == (1, 4, 6, 4)
+
+
 def test_a_listed_place_forum_is_not_doubled(runner, db, tmp_path):
     result = runner.invoke(args=["import-structure", write(tmp_path, GOOD)])
     assert result.exit_code == 0 and counts(db) == (1, 3, 4, 3)

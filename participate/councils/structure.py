@@ -187,6 +187,36 @@ def import_structure(data: dict, actor=None) -> dict:
     return counts
 
 
+def complete_place_forums(actor=None) -> list[str]:
+    """Give every local place without a place forum its forum (DESIGN §2), ringmaster of the
+    place's service councils: what ``import_structure`` does for a new place, for places
+    made before it did. Idempotent; returns the new forums' slugs. A taken ``forum-<place>``
+    slug is refused by name, as an import would be."""
+    forum_places = sa.select(Council.place_id).where(Council.service_id.is_(None))
+    places = db.session.scalars(
+        sa.select(Place).where(Place.level == "local", Place.id.not_in(forum_places))
+    ).all()
+    if not places:
+        return []
+    councils = db.session.execute(
+        sa.select(Council.slug, Place.slug)
+        .join(Place, Council.place_id == Place.id)
+        .where(Council.service_id.is_not(None), Council.place_id.in_([p.id for p in places]))
+    ).all()
+    forums = {place.slug: f"forum-{place.slug}" for place in places}
+    import_structure(
+        {
+            "councils": [{"slug": forum, "place": place} for place, forum in forums.items()],
+            "links": [
+                {"from": council, "to": forums[place], "kind": "ringmaster"}
+                for council, place in councils
+            ],
+        },
+        actor=actor,
+    )
+    return sorted(forums.values())
+
+
 def create_service(admin, slug: str, name: str, description: str = "") -> Service:
     require_admin(admin)
     import_structure(
