@@ -102,24 +102,35 @@ def _reports_to_view(graph: nx.DiGraph) -> nx.DiGraph:
     )
 
 
-def check_targets(graph: nx.DiGraph, slug: str, chosen: Iterable[str]) -> list[str]:
+def check_targets(
+    graph: nx.DiGraph,
+    slug: str,
+    chosen: Iterable[str],
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
     """The chosen targets, deduplicated in order, if every one is above ``slug`` in the
     forum graph (a direct parent or a council further up).
 
     Raises :class:`FlowError` when none is chosen or one is not above ``slug`` (naming
-    the councils that may be chosen instead)."""
+    the councils that may be chosen instead, by ``names`` where given: "Name (slug)")."""
     chosen = list(dict.fromkeys(c for c in chosen if c))
     allowed = [t.slug for t in forward_choices(graph, slug)]
+    named = names or {}
+
+    def label(council: str) -> str:
+        return f"{named[council]} ({council})" if council in named else council
+
     if not allowed:
         raise FlowError(
             "no_parent",
-            f"{slug} has no parent council in the forum network: there is nowhere to forward to.",
+            f"{label(slug)} has no parent council in the forum network: there is nowhere to "
+            "forward to.",
             "targets",
         )
     if not chosen:
         raise FlowError(
             "no_target",
-            f"Choose at least one council to forward to: {', '.join(allowed)}.",
+            f"Choose at least one council to forward to: {', '.join(map(label, allowed))}.",
             "targets",
         )
     wrong = [c for c in chosen if c not in allowed]
@@ -127,9 +138,9 @@ def check_targets(graph: nx.DiGraph, slug: str, chosen: Iterable[str]) -> list[s
         # The code stays "not_a_parent" (API clients know it); the rule is "above".
         raise FlowError(
             "not_a_parent",
-            f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not above {slug} "
-            "in the forum network; a proposal goes to the councils its council reports to, "
-            f"directly or further up. Choose from: {', '.join(allowed)}.",
+            f"{', '.join(map(label, wrong))} {'is' if len(wrong) == 1 else 'are'} not above "
+            f"{label(slug)} in the forum network; a proposal goes to the councils its council "
+            f"reports to, directly or further up. Choose from: {', '.join(map(label, allowed))}.",
             "targets",
         )
     return chosen

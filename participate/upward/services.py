@@ -242,7 +242,12 @@ def forward_proposal(
         t.slug: (above[t.slug], t.kind) for t in cascade.forward_choices(graph, council.slug)
     }
     try:
-        chosen = cascade.check_targets(graph, council.slug, [t.strip() for t in targets if t])
+        chosen = cascade.check_targets(
+            graph,
+            council.slug,
+            [t.strip() for t in targets if t],
+            names={council.slug: council.name, **{s: c.name for s, c in above.items()}},
+        )
     except cascade.FlowError as error:
         raise DomainError(error.message, code=error.code, field=error.field) from None
     already = {

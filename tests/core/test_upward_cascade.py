@@ -79,6 +79,15 @@ def test_a_level_reached_only_through_a_place_forum_is_a_ringmaster_choice():
     assert (choices[2].kind, choices[2].skipped) == ("ringmaster", ("forum-manchester",))
 
 
+def test_check_targets_names_councils_by_name_where_given(graph):
+    names = {"health-manchester": "Health council, Manchester", "health-england": "NHS England"}
+    with pytest.raises(cascade.FlowError) as error:
+        cascade.check_targets(graph, "health-manchester", ["schools-england"], names)
+    message = error.value.message
+    assert "schools-england is not above Health council, Manchester (health-manchester)" in message
+    assert "NHS England (health-england)" in message and "forum-manchester, " in message
+
+
 def test_check_targets_accepts_any_ancestor_and_names_the_choices(graph):
     assert cascade.check_targets(
         graph, "health-manchester", ["forum-manchester", "forum-manchester"]
