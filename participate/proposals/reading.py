@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from participate.accounts.models import User
+from participate.core import conflicts
 from participate.core import proposals as rules
 from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
 from participate.councils.services import members_by_constituency
@@ -183,6 +184,13 @@ class ProposalPage:
     @property
     def is_author(self) -> bool:
         return self.standing.user_id == self.proposal.author_id
+
+    @property
+    def stepped_aside(self) -> str | None:
+        """For a clerk who wrote the proposal: why they have no hide link (core.conflicts)."""
+        if not (self.standing.is_clerk and self.is_author):
+            return None
+        return conflicts.stepped_aside(self.standing.actor.name, "proposal", conflicts.STARTED)
 
     @property
     def visible_comments(self) -> int:

@@ -248,6 +248,7 @@ def test_a_clerk_does_not_moderate_their_own_proposal_or_comment(client, world, 
     assert f'action="/proposals/{proposal.id}/hide"' not in html
     assert f'action="/comments/{comment.id}/hide"' not in html
     html = page(client, f"/proposals/{proposal.id}")
+    assert "Ana Silva wrote this proposal, so another clerk of the council moderates it." in html
     assert f'href="/proposals/{proposal.id}/hide"' not in html
     assert f'href="/comments/{comment.id}/hide"' not in html
     for url in (f"/proposals/{proposal.id}/hide", f"/comments/{comment.id}/hide"):
