@@ -28,6 +28,11 @@ def normalise_database_url(url: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("PARTICIPATE_SECRET_KEY") or "dev"
+    # Earlier keys, newest first (Flask's key rotation): sessions signed and ballots sealed
+    # under them still open. Comma-separated.
+    SECRET_KEY_FALLBACKS = [
+        key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'participate.sqlite3'}")
     )

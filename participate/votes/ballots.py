@@ -338,9 +338,12 @@ def my_vote_status(user, motion: Motion) -> VoteStatus:
                 Ballot.motion_id == motion.id, Ballot.ref == ref
             )
         ).first()
+        voted = stored is not None
         if stored is not None:
-            receipt = seal.open_receipt(stored[0], motion.id, ref, stored[1])
-        voted = receipt is not None
+            try:
+                receipt = seal.open_receipt(stored[0], motion.id, ref, stored[1])
+            except seal.SealError:  # altered, or sealed under a key since dropped
+                receipt = None
     refusal = _refusal(motion.id, row, signed_in)
     return VoteStatus(
         can_vote=refusal is None,

@@ -299,3 +299,30 @@ def test_the_ballot_page_warns_a_small_constituency_before_the_vote(make, client
 
     body = client.get(f"/api/v1/motions/{motion.id}").get_json()
     assert body["small_constituencies"] == {"employee": 1, "leader": 2}  # the clerk: 1
+
+
+def test_a_rotated_key_still_opens_ballots_through_the_fallbacks(app, make):
+    from participate.errors import Conflict
+    from participate.votes import services
+    from participate.votes.results import opened_ballots
+    from tests.web.test_votes import later
+
+    council = make.structure()["health-manchester"]
+    clerk = make.clerk(council, "clerk@example.org")
+    voters = make.members(council, {"citizen": 3})
+    motion = services.open_motion(
+        clerk, council, title="Longer opening", method="binary", closes_at=later()
+    )
+    receipts = {services.cast_ballot(v, motion, choice="yes").receipt for v in voters}
+    old = app.config["SECRET_KEY"]
+    try:
+        app.config["SECRET_KEY"] = "a-new-key"
+        with pytest.raises(Conflict, match="did not open with the server's key"):
+            opened_ballots(motion)  # never a guess, never a 500
+        app.config["SECRET_KEY_FALLBACKS"] = [old]
+        assert {b.receipt for b in opened_ballots(motion)} == receipts
+        result = services.close_voting(clerk, motion)
+        assert result["constituencies"]["citizen"]["voted"] == 3
+    finally:
+        app.config["SECRET_KEY"] = old
+        app.config["SECRET_KEY_FALLBACKS"] = []
