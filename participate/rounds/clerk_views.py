@@ -10,7 +10,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from participate.councils import services as councils
 from participate.errors import DomainError
+from participate.extensions import db
 from participate.forms_util import apply_error
+from participate.petitions.models import Petition
+from participate.petitions.roles import conflict_note
 from participate.rounds import services
 from participate.rounds.access import role_in
 from participate.rounds.forms import (
@@ -375,7 +378,16 @@ def outcome(round_id: int, item_id: int):
         form=form,
         result=closed_result(item),
         allowed=allowed,
+        conflict_note=_petition_conflict(item) if allowed else None,
     ), status
+
+
+def _petition_conflict(item) -> str | None:
+    """For a clerk who started or sponsored the item's petition: who steps aside."""
+    if item.kind != "petition" or item.petition_id is None:
+        return None
+    petition = db.session.get(Petition, item.petition_id)
+    return conflict_note(current_user, petition) if petition is not None else None
 
 
 # ---------------------------------------------------------------- minutes

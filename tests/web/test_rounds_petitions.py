@@ -233,12 +233,13 @@ def test_a_passed_cooperative_governance_petition_is_applied_as_a_new_version(db
     assert len(applied) == 1
 
 
-def test_a_clerk_who_started_the_petition_does_not_record_its_answer(db, hm, make):
+def test_a_clerk_who_started_the_petition_does_not_record_its_answer(client, db, hm, make):
     """Issue 13, finding 3: the round's outcome on a petition is the petition's answer."""
     from participate.errors import DomainError
     from participate.petitions.models import Petition
     from participate.rounds import services
     from participate.rounds.models import AgendaItem
+    from tests.conftest import login
 
     petition = _petition(hm)
     petition.author_id = hm["clerk"].id
@@ -249,6 +250,10 @@ def test_a_clerk_who_started_the_petition_does_not_record_its_answer(db, hm, mak
     db.session.refresh(item)
     _vote(hm, round_, item, "no")
     advance_to(hm, round_, "outcome")
+    login(client, hm["clerk"])
+    html = client.get(f"/rounds/{round_.id}/items/{item.id}/outcome").get_data(as_text=True)
+    assert "started this petition, so another clerk of the council decides on it" in html
+    assert "Record and publish the decision" not in html
     with pytest.raises(DomainError) as refused:
         services.record_outcome(
             hm["clerk"], round_, item, decision="rejected", reasons="Members voted against it."
