@@ -320,18 +320,15 @@ class LiveServer:
             "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
             **(extra_env or {}),
         }
-        self.proc = subprocess.Popen(
-            # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.
-            granian_command(
-                port=self.port,
-                workers=workers,
-                threads=threads,
-                kill_timeout=5,
-                log_level="warning",
-            ),
-            env=env,
-            cwd=str(ROOT),
+        # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.
+        self.command = granian_command(
+            port=self.port, workers=workers, threads=threads, kill_timeout=5, log_level="warning"
         )
+        self.env = env
+        self._start()
+
+    def _start(self):
+        self.proc = subprocess.Popen(self.command, env=self.env, cwd=str(ROOT))
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -357,23 +354,47 @@ class LiveServer:
                     pids.append(int(entry.name))
         return pids
 
-    def stop(self):
+    def stop(self, *, crash: bool = False):
         """SIGTERM to the main process, which stops its workers and exits. If it has not
-        within 15 s, SIGKILL it and the workers it leaves behind (by their PIDs)."""
+        within 15 s, SIGKILL it and the workers it leaves behind (by their PIDs). With
+        ``crash``, SIGKILL them all at once (a power cut, the OOM killer)."""
         if self.proc.poll() is not None:
             return
         workers = self.workers() if Path("/proc").exists() else []
-        self.proc.terminate()
+        if crash:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
         try:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            for pid in workers:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            crash = True
+        for pid in workers if crash else []:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in workers:  # gone (or a zombie): the port is free for the next server
+            _wait_gone(pid)
+
+    def restart(self, *, crash: bool = False):
+        """Stop the whole server (gracefully, or ``crash``) and start it again on the same port."""
+        self.stop(crash=crash)
+        self._start()
+
+
+def _wait_gone(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")
