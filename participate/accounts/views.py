@@ -72,7 +72,7 @@ def _safe_next(target: str | None) -> str:
         and not target.startswith("//")
     ):
         return target
-    return url_for("councils.home")
+    return url_for("home.agenda")  # what needs the person now
 
 
 def _signin_limit():
