@@ -13,7 +13,7 @@ from participate.councils.models import Membership
 from participate.extensions import db
 from participate.home.member import Found, url
 from participate.home.model import Item, Scope
-from participate.home.wording import until, waited
+from participate.home.wording import quoted, until, waited
 from participate.petitions.models import Petition, PetitionCounter
 from participate.proposals.models import Flag, Hiding, Proposal
 from participate.rounds.lifecycle import effective_phase
@@ -137,7 +137,7 @@ def _petition_checks(scope: Scope, now: datetime) -> list[Item]:
     ).all()
     return [
         Item(
-            text=f"Check “{row.title}” against the petition standards, then publish or reject it.",
+            text=f"Check {quoted(row.title)} against the petition standards, then publish or reject it.",
             url=url("petitions.moderation", slug=scope.slug(row.council_id)),
             council=scope.name(row.council_id),
             due_at=row.submitted_at,
@@ -168,7 +168,7 @@ def _petition_answers(scope: Scope, now: datetime) -> list[Item]:
         signed = f"{row.count or 0:,} {'person' if row.count == 1 else 'people'} signed it"
         found.append(
             Item(
-                text=f"Answer “{row.title}” ({signed}): put it on a round's agenda or record "
+                text=f"Answer {quoted(row.title)} ({signed}): put it on a round's agenda or record "
                 "the council's response.",
                 url=url("petitions.must_answer", slug=scope.slug(row.council_id)),
                 council=scope.name(row.council_id),
@@ -198,11 +198,11 @@ def _round_deadlines(scope: Scope, now: datetime, rounds: list[Round]) -> list[I
             continue
         label = PHASE_LABELS[phase].lower()
         if phase == "outcome":
-            text = f"Record the decision on each agenda item of “{round_.title}”."
+            text = f"Record the decision on each agenda item of {quoted(round_.title)}."
         else:
             following = PHASE_LABELS[_next(phase)].lower()
             text = (
-                f"“{round_.title}” moves from {label} to {following} by itself when "
+                f"{quoted(round_.title)} moves from {label} to {following} by itself when "
                 f"{label} ends; advance it sooner if everyone is ready."
             )
         found.append(
@@ -241,7 +241,7 @@ def _positions(scope: Scope, now: datetime) -> list[Item]:
     return [
         Item(
             text=f"Give {scope.name(row.council_id)}'s position on the national draft "
-            f"“{row.title}”: support, oppose or amend.",
+            f"{quoted(row.title)}: support, oppose or amend.",
             url=url("upward.position", slug=scope.slug(row.council_id), consultation_id=row.id),
             council=scope.name(row.council_id),
             due_at=row.closes_at,

@@ -13,7 +13,7 @@ from participate.core.petitions import FINAL_STATUSES
 from participate.councils.models import Council
 from participate.extensions import db
 from participate.home.model import Item, Scope
-from participate.home.wording import until, waited
+from participate.home.wording import quoted, until, waited
 from participate.petitions import counts as petition_counts
 from participate.petitions.models import (
     SIGNABLE,
@@ -99,7 +99,9 @@ def _votes(scope: Scope, now: datetime) -> list[tuple[Item, int | None]]:
         found.append(
             (
                 Item(
-                    text=f"Vote on “{row.title}”.",
+                    text=f"Vote on {quoted(row.title)}."
+                    if quoted(row.title) != row.title
+                    else f"Vote on the motion: {row.title}.",
                     url=url("votes.motion_detail", motion_id=row.id),
                     council=scope.name(row.council_id),
                     due_at=row.closes_at,
@@ -114,10 +116,10 @@ def _votes(scope: Scope, now: datetime) -> list[tuple[Item, int | None]]:
 # ---------------------------------------------------------------- rounds
 
 _DOING = {
-    "briefing": "Read the evidence for “{title}” and ask the clerk your questions.",
-    "discussion": "Discussion is open in “{title}”: comment on its agenda items.",
-    "refinement": "Propose amendments to the agenda items of “{title}”.",
-    "voting": "Voting opens in “{title}”: vote on each agenda item.",
+    "briefing": "Read the evidence for {title} and ask the clerk your questions.",
+    "discussion": "Discussion is open in {title}: comment on its agenda items.",
+    "refinement": "Propose amendments to the agenda items of {title}.",
+    "voting": "Voting opens in {title}: vote on each agenda item.",
 }
 
 
@@ -135,7 +137,7 @@ def _rounds(scope: Scope, now: datetime, rounds: list[Round], voting: set[int]) 
         end = round_.planned_end(phase)
         found.append(
             Item(
-                text=_DOING[phase].format(title=round_.title),
+                text=_DOING[phase].format(title=quoted(round_.title)),
                 url=url("rounds.round_page", round_id=round_.id),
                 council=scope.name(round_.council_id),
                 due_at=end,
@@ -182,7 +184,7 @@ def _replies(scope: Scope, now: datetime) -> list[Item]:
         to = "your proposal" if row.own else f"your comment{'' if row.n == 1 else 's'} on"
         found.append(
             Item(
-                text=f"{replies} to {to} “{row.title}”.",
+                text=f"{replies} to {to} {quoted(row.title)}.",
                 url=url("proposals.proposal_page", proposal_id=row.proposal_id)
                 + f"#comment-{row.latest_id}",
                 council=scope.name(row.council_id) or _council_name(row.council_id),
@@ -211,7 +213,7 @@ def _amendments(scope: Scope, now: datetime) -> list[Item]:
     return [
         Item(
             text=(
-                f"{row.n} amendment{'' if row.n == 1 else 's'} to your proposal “{row.title}” "
+                f"{row.n} amendment{'' if row.n == 1 else 's'} to your proposal {quoted(row.title)} "
                 f"wait{'s' if row.n == 1 else ''} for you to accept or decline."
             ),
             url=url("proposals.proposal_page", proposal_id=row.proposal_id) + "#amendments",
@@ -290,7 +292,7 @@ def _petitions(scope: Scope, now: datetime) -> list[Item]:
 
 
 def _petition_item(p: Petition, mine: bool, count: int, sponsors: int, now) -> Item:
-    title = f"“{p.title}”"
+    title = f"{quoted(p.title)}"
     whose = f"Your petition {title}" if mine else f"You signed {title}:"
     signatures = f"{count:,} of {p.threshold or 0:,} signatures"
     due, when = None, ""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from participate.extensions import db
 from participate.home.member import Found, url
 from participate.home.model import Item, Scope
-from participate.home.wording import until, waited
+from participate.home.wording import quoted, until, waited
 from participate.upward.models import Cluster, Consultation
 
 # How many waiting clusters the agenda names (it counts them all).
@@ -63,7 +63,7 @@ def _inbox(scope: Scope, now: datetime) -> tuple[int, list[Item], str]:
         verb = "waits" if row.unanswered == 1 else "wait"
         items.append(
             Item(
-                text=f"“{row.title}”: {proposals} from {places} {verb} for an answer.",
+                text=f"{quoted(row.title)}: {proposals} from {places} {verb} for an answer.",
                 url=url("upward.cluster_page", slug=scope.slug(row.council_id), cluster_id=row.id),
                 council=scope.name(row.council_id),
                 due_at=row.unanswered_since,
@@ -101,12 +101,10 @@ def _consultations(scope: Scope, now: datetime) -> list[Item]:
     for row in rows:
         given = f"{row.positions_count} of {row.cascade_count} councils have given their position"
         if row.closes_at > now:
-            text = f"“{row.title}” closes soon: {given}."
+            text = f"{quoted(row.title)} closes soon: {given}."
             when = f"closes {until(row.closes_at, now)}"
         else:
-            text = (
-                f"“{row.title}” has closed ({given}): read the positions, then decide on adoption."
-            )
+            text = f"{quoted(row.title)} has closed ({given}): read the positions, then decide on adoption."
             when = f"closed {until(row.closes_at, now)}"
         items.append(
             Item(

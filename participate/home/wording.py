@@ -42,3 +42,8 @@ def until(moment: datetime, now: datetime) -> str:
 def waited(moment: datetime, now: datetime) -> str:
     """'for 13 weeks': how long something has waited since ``moment``."""
     return f"for {span((now - moment).total_seconds())}"
+
+
+def quoted(title: str) -> str:
+    """A title in curly quotes, unless it holds quotes of its own (no quotes in quotes)."""
+    return title if any(q in title for q in '“”"') else f"“{title}”"

@@ -6,7 +6,7 @@ the product really writes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -109,6 +109,37 @@ def _agenda(user):
 def _texts(agenda, key) -> list[str]:
     section = agenda.section(key)
     return [item.text for item in section.items] if section else []
+
+
+# ---------------------------------------------------------------- times in words
+
+NOW = datetime(2026, 12, 6, 12, 0)
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (timedelta(days=2, seconds=-1), "in 2 days"),
+        (timedelta(hours=5), "in 5 hours"),
+        (timedelta(minutes=20), "in 20 minutes"),
+        (timedelta(days=20), "in 3 weeks"),
+        (timedelta(days=100), "on 16 Mar 2027"),
+        (timedelta(days=-3), "3 days ago"),
+    ],
+)
+def test_until_says_when_in_words(delta, words):
+    from participate.home.wording import until
+
+    assert until(NOW + delta, NOW) == words
+
+
+def test_waits_and_titles_in_words():
+    from participate.home.wording import quoted, waited
+
+    assert waited(NOW - timedelta(days=90), NOW) == "for 3 months"
+    assert waited(NOW - timedelta(days=1), NOW) == "for 1 day"
+    assert quoted("Open on Saturdays") == "“Open on Saturdays”"
+    assert quoted("Adopt “Open on Saturdays”") == "Adopt “Open on Saturdays”"
 
 
 # ---------------------------------------------------------------- a member's agenda
