@@ -241,6 +241,17 @@ def _is_current(hiding: Hiding, content) -> bool:
     return latest == hiding.id
 
 
+def check_appellant(actor, hiding: Hiding) -> None:
+    """Refuse (403 author_only) anyone but the author of the hidden content: the appeal page
+    speaks to its author ("your comment") and shows their appeal. Whether an appeal can still
+    be sent (still hidden, not appealed yet) is `appeal`'s to say; the page shows that state."""
+    proposal = db.session.get(Proposal, hiding.proposal_id)
+    standing = Standing(actor, proposal.council)
+    require(
+        proposal, "appeal", standing, is_author=standing.user_id == hiding.author_id, hidden=True
+    )
+
+
 def appeal(actor, hiding: Hiding, *, text) -> Hiding:
     """The author of hidden content appeals once; the clerks are told."""
     proposal = db.session.get(Proposal, hiding.proposal_id)

@@ -71,6 +71,7 @@ from participate.proposals.models import (
 )
 from participate.proposals.moderation import (
     appeal,
+    check_appellant,
     check_not_own,
     decide_appeal,
     dismiss_flags,
@@ -341,6 +342,7 @@ __all__ += [
     "council_themes",
     "add_comment",
     "appeal",
+    "check_appellant",
     "decide_appeal",
     "dismiss_flags",
     "flag",

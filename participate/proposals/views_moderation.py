@@ -137,6 +137,7 @@ def dismiss(slug: str):
 @login_required
 def appeal(hiding_id: int):
     hiding = services.get_hiding(hiding_id)
+    services.check_appellant(_actor(), hiding)
     proposal = services.get_proposal(hiding.proposal_id)
     comment = services.get_comment(hiding.comment_id) if hiding.comment_id else None
     form = AppealForm()
