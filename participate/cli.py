@@ -332,21 +332,28 @@ def tally_command(file: str):
 @with_appcontext
 def export_command(directory: str):
     """Write the whole database as one JSON file per table."""
-    from participate.dump import export_database
+    from participate.dump import DumpError, export_database
 
-    counts = export_database(Path(directory))
+    try:
+        counts = export_database(Path(directory))
+    except DumpError as exc:
+        _fail(str(exc))
     click.echo(f"exported {sum(counts.values())} rows from {len(counts)} tables to {directory}")
 
 
 @click.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--force", is_flag=True, help="Replace everything in a database that already has data."
+)
 @with_appcontext
-def import_command(directory: str):
-    """Load an export into an empty, initialised database (round-trip exact)."""
+def import_command(directory: str, force: bool):
+    """Load an export into an empty, initialised database (round-trip exact, SQLite and
+    PostgreSQL alike); all or nothing."""
     from participate.dump import DumpError, import_database
 
     try:
-        counts = import_database(Path(directory))
+        counts = import_database(Path(directory), replace=force)
     except DumpError as exc:
         _fail(str(exc))
     click.echo(f"imported {sum(counts.values())} rows into {len(counts)} tables")

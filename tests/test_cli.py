@@ -334,6 +334,126 @@ def test_export_import_round_trip_exact(runner, db, tmp_path, make):
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
 
+def _exported_world(runner, make, tmp_path):
+    """A council with a proposal about dental care, exported; returns the export's folder."""
+    from participate.proposals.services import create_proposal
+
+    councils = make.structure()
+    author = make.members(councils["health-manchester"], {"citizen": 1})[0]
+    create_proposal(
+        author,
+        councils["health-manchester"],
+        title="Dental care for children",
+        body="No practice nearby takes new patients.",
+        themes=["access"],
+    )
+    out = tmp_path / "export"
+    assert runner.invoke(args=["export", str(out)]).exit_code == 0
+    return out
+
+
+def test_an_imported_database_finds_proposals_by_search(runner, db, tmp_path, make):
+    from participate.proposals.search import search_proposals
+    from tests.conftest import _clean
+
+    out = _exported_world(runner, make, tmp_path)
+    assert search_proposals("dental").total == search_proposals("access").total == 1
+    _clean(db)
+    assert search_proposals("dental").total == 0
+    result = runner.invoke(args=["import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert search_proposals("dental").total == search_proposals("access").total == 1
+
+
+def test_import_force_replaces_a_database_that_has_data(runner, db, tmp_path, make):
+    from participate.accounts.models import User
+    from participate.proposals.search import search_proposals
+
+    out = _exported_world(runner, make, tmp_path)
+    make.user("later@example.org")
+    refused = runner.invoke(args=["import", str(out)])
+    assert refused.exit_code != 0 and "--force" in refused.output
+    assert "Traceback" not in refused.output
+    replaced = runner.invoke(args=["import", "--force", str(out)])
+    assert replaced.exit_code == 0, replaced.output
+    assert db.session.scalar(sa.select(User).where(User.email == "later@example.org")) is None
+    assert search_proposals("dental").total == 1
+    again = tmp_path / "again"
+    assert runner.invoke(args=["export", str(again)]).exit_code == 0
+    assert {p.name: p.read_text() for p in again.glob("*.json")} == {
+        p.name: p.read_text() for p in out.glob("*.json")
+    }
+
+
+def _damaged(out, name, damage):
+    path = out / name
+    if damage is None:
+        path.unlink()
+    else:
+        path.write_text(damage(path.read_text()))
+
+
+@pytest.mark.parametrize(
+    "name, damage, message",
+    [
+        ("manifest.json", None, "no manifest.json"),
+        ("manifest.json", lambda text: text[:-3], "manifest.json is not valid JSON"),
+        ("users.json", None, "users.json is missing"),
+        ("users.json", lambda text: text.replace("{", "[", 1), "users.json is not valid JSON"),
+        ("users.json", lambda text: '{"table": "users"}', "users.json has no list of rows"),
+        (
+            "users.json",
+            lambda text: text.replace('"email":', '"e_mail":', 1),
+            "users.json row 1 has columns this database does not know: e_mail",
+        ),
+        (
+            "users.json",
+            lambda text: text.replace('"email":', '"is_admin": false, "x":', 1),
+            "users.json row 1",
+        ),
+        (
+            "memberships.json",
+            lambda text: text.replace('"user_id": ', '"user_id": 999', 1),
+            "memberships.json",
+        ),
+    ],
+)
+def test_import_of_a_damaged_export_says_what_is_wrong(
+    runner, db, tmp_path, make, name, damage, message
+):
+    from tests.conftest import _clean
+
+    out = _exported_world(runner, make, tmp_path)
+    _clean(db)
+    _damaged(out, name, damage)
+    result = runner.invoke(args=["import", str(out)])
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    # Nothing was half-imported.
+    assert all(
+        db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0
+        for table in db.metadata.sorted_tables
+    )
+
+
+def test_export_and_import_on_an_uninitialised_database_say_to_run_init(app, tmp_path):
+    from participate import create_app
+    from tests.conftest import test_config
+
+    empty = create_app(
+        test_config(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
+    ).test_cli_runner()
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "manifest.json").write_text('{"tables": []}')
+    for args in (["export", str(tmp_path / "out")], ["import", str(tmp_path / "dump")]):
+        result = empty.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert "participate init" in result.output and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_tally_cli_reads_a_ballot_file(runner, tmp_path):
     ballots = {
         "method": "binary",
