@@ -29,6 +29,7 @@ def agenda_json(agenda: services.Agenda, base: str) -> dict[str, Any]:
                 "title": s.title,
                 "count": s.count,
                 "more_url": absolute(s.more_url),
+                "not_listed": s.hidden,
                 "items": [
                     {
                         "text": i.text,

@@ -25,7 +25,8 @@ class Section:
     title: str
     count: int
     items: list[Item] = field(default_factory=list)
-    more_url: str = ""
+    more_url: str = ""  # the page that lists them all, when the items are only the first
+    hidden: int = 0  # items past the section's limit, not listed
     summary: str = ""  # the count in words: "2 votes to cast"
 
 

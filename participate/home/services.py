@@ -84,7 +84,7 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, str]], ...] = (
 )
 GROUPS = {
     "clerk": "Running your councils",
-    "upward": "Answers from above",
+    "upward": "Your inbox and consultations",
     "member": "Taking part",
 }
 # How many items a section lists; its count says how many there are in all.
@@ -160,6 +160,7 @@ def agenda_for(user, now: datetime | None = None) -> Agenda:
                     count=count,
                     items=items[:LIMIT],
                     more_url=more[0] if more else "",
+                    hidden=max(0, len(items) - LIMIT),
                     summary=f"{count} {nouns[0] if count == 1 else nouns[1]}",
                 )
             )
