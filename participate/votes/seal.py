@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import struct
 from collections.abc import Iterable
@@ -41,7 +40,7 @@ from participate.votes.checks import MAX_REASON
 _NONCE = 12
 # Every sealed choice of a method has the same length. A ranking is sealed as option
 # indices (at most 20), an objection's reason as UTF-8 (at most 4 bytes a character).
-_SIZES = {"binary": 128, "schulze": 128, "consent": 128 + 4 * MAX_REASON}
+_SIZES = {"binary": 64, "schulze": 64, "consent": 64 + 4 * MAX_REASON}
 _RECEIPT_SIZE = 32
 
 
@@ -62,23 +61,20 @@ class Opened:
     ref: str  # the voter's HMAC ref: finds their ballot, never names them
 
 
-def _secrets() -> list[bytes]:
-    config = current_app.config
-    keys = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
-    return [k.encode() if isinstance(k, str) else bytes(k) for k in keys if k]
-
-
 @lru_cache(maxsize=16)
-def _derive(secret: bytes) -> tuple[AESGCM, bytes]:
+def _derive(secret: str | bytes) -> tuple[AESGCM, bytes]:
     """(the AEAD, the digest key) for one secret key; derived once per process."""
     material = HKDF(
         algorithm=hashes.SHA256(), length=64, salt=None, info=b"participate ballot seal v1"
-    ).derive(secret)
+    ).derive(secret.encode() if isinstance(secret, str) else bytes(secret))
     return AESGCM(material[:32]), material[32:]
 
 
 def _keys() -> list[tuple[AESGCM, bytes]]:
-    return [_derive(secret) for secret in _secrets()]
+    """The current key's pair first, then each of SECRET_KEY_FALLBACKS'."""
+    config = current_app.config
+    secrets = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
+    return [_derive(secret) for secret in secrets if secret]
 
 
 def _aad(kind: bytes, motion_id: int, ref: str, constituency: str) -> bytes:
@@ -102,9 +98,9 @@ def _seal(plain: bytes, aad: bytes) -> bytes:
     return nonce + aead.encrypt(nonce, plain, aad)
 
 
-def _open(sealed: bytes, aad: bytes) -> bytes:
+def _open(sealed: bytes, aad: bytes, keys: list[tuple[AESGCM, bytes]] | None = None) -> bytes:
     sealed = bytes(sealed)
-    for aead, _ in _keys():
+    for aead, _ in keys or _keys():
         try:
             return aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
         except InvalidTag:
@@ -133,8 +129,8 @@ def seal_receipt(receipt: str, motion_id: int, ref: str, constituency: str) -> b
     )
 
 
-def open_receipt(sealed: bytes, motion_id: int, ref: str, constituency: str) -> str:
-    return _unpad(_open(sealed, _aad(b"receipt", motion_id, ref, constituency))).decode()
+def open_receipt(sealed: bytes, motion_id: int, ref: str, constituency: str, keys=None) -> str:
+    return _unpad(_open(sealed, _aad(b"receipt", motion_id, ref, constituency), keys)).decode()
 
 
 # ---------------------------------------------------------------- choices
@@ -151,28 +147,31 @@ def seal_choice(
     ranking: list[str] | None,
     reason: str | None,
 ) -> bytes:
-    """A checked ballot (``check_ballot``'s output) sealed to its method's fixed length."""
-    head = {"c": choice}
+    """A checked ballot (``check_ballot``'s output) sealed to its method's fixed length:
+    ``k`` and the ranked options' indices as bytes, or ``c``, the choice, a newline and
+    an objection's reason."""
     if ranking is not None:
         index = {option: i for i, option in enumerate(options or [])}
-        head = {"k": [index[option] for option in ranking]}
-    body = json.dumps(head, separators=(",", ":")).encode() + b"\n"
-    if reason is not None:
-        body += reason.encode()
+        body = b"k" + bytes(index[option] for option in ranking)
+    else:
+        body = b"c" + (choice or "").encode() + b"\n" + (reason or "").encode()
     return _seal(_pad(body, _SIZES[method]), _aad(b"choice", motion_id, ref, constituency))
 
 
 def open_choice(
-    sealed: bytes, options: list[str] | None, motion_id: int, ref: str, constituency: str
+    sealed: bytes,
+    options: list[str] | None,
+    motion_id: int,
+    ref: str,
+    constituency: str,
+    keys=None,
 ) -> tuple[str | None, list[str] | None, str | None]:
     """(choice, ranking, reason) of a sealed ballot."""
-    body = _unpad(_open(sealed, _aad(b"choice", motion_id, ref, constituency)))
-    head, _, reason = body.partition(b"\n")
-    data = json.loads(head)
-    ranking = None
-    if "k" in data:
-        ranking = [(options or [])[i] for i in data["k"]]
-    return data.get("c"), ranking, (reason.decode() if reason else None)
+    body = _unpad(_open(sealed, _aad(b"choice", motion_id, ref, constituency), keys))
+    if body[:1] == b"k":
+        return None, [(options or [])[i] for i in body[1:]], None
+    choice, _, reason = body[1:].partition(b"\n")
+    return choice.decode(), None, (reason.decode() if reason else None)
 
 
 def open_ballots(
@@ -180,8 +179,9 @@ def open_ballots(
 ) -> list[Opened]:
     """Open ``(ref, constituency, receipt_sealed, sealed)`` rows of one motion."""
     opened = []
+    keys = _keys()
     for ref, constituency, receipt_sealed, sealed in rows:
-        choice, ranking, reason = open_choice(sealed, options, motion_id, ref, constituency)
-        receipt = open_receipt(receipt_sealed, motion_id, ref, constituency)
+        choice, ranking, reason = open_choice(sealed, options, motion_id, ref, constituency, keys)
+        receipt = open_receipt(receipt_sealed, motion_id, ref, constituency, keys)
         opened.append(Opened(constituency, receipt, choice, ranking, reason, ref))
     return opened
