@@ -126,9 +126,12 @@ _DOING = {
 def _rounds(scope: Scope, now: datetime, rounds: list[Round], voting: set[int]) -> list[Item]:
     """Rounds in a phase where members act (core.phases: briefing questions, discussion
     comments, refinement amendments, voting ballots), soonest phase end first. A round whose
-    motions are already open shows as its votes instead."""
+    motions are already open shows as its votes instead; a round the person clerks shows in
+    the clerk's part (its deadlines), not as one to take part in."""
     found = []
     for round_ in rounds:
+        if round_.council_id in scope.clerk_of:
+            continue
         phase = effective_phase(round_, now)
         if phase not in _DOING or (phase == "voting" and round_.phase == "voting"):
             continue

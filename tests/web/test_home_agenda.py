@@ -297,6 +297,7 @@ def test_a_clerk_sees_requests_flags_petitions_and_near_deadlines(world, db):
     assert "community dental" in answer.text and answer.due_at == answered.response_due_at
     (deadline,) = agenda.section("round_deadlines").items
     assert deadline.url == f"/rounds/{soon.id}" and deadline.when == "briefing ends in 2 days"
+    assert agenda.section("rounds") is None  # the clerk runs them; no "ask the clerk"
     # Another council's clerk sees none of it.
     assert _agenda(world.make.clerk(world.councils["schools-manchester"])).total == 0
 
