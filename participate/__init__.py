@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -162,6 +163,28 @@ def _register_errors(app: Flask) -> None:
             headers,
         )
 
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def _database_unavailable(error: sa_exc.DBAPIError):
+        # The database is out of reach (stopped, restarting, a dropped connection) or refused
+        # a transaction for a moment (a deadlock, a serialisation failure). Each change
+        # commits whole or not at all, so nothing was half-saved. The session is dropped with
+        # its dead connection; the pool (pool_pre_ping) reconnects on a later request.
+        app.logger.warning("database unavailable on %s: %s", request.path, error.orig)
+        db.session.remove()
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        if _wants_json():
+            body = {"error": {"code": "unavailable", "message": _MESSAGES[503]}}
+            return jsonify(body), 503, headers
+        # Its own page, rendered without the context processors: those (and base.html's
+        # header) read the signed-in account, from the database that is away.
+        page = app.jinja_env.get_template("unavailable.html").render(
+            site_name=app.config.get("SITE_NAME", "participate"),
+            message=_MESSAGES[503],
+            retry_after=UNAVAILABLE_RETRY_AFTER,
+        )
+        return page, 503, headers
+
     @app.errorhandler(Exception)
     def _server_error(error: Exception):
         app.logger.exception("unhandled error on %s", request.path)
@@ -191,7 +214,13 @@ _MESSAGES = {
     413: "That upload is too large.",
     429: "Too many requests in a short time. Wait a minute and try again.",
     500: "Something went wrong on our side and nothing was changed. Try again in a moment.",
+    503: (
+        "The service is briefly unavailable. Nothing you sent was half-saved: a change is "
+        "saved whole or not at all. Try again in a moment; if it was saved already, you "
+        "will be told so."
+    ),
 }
+UNAVAILABLE_RETRY_AFTER = 5  # seconds: a database restart or failover takes about this long
 
 
 def _register_template_helpers(app: Flask) -> None:
