@@ -138,6 +138,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if isinstance(getattr(error, "original_exception", None), _UNAVAILABLE):
+            # Another error's page failed to render with the database away (its header
+            # reads the signed-in account): Flask hands that on here as a 500.
+            return _database_unavailable(error.original_exception)
         status = error.code or 500
         message = _MESSAGES.get(status, error.description)
         if status == 400 and error.description and "CSRF" in error.description:
@@ -165,7 +169,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)
-    def _database_unavailable(error: sa_exc.DBAPIError):
+    def _database_unavailable(error):
         # The database is out of reach (stopped, restarting, a dropped connection) or refused
         # a transaction for a moment (a deadlock, a serialisation failure). Each change
         # commits whole or not at all, so nothing was half-saved. The session is dropped with
@@ -220,6 +224,8 @@ _MESSAGES = {
         "will be told so."
     ),
 }
+# DBAPI errors that mean "not now" rather than "never": the database is out of reach.
+_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError)
 UNAVAILABLE_RETRY_AFTER = 5  # seconds: a database restart or failover takes about this long
 
 

@@ -63,10 +63,12 @@ def _assert_unavailable_json(response) -> None:
         assert words in error["message"], error
 
 
-def test_a_lost_database_connection_answers_503_not_500(client, db, make):
+def test_a_lost_database_connection_answers_503_not_500(app, client, db, make, monkeypatch):
     """In process, signed in (the page must not read the account from the missing
     database): every statement fails as it does on a dropped connection."""
     login(client, make.user())
+    # As served: an error while rendering an error page becomes a 500, not a test failure.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
     def dropped(*_args, **_kwargs):
         raise sa.exc.OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
@@ -75,6 +77,8 @@ def test_a_lost_database_connection_answers_503_not_500(client, db, make):
     try:
         _assert_unavailable_page(client.get("/councils"))
         _assert_unavailable_json(client.get("/api/v1/councils"))
+        # An error page (here a 404) needs the database too, for the header's account.
+        _assert_unavailable_page(client.get("/no-such-page"))
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", dropped)
     assert client.get("/councils").status_code == 200  # the next request has a session again
@@ -268,7 +272,7 @@ def test_postgres_stopped_for_a_few_seconds_answers_503_then_resumes_by_itself(
     private_postgres.stop("fast")  # the connections in the pool die with it
     try:
         for _ in range(2):  # each worker, whatever its pool held
-            for path in pages:
+            for path in [*pages, "/no-such-page"]:  # an error page needs the account too
                 _assert_unavailable_page(reader.get(base + path, timeout=30))
             _assert_unavailable_page(requests.get(base + "/councils", timeout=30))
             _assert_unavailable_json(requests.get(f"{base}/api/v1/motions/{motion_id}", timeout=30))
