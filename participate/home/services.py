@@ -3,8 +3,9 @@
 `agenda_for(user)` is the one use case behind the page, the home page's panel and the API.
 It reads one row per membership, then a fixed number of grouped queries (each over every
 council the person belongs to or clerks at once, never one per council), so its cost does
-not grow with the number of councils. It writes nothing: reading the agenda marks nothing
-read and advances no round (a round's phase is computed from its schedule).
+not grow with the number of councils. It changes nothing: it marks no notification read and
+advances no round (a round's phase is computed from its schedule); the only write is the one
+every petition list makes, a stale signature counter brought up to date.
 """
 
 from __future__ import annotations
