@@ -18,12 +18,14 @@ from __future__ import annotations
 import glob
 import hashlib
 import hmac
+import itertools
 import os
 import pwd
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +38,9 @@ from tests.conftest import test_config as config_for
 
 pytestmark = pytest.mark.concurrency
 
+WRITERS = 8
+CHOICES = ("yes", "no", "abstain")
+LOST = "lost"  # the connection broke before the answer: the cast may or may not have run
 LIVE_SECRET = "live-test"  # the LiveServer's SECRET_KEY: seals its ballots, makes their refs
 
 PLAIN_WORDS = (
@@ -191,6 +196,8 @@ def outage_world(private_postgres, tmp_path):
     """The private database migrated by ``participate init``, a council, a motion open for
     voting, its clerk and members (with API tokens), and a live server on that database."""
     from participate import create_app
+    from participate.accounts.models import User
+    from participate.councils.models import Membership
     from participate.extensions import db
     from participate.votes import services
 
@@ -203,6 +210,19 @@ def outage_world(private_postgres, tmp_path):
         council = make.structure()["health-manchester"]
         clerk = make.clerk(council)
         voters = make.members(council, {"citizen": 3, "employee": 2})
+        # Members who keep changing their ballots through the outage: one password hash
+        # for all (hashing each is slow), and they sign in by token anyway.
+        writers = [
+            User(email=f"writer{i}@example.org", name=f"Writer {i}", password_hash="unused")
+            for i in range(WRITERS)
+        ]
+        db.session.add_all(writers)
+        db.session.flush()
+        db.session.add_all(
+            Membership(user_id=u.id, council_id=council.id, constituency="citizen", status="active")
+            for u in writers
+        )
+        db.session.commit()
         motion = services.open_motion(
             clerk, council, title="Outage", method="binary", closes_at=_later()
         )
@@ -211,6 +231,7 @@ def outage_world(private_postgres, tmp_path):
             "voter_ids": [u.id for u in voters],
             "email": voters[0].email,
             "tokens": [api_token(u) for u in voters],
+            "writers": {u.id: api_token(u) for u in writers},
         }
     server = LiveServer(private_postgres.url, tmp_path / "outbox")
     try:
@@ -269,6 +290,40 @@ def test_postgres_stopped_for_a_few_seconds_answers_503_then_resumes_by_itself(
         assert r.status_code == 201, r.text
         receipts[i] = r.json()["receipt"]
 
+    # Meanwhile, members keep changing their ballots, each resending until answered.
+    stop_writing = threading.Event()
+    outcomes: dict[int, list] = {uid: [] for uid in world["writers"]}
+    acknowledged: dict[int, str] = {}
+
+    def keep_changing(user_id: int) -> None:
+        deadline = time.monotonic() + 90
+        for n in itertools.count():
+            if stop_writing.is_set():
+                return
+            choice = CHOICES[(user_id + n) % 3]
+            while time.monotonic() < deadline:
+                try:
+                    r = requests.post(
+                        ballots,
+                        json={"choice": choice},
+                        headers=world["writers"][user_id],
+                        timeout=30,
+                    )
+                    outcome = r.status_code
+                except requests.RequestException:
+                    outcome = LOST
+                outcomes[user_id].append(outcome)
+                if outcome in (200, 201):
+                    acknowledged[user_id] = choice
+                    break
+                time.sleep(0.1)
+            time.sleep(0.05)
+
+    writing = [threading.Thread(target=keep_changing, args=(uid,)) for uid in outcomes]
+    for thread in writing:
+        thread.start()
+    time.sleep(0.5)
+
     private_postgres.stop("fast")  # the connections in the pool die with it
     try:
         for _ in range(2):  # each worker, whatever its pool held
@@ -295,6 +350,15 @@ def test_postgres_stopped_for_a_few_seconds_answers_503_then_resumes_by_itself(
     again = requests.post(ballots, json={"choice": "no"}, headers=tokens[3], timeout=30)
     assert again.status_code == 201, again.text  # a first cast: the refused one left nothing
     receipts[3] = again.json()["receipt"]
+    time.sleep(0.5)
+    stop_writing.set()
+    for thread in writing:
+        thread.join(60)
+    assert not any(t.is_alive() for t in writing)
+    met = [o for h in outcomes.values() for o in h]
+    assert 503 in met, "no change was refused during the outage"
+    assert set(met) <= {200, 201, 503, LOST}, sorted(set(map(str, met)))  # never a 500
+    assert set(acknowledged) == set(outcomes)
 
     # A blip nobody saw: the connections the pool holds die, and the next requests get new
     # ones (pre-ping) instead of an error.
@@ -311,13 +375,15 @@ def test_postgres_stopped_for_a_few_seconds_answers_503_then_resumes_by_itself(
                 )
             )
         )
-        assert voted == {world["voter_ids"][i] for i in receipts}
+        assert voted == {world["voter_ids"][i] for i in receipts} | set(acknowledged)
         # Opened with the live server's key (a fallback here): the choices as acknowledged.
         opened = {b.ref: b for b in opened_ballots(db.session.get(Motion, motion_id))}
-        assert len(opened) == len(receipts)
+        assert len(opened) == len(voted)
         for i, receipt in receipts.items():
             ballot = opened[_ref(motion_id, world["voter_ids"][i])]
             assert (ballot.choice, ballot.receipt) == ("no" if i == 3 else "yes", receipt)
+        for user_id, choice in acknowledged.items():
+            assert opened[_ref(motion_id, user_id)].choice == choice, outcomes[user_id]
         db.session.remove()
 
 
