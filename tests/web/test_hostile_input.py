@@ -108,6 +108,13 @@ def world(make):
     return SimpleNamespace(councils=councils, member=member, proposal=proposal)
 
 
+def _signed_in(client, world) -> None:
+    """Sign the member in once per test (the examples share the client; scrypt is slow)."""
+    if not getattr(world, "signed_in", False):
+        login(client, world.member)
+        world.signed_in = True
+
+
 def _counts(db) -> dict[str, int]:
     db.session.expire_all()
     return {
@@ -145,7 +152,7 @@ def _sent(response, before, after, *, adds: str, also: frozenset = frozenset()) 
 @SETTINGS
 @given(data=fields("title", "body", "themes", "note"))
 def test_proposal_form(client, db, world, data):
-    login(client, world.member)
+    _signed_in(client, world)
     before = _counts(db)
     response = client.post("/councils/health-manchester/proposals/new", data=data)
     if _sent(response, before, _counts(db), adds=Proposal.__tablename__, also=VERSIONS):
@@ -160,7 +167,7 @@ def test_proposal_form(client, db, world, data):
 @SETTINGS
 @given(data=fields("body", stance=st.one_of(st.sampled_from(["for", "against", "neutral"]), TEXT)))
 def test_comment_form(client, db, world, data):
-    login(client, world.member)
+    _signed_in(client, world)
     before = _counts(db)
     url = f"/proposals/{world.proposal.id}"
     response = client.post(f"{url}/comments", data=data)
@@ -185,7 +192,7 @@ def test_comment_form(client, db, world, data):
     )
 )
 def test_petition_form(client, db, world, data):
-    login(client, world.member)
+    _signed_in(client, world)
     before = _counts(db)
     response = client.post("/petitions/new", data=data)
     if _sent(response, before, _counts(db), adds=Petition.__tablename__):
