@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 
 from participate.api import bp, json_body, token_user
 from participate.api.openapi import document
@@ -17,6 +17,12 @@ from participate.votes.views import limit_casting
 
 def _iso(value) -> str | None:
     return value.isoformat() + "Z" if value else None
+
+
+def _caller():
+    """The token's person when a token is sent (a clerk reads the council's drafts), else
+    nobody: the reads are public and need no token."""
+    return token_user() if request.headers.get("Authorization") else None
 
 
 def motion_json(motion: Motion, *, full: bool = True) -> dict[str, Any]:
@@ -82,7 +88,7 @@ document(
 
 @bp.get("/motions/<int:motion_id>")
 def motion(motion_id: int):
-    return jsonify(motion_json(services.get_motion(motion_id)))
+    return jsonify(motion_json(services.motion_for(_caller(), motion_id)))
 
 
 document(
@@ -175,7 +181,7 @@ document(
 
 @bp.get("/motions/<int:motion_id>/ballots.json")
 def motion_ballot_file(motion_id: int):
-    motion = services.get_motion(motion_id)
+    motion = services.motion_for(_caller(), motion_id)
     response = jsonify(services.ballot_file(motion))
     response.headers["Content-Disposition"] = (
         f'attachment; filename="motion-{motion.id}-ballots.json"'
@@ -195,7 +201,7 @@ document(
 
 @bp.get("/motions/<int:motion_id>/receipts/<code>")
 def receipt(motion_id: int, code: str):
-    motion = services.get_motion(motion_id)
+    motion = services.motion_for(_caller(), motion_id)
     entry = services.lookup_receipt(motion, code)
     if entry is None:
         raise DomainError(

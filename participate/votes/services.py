@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from participate.audit.services import record_event
 from participate.core import secrecy
 from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS, Council, Membership
-from participate.councils.services import require_clerk
+from participate.councils.services import is_clerk, require_clerk
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
@@ -50,6 +50,16 @@ def get_motion(motion_id: int) -> Motion:
     if motion is None:
         raise NotFound(f"There is no motion {motion_id}. See the council's Votes tab.")
     close_if_due(motion)
+    return motion
+
+
+def motion_for(user, motion_id: int) -> Motion:
+    """The motion as ``user`` may read it: a draft is its council's clerks' only, so anyone
+    else gets the NotFound an unknown id gets (the Votes tab and the API's list leave drafts
+    out too)."""
+    motion = get_motion(motion_id)
+    if motion.status == "draft" and not is_clerk(user, motion.council):
+        raise NotFound(f"There is no motion {motion_id}. See the council's Votes tab.")
     return motion
 
 

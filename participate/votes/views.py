@@ -161,13 +161,13 @@ def _page_context(motion: Motion, **extra) -> dict:
 
 @bp.route("/motions/<int:motion_id>")
 def motion_detail(motion_id: int):
-    motion = services.get_motion(motion_id)
+    motion = services.motion_for(current_user, motion_id)
     return render_template("votes/motion.html", **_page_context(motion))
 
 
 @bp.route("/motions/<int:motion_id>/turnout")
 def turnout(motion_id: int):
-    motion = services.get_motion(motion_id)
+    motion = services.motion_for(current_user, motion_id)
     if not htmx:
         return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#turnout-h")
     return render_template(
@@ -279,7 +279,7 @@ def close_voting(motion_id: int):
 
 @bp.route("/motions/<int:motion_id>/receipt")
 def receipt_lookup(motion_id: int):
-    motion = services.get_motion(motion_id)
+    motion = services.motion_for(current_user, motion_id)
     form = ReceiptForm(request.args)
     lookup = {"searched": False}
     status = 200

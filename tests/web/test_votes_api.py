@@ -39,8 +39,10 @@ def test_draft_motion_has_no_rules_yet(client, db, hm):
     from participate.votes import services
 
     draft = services.create_motion(hm["clerk"], hm["council"], title="Draft", method="binary")
-    data = client.get(f"/api/v1/motions/{draft.id}").get_json()
+    data = client.get(f"/api/v1/motions/{draft.id}", headers=api_token(hm["clerk"])).get_json()
     assert data["status"] == "draft" and data["rules"] is None and data["turnout"] is None
+    # A draft is the clerks': anyone else reads it as no motion at all.
+    assert client.get(f"/api/v1/motions/{draft.id}").status_code == 404
 
 
 def test_cast_201_then_change_200_with_the_same_receipt(client, db, hm):
