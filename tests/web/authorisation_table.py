@@ -466,3 +466,37 @@ PETITION_FOR = {
     "api.apply_petition_change": "reached_petition_id",
     "api.invalidate_signatures": "reached_petition_id",
 }
+
+# Things hidden from most roles, reached by their id (the URL map's routes are covered
+# above on public objects): each entry is a URL (ids filled in) and who sees it.
+HIDDEN_MOTION = "a draft motion is its council's clerks' (the Votes tab leaves it out)"
+HIDDEN_DRAFT = "a draft petition is its author's (the account here) and the clerks'"
+HIDDEN: dict[str, Entry] = {
+    "/motions/{draft_motion_id}": Entry(
+        allowed=CLERK, refused="404", visitor="404", why=HIDDEN_MOTION
+    ),
+    "/api/v1/motions/{draft_motion_id}": Entry(
+        allowed=CLERK, refused="404", visitor="404", why=HIDDEN_MOTION
+    ),
+    "/petitions/{draft_petition_id}": Entry(
+        allowed=frozenset({"account", "clerk"}), refused="404", visitor="404", why=HIDDEN_DRAFT
+    ),
+    "/api/v1/petitions/{draft_petition_id}": Entry(
+        allowed=frozenset({"account", "clerk"}), refused="404", visitor="404", why=HIDDEN_DRAFT
+    ),
+    "/petitions/{draft_petition_id}/edit": Entry(
+        allowed=frozenset({"account"}),
+        refused="404",
+        special={"clerk": "403"},
+        why=HIDDEN_DRAFT + "; only the author edits",
+    ),
+    "/petitions/{waiting_petition_id}": Entry(
+        allowed=CLERK, refused="404", visitor="404", why=HIDDEN_PETITION
+    ),
+    "/api/v1/petitions/{waiting_petition_id}": Entry(
+        allowed=CLERK, refused="404", visitor="404", why=HIDDEN_PETITION
+    ),
+    "/petitions/{waiting_petition_id}/counts.csv": Entry(
+        allowed=CLERK, refused="404", visitor="404", why=HIDDEN_PETITION
+    ),
+}

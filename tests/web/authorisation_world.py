@@ -130,6 +130,15 @@ def build(make) -> World:
     # A standalone motion, open for voting.
     motion = votes.create_motion(clerk, mcr, title="Adopt the winter plan", method="binary")
     votes.open_voting(clerk, motion, None)
+    draft_motion = votes.create_motion(clerk, mcr, title="A draft motion", method="binary")
+    drafted = petitions.start_petition(
+        people["account"],
+        mcr,
+        kind="early_scrutiny",
+        title="Inspect the patient transport service",
+        change_text="Ask for an early inspection of the patient transport service.",
+        reason_text="Patients miss appointments when the transport is late.",
+    )
 
     # Petitions by a separate author, under small rules (one sponsor, one signature):
     # one open, one waiting for moderation, one at its threshold (signed once), one
@@ -205,6 +214,8 @@ def build(make) -> World:
         "motion_id": motion.id,
         "petition_id": opened.id,
         "waiting_petition_id": waiting.id,
+        "draft_petition_id": drafted.id,
+        "draft_motion_id": draft_motion.id,
         "reached_petition_id": reached.id,
         "signature_id": signature.id,
         "sponsor_token": sponsoring.sponsor_token,

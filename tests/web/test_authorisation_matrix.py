@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, Factory, _clean
-from tests.web.authorisation_table import GET, PETITION_FOR, WRITE
+from tests.web.authorisation_table import GET, HIDDEN, PETITION_FOR, WRITE
 from tests.web.authorisation_world import ROLES, build
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -159,6 +159,26 @@ def test_get(app, world, clients, endpoint):
     for role in ROLES:
         headers = {"HX-Request": "true"} if entry.htmx else {}
         if api:  # the API knows people by their token, never by a session cookie
+            client = app.test_client()
+            if role in world.tokens:
+                headers["Authorization"] = f"Bearer {world.tokens[role]}"
+        else:
+            client = clients[role]
+        got[role] = outcome(client.get(url, headers=headers), api)
+        want[role] = entry.expected(role)
+    assert got == want, f"GET {url}: {entry.why}\n got {got}\nwant {want}"
+
+
+@pytest.mark.parametrize("template", sorted(HIDDEN))
+def test_hidden_things(app, world, clients, template):
+    """Drafts and petitions in moderation, by id: a 404 for those who may not see them."""
+    entry = HIDDEN[template]
+    url = template.format(**world.ids)
+    api = url.startswith("/api/")
+    got, want = {}, {}
+    for role in ROLES:
+        headers = {}
+        if api:
             client = app.test_client()
             if role in world.tokens:
                 headers["Authorization"] = f"Bearer {world.tokens[role]}"
