@@ -272,70 +272,70 @@ def forward_proposal(
     tally = cascade.tally_summary(motion.result) if motion is not None else None
     now = utcnow()
     made: list[Forward] = []
-    # Inbox locks in council-id order, so two forwards to the same parents never deadlock.
-    for target, kind in sorted((options[s] for s in chosen), key=lambda ck: ck[0].id):
-        clusters.lock_inbox(target.id)
-        forward = Forward(
-            proposal_id=proposal.id,
-            root_proposal_id=origin.root_proposal_id if origin else proposal.id,
-            origin_id=origin.id if origin else None,
-            path=[*(origin.path if origin else [council.id]), target.id],
-            from_council_id=council.id,
-            to_council_id=target.id,
-            link_kind=kind,
-            origin_council_id=origin.origin_council_id if origin else council.id,
-            origin_place_id=origin.origin_place_id if origin else council.place_id,
-            region_id=origin.region_id if origin else _region_id(council),
-            title=proposal.title,
-            body=proposal.body,
-            body_html=proposal.body_html,
-            themes=themes,
-            subsidiarity=statement,
-            motion_id=motion.id if motion is not None else None,
-            tally=tally,
-            supports=supports,
-            supporters=sum(supports.values()),
-            members=members,
-            vector={},
-            forwarded_by_id=actor.id,
-            forwarded_at=now,
-        )
-        db.session.add(forward)
-        db.session.flush()
-        placement = clusters.place(forward)
-        record_event(
-            "upward.forwarded",
-            actor=actor,
-            council=council,
-            subject=forward,
-            data={
-                "proposal": proposal.id,
-                "title": proposal.title,
-                "to": target.slug,
-                "link": kind,
-                "cluster": placement.cluster,
-                "merged_clusters": placement.absorbed,
-                "motion": forward.motion_id,
-                "subsidiarity": statement,
-            },
-        )
-        notify(
-            [m.user_id for m in _clerks(target.id)],
-            "upward_forwarded",
-            f"{council.name} forwarded “{proposal.title}” to your inbox.",
-            f"/councils/{target.slug}/inbox/clusters/{placement.cluster}",
-        )
-        made.append(forward)
-    if commit:
-        try:
+    try:
+        # Inbox locks in council-id order, so two forwards to the same parents never deadlock.
+        for target, kind in sorted((options[s] for s in chosen), key=lambda ck: ck[0].id):
+            clusters.lock_inbox(target.id)
+            forward = Forward(
+                proposal_id=proposal.id,
+                root_proposal_id=origin.root_proposal_id if origin else proposal.id,
+                origin_id=origin.id if origin else None,
+                path=[*(origin.path if origin else [council.id]), target.id],
+                from_council_id=council.id,
+                to_council_id=target.id,
+                link_kind=kind,
+                origin_council_id=origin.origin_council_id if origin else council.id,
+                origin_place_id=origin.origin_place_id if origin else council.place_id,
+                region_id=origin.region_id if origin else _region_id(council),
+                title=proposal.title,
+                body=proposal.body,
+                body_html=proposal.body_html,
+                themes=themes,
+                subsidiarity=statement,
+                motion_id=motion.id if motion is not None else None,
+                tally=tally,
+                supports=supports,
+                supporters=sum(supports.values()),
+                members=members,
+                vector={},
+                forwarded_by_id=actor.id,
+                forwarded_at=now,
+            )
+            db.session.add(forward)
+            db.session.flush()
+            placement = clusters.place(forward)
+            record_event(
+                "upward.forwarded",
+                actor=actor,
+                council=council,
+                subject=forward,
+                data={
+                    "proposal": proposal.id,
+                    "title": proposal.title,
+                    "to": target.slug,
+                    "link": kind,
+                    "cluster": placement.cluster,
+                    "merged_clusters": placement.absorbed,
+                    "motion": forward.motion_id,
+                    "subsidiarity": statement,
+                },
+            )
+            notify(
+                [m.user_id for m in _clerks(target.id)],
+                "upward_forwarded",
+                f"{council.name} forwarded “{proposal.title}” to your inbox.",
+                f"/councils/{target.slug}/inbox/clusters/{placement.cluster}",
+            )
+            made.append(forward)
+        if commit:
             db.session.commit()
-        except sa.exc.IntegrityError as exc:
-            db.session.rollback()
-            raise Conflict(
-                "This proposal was forwarded to the same council at the same moment by someone "
-                "else; nothing was sent twice. Reload the page.",
-                code="already_forwarded",
-            ) from exc
+    except sa.exc.IntegrityError as exc:  # at a flush or at the commit: the same race
+        db.session.rollback()
+        raise Conflict(
+            "This proposal was forwarded to the same council at the same moment by someone "
+            "else; nothing was sent twice. Reload the page.",
+            code="already_forwarded",
+        ) from exc
     return made
 
 
