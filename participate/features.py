@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-FEATURES: list[str] = ["proposals", "votes", "petitions", "rounds", "upward", "home"]
+FEATURES: list[str] = ["proposals", "votes", "petitions", "rounds", "upward", "feeds", "home"]
 
 
 def _module(feature: str, part: str):
