@@ -122,6 +122,12 @@ GET: dict[str, Entry] = {
         why="DESIGN §5: the adoption page shows the consultation's results to all; "
         "only the minister's POST adopts"
     ),
+    # Atom feeds (issue 16): public, as the pages they mirror
+    "feeds.council_proposals": public(),
+    "feeds.council_rounds": public(),
+    "feeds.council_decisions": public(),
+    "feeds.council_answers": public(slug="national"),
+    "feeds.petition_milestones": public(),
     "accounts.person": public(),
     "accounts.login": public(),
     "accounts.signup": public(),
@@ -499,4 +505,8 @@ HIDDEN: dict[str, Entry] = {
     "/petitions/{waiting_petition_id}/counts.csv": Entry(
         allowed=CLERK, refused="404", visitor="404", why=HIDDEN_PETITION
     ),
+    # A feed is for the public: none for a petition before it is published, even to its
+    # author and the clerks (who read the page itself).
+    "/petitions/{draft_petition_id}/feed.atom": all_get("404", HIDDEN_DRAFT),
+    "/petitions/{waiting_petition_id}/feed.atom": all_get("404", HIDDEN_PETITION),
 }
