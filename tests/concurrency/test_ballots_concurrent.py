@@ -269,7 +269,7 @@ LOST = "lost"  # the connection broke before the answer: the cast may or may not
 
 @pytest.mark.skipif(not os.path.exists("/proc"), reason="needs /proc to find the workers")
 @pytest.mark.parametrize("crash", [False, True], ids=["graceful", "crash"])
-def test_a_server_restart_mid_surge_loses_and_half_writes_nothing(db, server, council, crash):
+def test_a_server_restart_mid_surge_loses_and_half_writes_nothing(app, db, server, council, crash):
     """Every voter changes their ballot on two motions three times, one request after the
     other (each resent until it gets an answer), 24 voters at a time. A quarter of the way
     in the whole server restarts: gracefully (as a deploy does) or killed outright. Then
@@ -371,3 +371,5 @@ def test_a_server_restart_mid_surge_loses_and_half_writes_nothing(db, server, co
         db.session.expire_all()
         motion = db.session.get(Motion, motion_id)
         assert tally_ballot_file(services.ballot_file(motion)) == motion.result
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output

@@ -356,3 +356,5 @@ def test_a_server_restart_mid_surge_loses_and_duplicates_nothing(
     ).all()
     assert sorted(set(milestones)) == sorted(milestones) == [10, 100]
     assert len(shared.events(db, "petition.threshold_reached")) == 1
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])  # no half-written event
+    assert verified.exit_code == 0, verified.output
