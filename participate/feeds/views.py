@@ -18,8 +18,9 @@ def _atom(feed: services.Feed) -> Response:
     response = Response(render_template("feeds/feed.xml", feed=feed), content_type=ATOM)
     response.last_modified = feed.updated
     response.add_etag()
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
+    # No max-age: a reader revalidates (a cheap 304), so a proposal a moderator hides
+    # leaves the feed at once rather than after a cache's lifetime.
+    response.cache_control.no_cache = True
     return response.make_conditional(request)
 
 
