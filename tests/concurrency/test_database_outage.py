@@ -117,6 +117,8 @@ class PrivatePostgres:
             account = pwd.getpwnam(run_as)
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/participate"
+
+    def create(self) -> None:
         self._run(
             "initdb",
             "-D",
@@ -138,12 +140,20 @@ class PrivatePostgres:
         command = [str(tool if tool.exists() else shutil.which(program)), *args]
         if self.run_as:
             command = ["runuser", "-u", self.run_as, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60, cwd=self.folder)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=self.folder)
+        if done.returncode != 0:
+            log = self.folder / "log"
+            raise AssertionError(
+                f"{' '.join(command)} failed ({done.returncode}): {done.stderr or done.stdout}"
+                + (f"\nserver log:\n{log.read_text()[-2000:]}" if log.exists() else "")
+            )
 
     def start(self) -> None:
         options = (
+            # fsync off: only an operating-system crash could lose what it skips; a commit
+            # is still acknowledged after its WAL is written, as in production.
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "-c fsync=off -c full_page_writes=off"
         )
         self._run(
             "pg_ctl",
@@ -161,10 +171,8 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        if (self.data / "postmaster.pid").exists():
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -187,8 +195,11 @@ def private_postgres():
             )
         run_as = "postgres"
     server = PrivatePostgres(binaries, run_as)
-    yield server
-    server.remove()
+    try:
+        server.create()
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture
