@@ -9,8 +9,9 @@ outage was not written.
 
 The outage test runs a PostgreSQL of its own (``initdb`` in a temporary folder, on a
 free port; as the ``postgres`` account when the tests run as root), never a shared one.
-It is skipped, saying why, where the PostgreSQL server binaries are missing. The first
-test checks the 503 answers in process, on whichever database the run uses.
+It is skipped, saying why, where the PostgreSQL server binaries are missing; it does not
+use TEST_DATABASE_URL, so ``make test`` runs it in both database runs (some 20 seconds
+each). The first test checks the 503 answers in process, on whichever database the run uses.
 """
 
 from __future__ import annotations
