@@ -5,10 +5,12 @@ does not exist, and each page announces its feed."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import feedparser
 import pytest
+from sqlalchemy import event
 
 from participate.extensions import db
 from participate.markup import render_markdown
@@ -346,3 +348,50 @@ def test_petition_page_announces_its_feed_only_when_public(client, world, login_
     login_as(world["author"])
     html = client.get(f"/petitions/{draft.id}").get_data(as_text=True)
     assert _alternates(html) == []
+
+
+@contextmanager
+def _counting(engine):
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def test_a_feed_costs_the_same_queries_however_many_entries(app, client, world, make):
+    """One query per feed, whatever it holds: no query per entry (no N+1)."""
+    england = world["councils"]["health-england"]
+    minister = make.clerk(england)
+    petition = _petition(world["council"], world["author"])
+    urls = [
+        "/councils/health-manchester/feeds/proposals.atom",
+        "/councils/health-manchester/feeds/rounds.atom",
+        "/councils/health-manchester/feeds/decisions.atom",
+        "/councils/health-england/inbox/answers.atom",
+        f"/petitions/{petition.id}/feed.atom",
+    ]
+
+    def cost() -> list[int]:
+        counts = []
+        for url in urls:
+            with _counting(db.engine) as statements:
+                assert client.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    _answer(england, minister, "First cluster", 3)
+    before = cost()
+    round_ = _round(world["council"], "Third round", 2, phase="closed")
+    for i in range(4):
+        proposal = _proposal(world["council"], make.user(), f"More {i}", 0.01 * i)
+        _decide(round_, i + 1, proposal, "adopted", 1 + i)
+        _answer(england, make.clerk(england), f"Cluster {i}", 2 + i)
+        _milestone(petition, 10 * (i + 1), 20 - i)
+    after = cost()
+    assert after == before
