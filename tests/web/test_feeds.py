@@ -395,3 +395,22 @@ def test_a_feed_costs_the_same_queries_however_many_entries(app, client, world, 
         _milestone(petition, 10 * (i + 1), 20 - i)
     after = cost()
     assert after == before
+
+
+def test_a_rejected_petition_feed_says_why(client, world):
+    petition = _petition(
+        world["council"],
+        world["author"],
+        status="rejected",
+        opened_at=None,
+        signing_deadline=None,
+        threshold=None,
+        moderated_at=_at(3),
+        rejection_standard="remit",
+        rejection_reason="It is about <another> service.",
+    )
+    parsed, _ = _feed(client, f"/petitions/{petition.id}/feed.atom")
+    assert [e.title for e in parsed.entries] == [
+        "Not published: it does not meet the petition standards"
+    ]
+    assert parsed.entries[0].summary == "It is about <another> service."
