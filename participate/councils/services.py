@@ -187,9 +187,16 @@ def membership_of(user, council: Council) -> Membership | None:
     )
 
 
+def _runs_council(membership: Membership | None) -> bool:
+    # Membership.is_clerk also counts the minister, who keeps a national council's upward
+    # inbox and publishes its consultations (`require_inbox_keeper`). Running the council
+    # (members, motions, the constitution, taking proposals up) is its clerks' alone: DESIGN
+    # §1 and participate.core.rules, where "a minister is a member, not a clerk".
+    return membership is not None and membership.status == "active" and membership.role == "clerk"
+
+
 def is_clerk(user, council: Council) -> bool:
-    membership = membership_of(user, council)
-    return membership is not None and membership.is_clerk
+    return _runs_council(membership_of(user, council))
 
 
 def is_active_member(user, council: Council) -> bool:
@@ -205,10 +212,23 @@ def require_admin(actor) -> None:
 
 
 def require_clerk(actor, council: Council) -> Membership:
+    """The actor's active clerk membership of ``council``, or Forbidden (a minister too)."""
+    membership = membership_of(actor, council)
+    if not _runs_council(membership):
+        raise Forbidden(
+            f"Only a clerk of {council.name} may do this. Ask the council's clerk.",
+            code="clerk_only",
+        )
+    return membership
+
+
+def require_inbox_keeper(actor, council: Council) -> Membership:
+    """The actor's active clerk or minister membership of ``council``, or Forbidden: both
+    keep the council's upward inbox."""
     membership = membership_of(actor, council)
     if membership is None or not membership.is_clerk:
         raise Forbidden(
-            f"Only a clerk of {council.name} may do this. Ask the council's clerk.",
+            f"Only a clerk or the minister of {council.name} may do this.",
             code="clerk_only",
         )
     return membership

@@ -97,7 +97,7 @@ def council_detail(slug: str):
         links_up=services.links_up(council),
         links_down=services.links_down(council),
         membership=membership,
-        is_clerk=membership is not None and membership.is_clerk,
+        is_clerk=services.is_clerk(current_user, council),
         join_form=JoinForm(),
         recent_events=db.session.scalars(events_query(council.id).limit(5)).all(),
     )

@@ -16,7 +16,7 @@ from participate.audit.services import record_event
 from participate.core import clustering
 from participate.core import upward_clusters as uc
 from participate.councils.models import Council
-from participate.councils.services import require_clerk
+from participate.councils.services import require_inbox_keeper
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.upward.models import (
@@ -132,7 +132,7 @@ def _live_cluster(council: Council, cluster_id: int) -> Cluster:
 def split_forward(actor, council: Council, cluster_id: int, forward_id: int) -> Cluster:
     """A clerk moves a wrongly grouped proposal out of its cluster into one of its own.
     Cannot-links keep it apart from its former cluster mates when new proposals arrive."""
-    require_clerk(actor, council)
+    require_inbox_keeper(actor, council)
     lock_inbox(council.id)
     cluster = _live_cluster(council, cluster_id)
     forward = db.session.get(Forward, forward_id)
@@ -186,7 +186,7 @@ def _vector_now(forward: Forward) -> dict[str, float]:
 
 def merge_clusters(actor, council: Council, keep_id: int, other_id: int) -> Cluster:
     """A clerk merges cluster ``other_id`` into ``keep_id`` for good (must-links)."""
-    require_clerk(actor, council)
+    require_inbox_keeper(actor, council)
     if keep_id == other_id:
         raise DomainError(
             "Choose another cluster to merge with this one.", code="same_cluster", field="other"

@@ -369,9 +369,9 @@ WRITE: dict[str, Entry] = {
     ),
     "upward.adoption": Entry(allowed=MINISTER, body={"note": "Adopted."}),
     "upward.take_up": Entry(
-        allowed=MINISTER,
+        allowed=NOBODY,
         refused="redirect",
-        why="a clerk of the receiving council (Membership.is_clerk counts its minister); "
+        why="a clerk of the receiving council (not a role here; its minister is not a clerk); "
         "a refusal is a flash on the forward's page",
     ),
     "upward.answer": Entry(
@@ -436,7 +436,8 @@ WRITE: dict[str, Entry] = {
         allowed=CLERK, body={"targets": ["health-england"], "subsidiarity": REASON}
     ),
     "api.take_up": Entry(
-        allowed=MINISTER, why="a clerk of the receiving council (is_clerk counts its minister)"
+        allowed=NOBODY,
+        why="a clerk of the receiving council (not a role here; its minister is not a clerk)",
     ),
     "api.publish": Entry(
         allowed=MINISTER,
