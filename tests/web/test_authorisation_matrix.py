@@ -42,6 +42,7 @@ def world(app):
     from participate.extensions import db
 
     with app.app_context():
+        _clean(db)  # whatever an earlier module left: the world's slugs must be free
         built = build(Factory(db))
         db.session.remove()
     yield built
