@@ -21,20 +21,11 @@ from participate.extensions import db
 from participate.petitions.models import PetitionMilestone
 from participate.petitions.services import DECISION_LABELS, PUBLIC_STATUSES, petition_by_id
 from participate.proposals.models import Proposal
-from participate.rounds.models import AgendaItem, Round
+from participate.rounds.models import PHASE_LABELS, AgendaItem, Round
 from participate.rounds.outcomes import DECISION_LABELS as ITEM_DECISION_LABELS
 from participate.upward.models import Answer, Cluster
 
 LIMIT = 50
-
-PHASE_LABELS = {
-    "briefing": "Briefing",
-    "discussion": "Discussion",
-    "refinement": "Refinement",
-    "voting": "Voting",
-    "outcome": "Outcome",
-    "closed": "Closed",
-}
 
 
 @dataclass
