@@ -333,11 +333,20 @@ def active_members(council: Council) -> list[Membership]:
     )
 
 
-def decide_membership(clerk, membership_id: int, *, admit: bool, reason: str = "") -> Membership:
-    """A clerk admits or declines a pending request; a decline needs a reason."""
+def _membership_in(membership_id: int, council: Council | None, what: str) -> Membership:
+    """The membership, or NotFound when there is none (in ``council``, when given: a page
+    of one council never changes a membership of another)."""
     membership = db.session.get(Membership, membership_id)
-    if membership is None:
-        raise NotFound("That membership request does not exist.")
+    if membership is None or (council is not None and membership.council_id != council.id):
+        raise NotFound(f"That {what} does not exist.")
+    return membership
+
+
+def decide_membership(
+    clerk, membership_id: int, *, admit: bool, reason: str = "", council: Council | None = None
+) -> Membership:
+    """A clerk admits or declines a pending request; a decline needs a reason."""
+    membership = _membership_in(membership_id, council, "membership request")
     council = membership.council
     require_clerk(clerk, council)
     if membership.status != "pending":
@@ -378,10 +387,10 @@ def decide_membership(clerk, membership_id: int, *, admit: bool, reason: str = "
     return membership
 
 
-def set_suspended(clerk, membership_id: int, *, suspended: bool, reason: str) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None:
-        raise NotFound("That membership does not exist.")
+def set_suspended(
+    clerk, membership_id: int, *, suspended: bool, reason: str, council: Council | None = None
+) -> Membership:
+    membership = _membership_in(membership_id, council, "membership")
     require_clerk(clerk, membership.council)
     if not reason.strip():
         raise DomainError(

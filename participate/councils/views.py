@@ -157,14 +157,16 @@ def decide(slug: str):
     try:
         if action in ("admit", "decline"):
             membership = services.decide_membership(
-                current_user, membership_id, admit=action == "admit", reason=reason
+                current_user, membership_id, admit=action == "admit", reason=reason, council=council
             )
         else:
             membership = services.set_suspended(
-                current_user, membership_id, suspended=action == "suspend", reason=reason
+                current_user,
+                membership_id,
+                suspended=action == "suspend",
+                reason=reason,
+                council=council,
             )
-        if membership.council_id != council.id:
-            abort(404)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("councils.members", slug=slug)), 303

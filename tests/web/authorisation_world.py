@@ -80,7 +80,7 @@ def build(make) -> World:
     people["visitor"] = None
     people["admin"].is_admin = True
     db.session.commit()
-    make.member(people["other_member"], sal, "citizen")
+    salford_membership = make.member(people["other_member"], sal, "citizen")
     make.member(people["member"], mcr, "citizen")
     make.member(people["other_clerk"], sal, "employee", role="clerk")
     make.member(people["clerk"], mcr, "employee", role="clerk")
@@ -226,6 +226,7 @@ def build(make) -> World:
         "user_id": member.id,
         "number": 1,
         "membership_id": pending.id,
+        "salford_membership_id": salford_membership.id,
         "member_token_id": tokens_of(member)[0].id,
         "user_ids": {role: u.id for role, u in people.items() if u is not None},
     }

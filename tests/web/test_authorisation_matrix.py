@@ -330,3 +330,25 @@ def test_the_minister_does_not_run_the_national_council(world, clients, path):
     moderation, rounds). Membership.is_clerk counts the minister for the inbox only."""
     response = clients["minister"].get(f"/councils/health-england{path}")
     assert response.status_code == 403
+
+
+def test_a_council_page_changes_no_membership_of_another(app, world, clients):
+    """Salford's clerk may suspend a Salford member, but not through Manchester's page: the
+    service refuses before writing (it used to write, then answer 404)."""
+    from participate.councils.models import Membership
+    from participate.extensions import db
+
+    before = row_counts(app)
+    response = clients["other_clerk"].post(
+        "/councils/health-manchester/members/decide",
+        data={
+            "membership_id": world.ids["salford_membership_id"],
+            "action": "suspend",
+            "reason": "Through the wrong council's page.",
+        },
+    )
+    assert outcome(response, api=False) == "redirect"
+    assert _changed(before, row_counts(app)) == {}
+    with app.app_context():
+        assert db.session.get(Membership, world.ids["salford_membership_id"]).status == "active"
+        db.session.remove()
