@@ -295,6 +295,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _test_secret_key() -> str:
+    from participate.config import TestConfig
+
+    return TestConfig.SECRET_KEY
+
+
 class LiveServer:
     """granian (WSGI) serving participate on a free port, as ``participate serve`` runs it:
     ``workers`` processes forked by one main process, ``threads`` WSGI threads in each.
@@ -316,6 +322,9 @@ class LiveServer:
             "PARTICIPATE_MAIL_OUTBOX": str(outbox),
             "PARTICIPATE_RATELIMIT": "0",
             "SECRET_KEY": "live-test",
+            # Ballots a test casts in its own process are sealed under the tests' key: the
+            # server opens them through Flask's key rotation, as after a key change.
+            "SECRET_KEY_FALLBACKS": _test_secret_key(),
             "PARTICIPATE_INSTANCE": str(outbox.parent),
             "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
             **(extra_env or {}),
