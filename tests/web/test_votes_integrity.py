@@ -518,15 +518,18 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
         (ranked, citizens[0], "JJJJ-KKKK-LLLL-MMMM", None, ["Gamma", "Alpha"], None),
         (consent, citizens[2], "NNNN-PPPP-QQQQ-RRRR", "object", None, "Not in Welsh."),
     ]
+    # Plain values first: once the table is dropped, this connection locks motions, so the
+    # session must not load anything until it commits (PostgreSQL would wait on itself).
+    rows = [(m.id, u.id, receipt, c, k, r) for m, u, receipt, c, k, r in plain]
     db.session.commit()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE ballots")
         old.create_all(connection)
-        for motion, user, receipt, choice, ranking, reason in plain:
+        for motion_id, user_id, receipt, choice, ranking, reason in rows:
             connection.execute(
                 table.insert().values(
-                    motion_id=motion.id,
-                    ref=ballot_ref(motion.id, user.id),
+                    motion_id=motion_id,
+                    ref=ballot_ref(motion_id, user_id),
                     receipt=receipt,
                     constituency="citizen",
                     choice=choice,
@@ -537,7 +540,7 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
             )
             connection.execute(
                 sa.text("INSERT INTO motion_participation (motion_id, user_id) VALUES (:m, :u)"),
-                {"m": motion.id, "u": user.id},
+                {"m": motion_id, "u": user_id},
             )
         path = Path(__file__).resolve().parents[2] / "migrations/versions/0007_sealed_ballots.py"
         spec = importlib.util.spec_from_file_location("sealing", path)
