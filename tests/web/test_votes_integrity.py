@@ -484,6 +484,7 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
     import importlib.util
     from pathlib import Path
 
+    from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
@@ -495,11 +496,12 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
     consent = open_motion(hm, method="consent")
     citizens = hm["members"]["citizen"]
     old = sa.MetaData()
-    table = sa.Table(  # ballots as migration 0003_votes made them
+    sa.Table("motions", old, sa.Column("id", sa.Integer, primary_key=True))  # referred to only
+    table = sa.Table(  # ballots exactly as migration 0003_votes made them
         "ballots",
         old,
-        sa.Column("motion_id", sa.Integer, primary_key=True),
-        sa.Column("ref", sa.String(64), primary_key=True),
+        sa.Column("motion_id", sa.Integer, nullable=False),
+        sa.Column("ref", sa.String(64), nullable=False),
         sa.Column("receipt", sa.String(24), nullable=False),
         sa.Column("constituency", sa.String(20), nullable=False),
         sa.Column("choice", sa.String(10)),
@@ -509,6 +511,14 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
         sa.CheckConstraint("choice IS NULL OR choice <> 'x'", name="ck_ballots_choice"),
         sa.CheckConstraint("1 = 1", name="ck_ballots_choice_or_ranking"),
         sa.CheckConstraint("1 = 1", name="ck_ballots_reason_with_objection"),
+        sa.CheckConstraint(
+            "constituency IN ('citizen', 'employee', 'leader', 'elected', 'partner')",
+            name="ck_ballots_constituency",
+        ),
+        sa.ForeignKeyConstraint(
+            ["motion_id"], ["motions.id"], name="fk_ballots_motion_id_motions", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("motion_id", "ref", name="pk_ballots"),
         sa.UniqueConstraint("receipt", name="uq_ballots_receipt"),
         sqlite_with_rowid=False,
     )
@@ -524,7 +534,7 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
     db.session.commit()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE ballots")
-        old.create_all(connection)
+        table.create(connection)
         for motion_id, user_id, receipt, choice, ranking, reason in rows:
             connection.execute(
                 table.insert().values(
@@ -563,7 +573,11 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
     assert status.voted and status.receipt == "AAAA-BBBB-CCCC-DDDD"
     again = services.cast_ballot(citizens[0], binary, choice="no")
     assert again.receipt == "AAAA-BBBB-CCCC-DDDD" and not again.first
-    # The guards are back.
+    # The schema is the models' again, and the guards are back.
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(context, db.metadata) if "ballots" in repr(d)]
+    assert diff == []
     with pytest.raises(sa.exc.IntegrityError, match="ballot_refused"):
         db.session.execute(
             sa.text("UPDATE ballots SET receipt_digest = 'x' WHERE motion_id = :m"),
