@@ -172,16 +172,6 @@ def check_subsidiarity(text: str | None) -> str:
     return text
 
 
-def region_of(level: str, place: str, parent_place: str | None) -> str | None:
-    """The region a council belongs to: its own place for a regional council, its
-    place's parent for a local one, none for a national one."""
-    if level == "region":
-        return place
-    if level == "local":
-        return parent_place
-    return None
-
-
 def empty_aggregate() -> dict[str, Any]:
     return {
         "size": 0,

@@ -171,29 +171,6 @@ def descendants(graph: nx.DiGraph, slug: str) -> set[str]:
     return nx.ancestors(graph, slug)
 
 
-def routes_up(graph: nx.DiGraph, slug: str) -> list[list[str]]:
-    """Every path from ``slug`` to a top council (one with no parent), parents in slug order.
-
-    Each route starts with ``slug``; a top council has the single route ``[slug]``.
-    """
-    _require_council(graph, slug)
-    succ = graph.succ
-    routes: list[list[str]] = []
-    path = [slug]
-
-    def walk() -> None:
-        above = sorted(succ[path[-1]])
-        if not above:
-            routes.append(list(path))
-        for parent in above:
-            path.append(parent)
-            walk()
-            path.pop()
-
-    walk()
-    return routes
-
-
 def levels(graph: nx.DiGraph) -> dict[str, str]:
     """The level of every council, by slug."""
     return dict(graph.nodes(data="level"))

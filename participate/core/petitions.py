@@ -382,14 +382,6 @@ def response_deadline(reached_at: datetime, days: int = DEFAULT_RESPONSE_DAYS) -
     return reached_at + timedelta(days=days)
 
 
-def next_status_after_signature(count: int, threshold: int, status: str) -> str:
-    """``threshold_reached`` when an ``open`` petition's count reaches the threshold; else unchanged."""
-    _check_status_name(status)
-    if status == "open" and count >= threshold:
-        return "threshold_reached"
-    return status
-
-
 def status_after_deadline(status: str, deadline: datetime, now: datetime) -> str:
     """``closed_unsuccessful`` for an ``open`` petition whose signing deadline has passed."""
     _check_status_name(status)

@@ -302,11 +302,6 @@ def is_allowed(phase: str, action: str, role: str) -> bool:
     return role in allowed_roles(phase, action)
 
 
-def allowed_actions(phase: str, role: str) -> frozenset[str]:
-    """Every action ``role`` may take in ``phase``."""
-    return frozenset(a for a in ACTIONS if is_allowed(phase, a, role))
-
-
 def _in_phases(phases: tuple[str, ...]) -> str:
     words = human_list(phases)
     return f"the {words} phase" + ("s" if len(phases) > 1 else "")

@@ -199,11 +199,6 @@ def is_clerk(user, council: Council) -> bool:
     return _runs_council(membership_of(user, council))
 
 
-def is_active_member(user, council: Council) -> bool:
-    membership = membership_of(user, council)
-    return membership is not None and membership.status == "active"
-
-
 def require_admin(actor) -> None:
     if actor is None or not getattr(actor, "is_admin", False):
         raise Forbidden(

@@ -289,12 +289,6 @@ def aggregate_of(cluster: Cluster) -> dict[str, Any]:
     return agg
 
 
-def _store_aggregate(cluster: Cluster, agg: Mapping[str, Any]) -> None:
-    for column, value in cluster_row(agg).items():
-        setattr(cluster, column, value)
-    db.session.flush()
-
-
 def snapshot(forward: Forward) -> dict[str, Any]:
     """What the aggregates need of a forwarded proposal."""
     return {

@@ -15,7 +15,6 @@ from participate.core.forum_graph import (
     levels,
     parents,
     restrict_to_services,
-    routes_up,
 )
 
 NODES = [
@@ -197,16 +196,7 @@ def test_descendants_are_where_a_consultation_cascades(graph):
     }
 
 
-def test_routes_up_lists_every_path_to_a_top_council(graph):
-    assert routes_up(graph, "health-manchester") == [
-        ["health-manchester", "forum-manchester", "forum-north-west"],
-        ["health-manchester", "health-north-west", "forum-north-west"],
-        ["health-manchester", "health-north-west", "health-england"],
-    ]
-    assert routes_up(graph, "health-england") == [["health-england"]]
-
-
-@pytest.mark.parametrize("walk", [parents, children, ancestors, descendants, routes_up])
+@pytest.mark.parametrize("walk", [parents, children, ancestors, descendants])
 def test_walks_refuse_an_unknown_council(graph, walk):
     with pytest.raises(ForumGraphError, match="unknown council health-leeds"):
         walk(graph, "health-leeds")
@@ -313,10 +303,7 @@ def test_a_ten_thousand_council_network_builds_and_answers():
     assert ancestors(graph, "s3-r4-57") == {"s3-r4", "s3-nation", "forum-r4-57"}
     assert len(descendants(graph, "s3-nation")) == 9 + 990
     assert children(graph, "forum-r4-57") == [f"s{s}-r4-57" for s in range(10)]
-    assert routes_up(graph, "s3-r4-57") == [
-        ["s3-r4-57", "forum-r4-57"],
-        ["s3-r4-57", "s3-r4", "s3-nation"],
-    ]
+    assert parents(graph, "s3-r4-57") == ["forum-r4-57", "s3-r4"]
 
 
 def test_a_large_network_reports_every_broken_link():

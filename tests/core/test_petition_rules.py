@@ -223,20 +223,6 @@ def test_sponsor_counts_cannot_be_negative():
         petitions.sponsors_complete(-1, 5)
 
 
-@pytest.mark.parametrize(
-    ("count", "threshold", "status", "after"),
-    [
-        (99, 100, "open", "open"),
-        (100, 100, "open", "threshold_reached"),
-        (150, 100, "open", "threshold_reached"),
-        (150, 100, "threshold_reached", "threshold_reached"),
-        (150, 100, "closed", "closed"),
-    ],
-)
-def test_next_status_after_signature(count, threshold, status, after):
-    assert petitions.next_status_after_signature(count, threshold, status) == after
-
-
 def test_status_after_deadline():
     deadline = datetime(2026, 6, 1, tzinfo=UTC)
     before, at = deadline - timedelta(minutes=1), deadline

@@ -76,12 +76,12 @@ def test_permission_matrix(phase, action, role):
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_allowed_actions_agree_with_the_matrix(phase, role):
     expected = {a for a, (ps, rs) in EXPECTED.items() if phase in ps and role in rs}
-    assert phases.allowed_actions(phase, role) == expected
+    assert {a for a in phases.ACTIONS if phases.is_allowed(phase, a, role)} == expected
 
 
 def test_admins_run_structure_not_rounds():
     for phase in ORDER:
-        assert phases.allowed_actions(phase, "admin") == set()
+        assert not any(phases.is_allowed(phase, a, "admin") for a in phases.ACTIONS)
 
 
 def test_the_comment_refusal_in_refinement_reads_well():

@@ -162,12 +162,6 @@ def _level(data, place):
     return next(p["level"] for p in data["places"] if p["slug"] == place)
 
 
-def test_region_of():
-    assert cascade.region_of("local", "manchester", "north-west") == "north-west"
-    assert cascade.region_of("region", "north-west", "england") == "north-west"
-    assert cascade.region_of("nation", "england", None) is None
-
-
 T0 = datetime(2026, 1, 1)
 
 
