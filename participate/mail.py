@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import time
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -16,15 +17,25 @@ from flask import after_this_request, current_app, has_request_context
 _SMTP_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS")
 
 
-def send_mail(to: str, subject: str, body: str, *, after_response: bool = False) -> EmailMessage:
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    after_response: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
     """Send one message. With ``after_response`` (account mail) and the smtp backend, the
     message goes once the answer is sent (the response's close, which the WSGI server
-    calls), so the answer's timing does not depend on the mail server; a failure is logged."""
+    calls), so the answer's timing does not depend on the mail server; a failure is logged.
+    ``headers`` adds header fields (e.g. ``List-Unsubscribe``)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     backend = config.get("MAIL_BACKEND", "log")
     if backend == "smtp":
