@@ -1,4 +1,4 @@
-"""Notify people in the app, and by e-mail when they asked for it."""
+"""Notify people in the app, and by e-mail as each person chose (preferences.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from participate.extensions import db
+from participate.notifications import kinds as K
+from participate.notifications import mailing, preferences
 from participate.notifications.models import Notification
 from participate.util import utcnow
 
@@ -16,46 +18,52 @@ def notify(
 ) -> int:
     """Add one notification per person (inside the caller's transaction); returns how many.
 
-    With ``email=True`` the people who keep e-mail notifications on also get it by mail (for
-    decisions about them; routine activity stays in the app so nobody is flooded).
+    Who also gets it by e-mail at once is each person's choice for ``kind`` (kinds.py,
+    preferences.py); the others' digest picks it up later unless they chose no e-mail.
+    ``email=True`` says the notification is about the person, which sets the default of a
+    kind kinds.py does not list yet (at once rather than the digest).
     """
-    ids = sorted(set(user_ids))
-    rows = [
-        {"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": utcnow()}
-        for uid in ids
-    ]
-    if rows:
-        db.session.execute(sa.insert(Notification), rows)
-    if email and ids:
-        email_people(ids, text[:120], text, link)
-    return len(rows)
-
-
-def email_people(user_ids: Iterable[int], subject: str, body: str, link: str = "") -> int:
-    """E-mail ``body`` (and the page at ``link``) to the people who keep e-mail notifications
-    on; the others are left alone. Returns how many messages were sent."""
-    from flask import current_app
-
-    from participate.accounts.models import User
-    from participate.mail import send_mail
-
     ids = sorted(set(user_ids))
     if not ids:
         return 0
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    now = utcnow()
+    mail_now = dict(preferences.recipients(ids, kind, K.IMMEDIATE, about_them=email))
+    rows = [
+        {
+            "user_id": uid,
+            "kind": kind,
+            "text": text,
+            "link": link,
+            "created_at": now,
+            "mailed_at": now if uid in mail_now else None,
+        }
+        for uid in ids
+    ]
+    db.session.execute(sa.insert(Notification), rows)
+    if mail_now:
+        subject = mailing.subject_of(text)
+        body = mailing.notification_body(text, link)
+        for uid, address in mail_now.items():
+            mailing.send(uid, address, subject, body, kind)
+    return len(rows)
+
+
+def email_people(
+    user_ids: Iterable[int], subject: str, body: str, link: str = "", *, kind: str = "upward_answer"
+) -> int:
+    """E-mail ``body`` (and the page at ``link``) to the people who keep e-mail on and did not
+    turn ``kind`` off: a direct message, not a stored notification (today: the upward
+    answer, DESIGN §5). Returns how many messages were sent."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    text = mailing.plain(body)
+    if link:
+        text += f"\n\n{mailing.base_url()}{link}"
     sent = 0
-    for start in range(0, len(ids), 500):
-        for address in db.session.scalars(
-            sa.select(User.email).where(
-                User.id.in_(ids[start : start + 500]), User.email_notifications.is_(True)
-            )
-        ):
-            send_mail(
-                address,
-                subject,
-                f"{body}\n\n{base}{link}\n\nChange your e-mail settings on your profile.",
-            )
-            sent += 1
+    for uid, address in preferences.recipients(ids, kind, K.IMMEDIATE, about_them=True):
+        mailing.send(uid, address, mailing.plain(subject), text, kind)
+        sent += 1
     return sent
 
 
