@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participate.config import ROOT, config_from_env
-from participate.errors import DomainError
+from participate.errors import DomainError, http_error_headers
 from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
 from participate.params import IdConverter, screen_input
@@ -153,7 +153,8 @@ def _register_errors(app: Flask) -> None:
                     "it was opened, to keep your account safe. Reload the page and send the "
                     "form again."
                 )
-        headers = retry_after_headers(error)  # a rate limit says when to try again
+        # A 405 lists the methods it allows (Allow); a rate limit says when to try again.
+        headers = {**http_error_headers(error), **retry_after_headers(error)}
         if _wants_json():
             code = {429: "rate_limited", 404: "not_found", 405: "method_not_allowed"}.get(
                 status, "http_error"

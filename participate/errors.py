@@ -53,6 +53,13 @@ class Conflict(DomainError):
         super().__init__(message, code=code)
 
 
+def http_error_headers(error) -> dict[str, str]:
+    """The headers a werkzeug HTTPException carries (a 405's ``Allow``, a 429's
+    ``Retry-After``, a 401's ``WWW-Authenticate``) for the handlers that render their own
+    body; its ``Content-Type`` is the handler's to set."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
 def from_rule(violation) -> DomainError:
     """Turn a core RuleViolation (code, message) into a DomainError (403)."""
     return DomainError(violation.message, code=violation.code, status=403)
