@@ -49,6 +49,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("PARTICIPATE_MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("PARTICIPATE_MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("PARTICIPATE_MAIL_SENDER", "participate <noreply@localhost>")
+    # Background jobs (participate.jobs, Celery): a broker URL such as redis://127.0.0.1:6379/1
+    # sends them to `participate jobs worker` processes; unset (the embedded default), they
+    # run in-process at once, and the scheduled ones from `participate jobs run` (cron).
+    JOBS_BROKER_URL = os.environ.get("PARTICIPATE_JOBS_BROKER_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("PARTICIPATE_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True

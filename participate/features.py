@@ -14,7 +14,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-FEATURES: list[str] = ["proposals", "votes", "petitions", "rounds", "upward", "feeds", "home"]
+# "jobs" comes last: its scheduled jobs call every other feature's services.
+FEATURES: list[str] = [
+    "proposals",
+    "votes",
+    "petitions",
+    "rounds",
+    "upward",
+    "feeds",
+    "home",
+    "jobs",
+]
 
 
 def _module(feature: str, part: str):

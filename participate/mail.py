@@ -1,57 +1,127 @@
-"""Outgoing mail through a configurable backend.
+"""Outgoing mail: written to the database in the caller's transaction, delivered after it commits.
 
-``log`` (the default) writes each message to the application log and as an ``.eml`` file in
-the outbox folder, so a developer can open a confirmation link; ``smtp`` sends it.
+``send_mail`` adds one ``outgoing_mail`` row to the caller's session; nothing leaves the
+machine on the request path. When that transaction commits, the ``mail_queued`` signal
+names the new rows, and the job engine (``participate.jobs``, which connects to the signal
+when the app starts) delivers them: at once, in this process, in the embedded default; by a
+worker when a broker is configured. A transaction that rolls back takes its mail with it,
+so a refused or raced action sends nothing. Delivery claims each row first
+(``participate.jobs.delivery``), so a retry or a second worker never sends a message twice.
+
+Backends (``MAIL_BACKEND``): ``log`` (the default) writes each message to the application
+log and as an ``.eml`` file in the outbox folder, so a developer can open a confirmation
+link; ``smtp`` sends it.
+
+This module imports nothing from the job engine (it sits below every feature).
 """
 
 from __future__ import annotations
 
 import smtplib
 import time
-from collections.abc import Mapping
+from datetime import datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
-from flask import after_this_request, current_app, has_request_context
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from participate.extensions import db
+from participate.util import utcnow
 
 _SMTP_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS")
+MAIL_STATUSES = ("pending", "sent", "failed")
+
+_signals = Namespace()
+#: Sent after a transaction that queued mail commits: ``sender`` is the Flask app,
+#: ``ids`` the new rows' ids and ``after_response`` whether any of them is account mail that
+#: goes once the answer is sent (so its timing tells nothing about the account).
+mail_queued = _signals.signal("participate.mail-queued")
+
+_PENDING_KEY = "participate.mail.pending"
 
 
-def send_mail(
-    to: str,
-    subject: str,
-    body: str,
-    *,
-    after_response: bool = False,
-    headers: Mapping[str, str] | None = None,
-) -> EmailMessage:
-    """Send one message. With ``after_response`` (account mail) and the smtp backend, the
-    message goes once the answer is sent (the response's close, which the WSGI server
-    calls), so the answer's timing does not depend on the mail server; a failure is logged.
-    ``headers`` adds header fields (e.g. ``List-Unsubscribe``)."""
+class OutgoingMail(db.Model):
+    """One message to send; the claim columns let exactly one worker deliver it."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed')",
+            name="status",
+        ),
+        sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_at"),
+        sa.CheckConstraint("attempts >= 0", name="attempts"),
+        sa.Index("ix_outgoing_mail_status_claimed_until", "status", "claimed_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(320))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(8), default="pending", server_default="pending")
+    # How many deliveries were started (claims taken); a message that failed this many
+    # times is marked failed and left for an operator.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # A worker's claim: it alone may deliver the row until claimed_until; a claim left by a
+    # failure or a crash simply expires and the row is taken again.
+    claimed_until: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+
+def send_mail(to: str, subject: str, body: str, *, after_response: bool = False) -> EmailMessage:
+    """Queue one message in the caller's transaction; it is delivered once that commits.
+
+    ``after_response`` (account mail): in a request, with the smtp backend, the message goes
+    once the answer is sent, so the answer's timing does not depend on the mail server.
+    Returns the message as it will be sent."""
+    row = OutgoingMail(
+        to_address=to, subject=subject[:300], body=body, created_at=utcnow(), status="pending"
+    )
+    db.session.add(row)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_KEY, []).append((row.id, after_response))
+    return build_message(row)
+
+
+def build_message(row: OutgoingMail) -> EmailMessage:
+    """The message of a row, with a Message-ID fixed by the row, so that a receiving server
+    can recognise a message delivered twice (a worker that died between sending and
+    recording it)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body)
-    backend = config.get("MAIL_BACKEND", "log")
-    if backend == "smtp":
-        settings = {key: config.get(key) for key in _SMTP_SETTINGS}
-        if after_response and has_request_context():
-            _send_after_response(current_app._get_current_object(), settings, message)
-        else:
-            _smtp_send(settings, message)
-    else:
-        outbox = Path(config["MAIL_OUTBOX"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        safe_to = "".join(ch if ch.isalnum() else "_" for ch in to)[:60]
-        path = outbox / f"{time.time_ns()}-{safe_to}.eml"
-        path.write_bytes(bytes(message))
-        current_app.logger.info("mail to %s: %s (%s)\n%s", to, subject, path, body)
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    domain = parseaddr(config["MAIL_SENDER"])[1].rpartition("@")[2] or "localhost"
+    stamp = int((row.created_at or utcnow()).timestamp())
+    message["Message-ID"] = f"<participate.{row.id}.{stamp}@{domain}>"
+    message.set_content(row.body)
     return message
+
+
+def transport(message: EmailMessage) -> None:
+    """Hand one message to the configured backend (raises OSError or SMTPException)."""
+    config = current_app.config
+    if config.get("MAIL_BACKEND", "log") == "smtp":
+        _smtp_send({key: config.get(key) for key in _SMTP_SETTINGS}, message)
+        return
+    outbox = Path(config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    to = str(message["To"])
+    safe_to = "".join(ch if ch.isalnum() else "_" for ch in to)[:60]
+    path = outbox / f"{time.time_ns()}-{safe_to}.eml"
+    path.write_bytes(bytes(message))
+    current_app.logger.info(
+        "mail to %s: %s (%s)\n%s", to, message["Subject"], path, message.get_content()
+    )
 
 
 def _smtp_send(settings: dict, message: EmailMessage) -> None:
@@ -63,18 +133,23 @@ def _smtp_send(settings: dict, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _send_after_response(app, settings: dict, message: EmailMessage) -> None:
-    def send() -> None:
-        try:
-            _smtp_send(settings, message)
-        except (OSError, smtplib.SMTPException):
-            app.logger.exception("mail to %s not sent: %s", message["To"], message["Subject"])
-
-    @after_this_request
-    def _later(response):
-        response.call_on_close(send)
-        return response
+# ---------------------------------------------------------------- after the commit
 
 
-def outbox_messages(outbox: str | Path) -> list[Path]:
-    return sorted(Path(outbox).glob("*.eml"))
+@event.listens_for(Session, "after_commit")
+def _announce_committed_mail(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    app = current_app._get_current_object()
+    mail_queued.send(
+        app,
+        ids=[mail_id for mail_id, _ in pending],
+        after_response=any(late for _, late in pending),
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_mail(session: Session) -> None:
+    # The rows went with the transaction: there is nothing to deliver.
+    session.info.pop(_PENDING_KEY, None)

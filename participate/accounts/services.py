@@ -106,6 +106,7 @@ def _send_sign_up_attempt(user: User) -> None:
         "\n\nIf it was not you, ignore this message; your account is unchanged.\n",
         after_response=True,
     )
+    db.session.commit()  # the mail is queued in the database and goes once this commits
 
 
 def send_confirmation(user: User) -> None:
@@ -118,6 +119,7 @@ def send_confirmation(user: User) -> None:
         "The link works for 7 days. If you did not sign up, ignore this message.\n",
         after_response=True,
     )
+    db.session.commit()  # the mail is queued in the database and goes once this commits
 
 
 def confirm_email(token: str) -> tuple[User, bool]:
@@ -171,6 +173,7 @@ def request_password_reset(email: str) -> None:
         "If you did not ask for this, ignore this message; your password is unchanged.\n",
         after_response=True,
     )
+    db.session.commit()  # the mail is queued in the database and goes once this commits
 
 
 def _reset_link(user: User) -> str:

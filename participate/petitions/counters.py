@@ -392,6 +392,30 @@ def refresh(petition_id: int, *, force: bool = False, now: datetime | None = Non
     return CounterState(state.count + batch.total, highest, state.epoch, now)
 
 
+def catch_up(now: datetime | None = None) -> int:
+    """Bring every stale counter with uncounted signatures up to date, whether or not anyone
+    reads the petition (the scheduled job; participate.jobs), so milestones and a reached
+    threshold are recorded on time. Each batch is applied once, under `refresh`'s guard.
+    Returns how many counters moved."""
+    now = now or utcnow()
+    behind = db.session.scalars(
+        sa.select(PetitionCounter.petition_id)
+        .where(
+            sa.exists().where(
+                Signature.petition_id == PetitionCounter.petition_id,
+                Signature.id > PetitionCounter.last_signature_id,
+            )
+        )
+        .order_by(PetitionCounter.petition_id)
+    ).all()
+    moved = 0
+    for petition_id in behind:
+        before = _counter(petition_id)
+        after = refresh(petition_id, now=now)
+        moved += before is not None and after.last_signature_id != before.last_signature_id
+    return moved
+
+
 def check_after_signature(petition_id: int, cached: int, threshold: int | None) -> None:
     """Right after a signature near the threshold: recount now, so the crossing is prompt.
 

@@ -47,10 +47,12 @@ def effective_phase(round_: Round, now=None) -> str:
     return steps[-1] if steps else round_.phase
 
 
-def sync_round(round_: Round) -> Round:
-    """Apply the transitions the schedule makes due, in one transaction; commits if any."""
+def sync_round(round_: Round, now=None) -> Round:
+    """Apply the transitions the schedule makes due (by ``now``, default the present), in one
+    transaction; commits if any."""
+    at = now
     for _ in range(_RETRIES):
-        now = utcnow()
+        now = at or utcnow()
         steps = phases.due_transitions(round_.phase, round_.planned_ends(), now)
         if not steps:
             return round_
@@ -75,6 +77,29 @@ def sync_round(round_: Round) -> Round:
             )
             return round_
     return round_
+
+
+def sync_due_rounds(now=None) -> int:
+    """Apply every phase end that has passed by ``now``, whether or not anyone reads the round
+    (the scheduled job's sweep; participate.jobs). Returns how many rounds moved. Each round
+    moves in its own transaction through `sync_round`, so a second sweep at the same time
+    moves nothing twice."""
+    now = now or utcnow()
+    passed = [
+        sa.and_(Round.phase == phase, getattr(Round, f"{phase}_ends_at") <= now)
+        for phase in phases.SCHEDULED_PHASES
+    ]
+    moved = 0
+    for round_id in db.session.scalars(
+        sa.select(Round.id).where(sa.or_(*passed)).order_by(Round.id)
+    ).all():
+        round_ = db.session.get(Round, round_id)
+        if round_ is None:
+            continue
+        before = round_.phase
+        sync_round(round_, now)
+        moved += round_.phase != before
+    return moved
 
 
 def advance_phase(actor, round_: Round, *, expected: str | None = None) -> Round:

@@ -128,6 +128,9 @@ def answer_cluster(
         _refer(actor, council, answer, referred, covered, cluster.title)
     links = _tell_the_councils(council, answer, covered)
     mail = _who_gets_the_answer_by_email(council, covered, links)
+    # Queued in the same transaction (participate.mail): a refused or raced answer sends no
+    # e-mail, and the mail goes once the answer is stored.
+    _email_the_answer(council, answer, mail)
     try:
         db.session.commit()
     except sa.exc.IntegrityError as exc:
@@ -136,8 +139,6 @@ def answer_cluster(
             "Someone answered this cluster at the same moment; reload it to read their answer.",
             code="already_answered",
         ) from exc
-    # Only once the answer is stored, so a refused or raced answer sends no e-mail.
-    _email_the_answer(council, answer, mail)
     return answer
 
 

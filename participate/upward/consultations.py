@@ -302,6 +302,61 @@ def _group_amendment(consultation: Consultation, position: Position) -> None:
         )
 
 
+# ---------------------------------------------------------------- closing
+
+# A consultation's close is announced by the scheduled job (participate.jobs) within this
+# long of it; older closes (e.g. before the first deployment of the job) are not announced.
+CLOSE_NOTICE_WINDOW = timedelta(days=7)
+
+
+def recently_closed(now: datetime) -> list[int]:
+    """The consultations not adopted whose closing time passed within the notice window."""
+    return list(
+        db.session.scalars(
+            sa.select(Consultation.id)
+            .where(
+                Consultation.closes_at <= now,
+                Consultation.closes_at > now - CLOSE_NOTICE_WINDOW,
+                Consultation.adopted_at.is_(None),
+            )
+            .order_by(Consultation.closes_at, Consultation.id)
+        )
+    )
+
+
+def announce_close(consultation: Consultation, *, now: datetime) -> int:
+    """Tell the publishing council's minister and clerks that the consultation has closed and
+    the positions are in (caller commits; the job records that it was told, so once)."""
+    council = consultation.council
+    record_event(
+        "upward.consultation_closed",
+        council=council,
+        subject=consultation,
+        data={
+            "title": consultation.title,
+            "closes_at": consultation.closes_at.isoformat(),
+            "positions": consultation.positions_count,
+            "councils": consultation.cascade_count,
+        },
+    )
+    publishers = db.session.scalars(
+        sa.select(Membership.user_id).where(
+            Membership.council_id == council.id,
+            Membership.status == "active",
+            Membership.role.in_(("clerk", "minister")),
+        )
+    ).all()
+    return notify(
+        publishers,
+        "upward_consultation_closed",
+        f"The consultation “{consultation.title}” has closed: "
+        f"{consultation.positions_count} of {consultation.cascade_count} councils gave a "
+        "position. Read the results; the minister can now adopt the requirement.",
+        f"/consultations/{consultation.id}",
+        email=True,
+    )
+
+
 # ---------------------------------------------------------------- adoption
 
 

@@ -74,9 +74,9 @@ def motions_of(council: Council, *, include_drafts: bool = False) -> list[Motion
     return motions
 
 
-def close_if_due(motion: Motion) -> bool:
+def close_if_due(motion: Motion, now: datetime | None = None) -> bool:
     """Close an open motion whose closing time has passed; True when it is now closed."""
-    if motion.status != "open" or motion.closes_at is None or motion.closes_at > utcnow():
+    if motion.status != "open" or motion.closes_at is None or motion.closes_at > (now or utcnow()):
         return motion.status == "closed"
     try:
         close_voting(None, motion)
@@ -85,6 +85,22 @@ def close_if_due(motion: Motion) -> bool:
         db.session.rollback()
         db.session.refresh(motion)
     return True
+
+
+def close_due_motions(now: datetime | None = None) -> int:
+    """Close every open motion whose closing time has passed by ``now``, whether or not anyone
+    reads it (the scheduled job's sweep; participate.jobs). Returns how many it closed."""
+    due = db.session.scalars(
+        sa.select(Motion.id)
+        .where(Motion.status == "open", Motion.closes_at <= (now or utcnow()))
+        .order_by(Motion.id)
+    ).all()
+    closed = 0
+    for motion_id in due:
+        motion = db.session.get(Motion, motion_id)
+        if motion is not None and motion.status == "open":
+            closed += close_if_due(motion, now)
+    return closed
 
 
 # ---------------------------------------------------------------- creating and opening
