@@ -15,8 +15,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# make demo PORT=8080 HOST=0.0.0.0: serve on another port or address (default 127.0.0.1:5000).
 demo: install
-	$(VENV)/bin/participate demo
+	$(VENV)/bin/participate demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 lint: install
 	$(VENV)/bin/ruff format --check participate tests bench

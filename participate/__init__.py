@@ -232,12 +232,13 @@ UNAVAILABLE_RETRY_AFTER = 5  # seconds: a database restart or failover takes abo
 
 def _register_template_helpers(app: Flask) -> None:
     from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
-    from participate.markup import markdown_filter
+    from participate.markup import iso_datetime, markdown_filter
 
     app.jinja_env.globals.update(
         CONSTITUENCIES=CONSTITUENCIES, CONSTITUENCY_LABELS=CONSTITUENCY_LABELS
     )
     app.jinja_env.filters["markdown"] = markdown_filter
+    app.jinja_env.filters["iso"] = iso_datetime  # <time datetime>: milliseconds at most
     app.jinja_env.filters["dt"] = lambda v: v.strftime("%-d %b %Y, %H:%M") if v else ""
     app.jinja_env.filters["date"] = lambda v: v.strftime("%-d %b %Y") if v else ""
     app.jinja_env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, int) else v

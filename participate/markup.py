@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -57,3 +59,16 @@ def render_markdown(text: str) -> str:
 def markdown_filter(text: str) -> Markup:
     html = render_markdown(text)
     return Markup(html)  # nh3 cleaned it: allow-listed tags only  # nosec B704
+
+
+def iso_datetime(value: datetime | date | None) -> str:
+    """A ``<time datetime>`` value: UTC to the millisecond at most ("2026-12-07T09:55:00Z",
+    "2026-12-07T09:55:00.123Z"), a plain date as it is, "" for none. The app stores naive UTC;
+    an aware value is converted. ``isoformat()``'s six-digit fractions are not valid HTML."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds") + "Z"

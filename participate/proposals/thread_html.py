@@ -16,6 +16,7 @@ from html import escape
 from markupsafe import Markup
 
 from participate.councils.models import CONSTITUENCY_LABELS
+from participate.markup import iso_datetime
 
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 STANCE_LABELS = {"for": "For", "against": "Against", "neutral": "Neutral", "question": "Question"}
@@ -28,7 +29,7 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
     clerk = page.standing.is_clerk
     can_reply, can_hide = page.can["reply"], page.can["hide_comments"]
     purl = f"{root}/proposals/{page.proposal.id}"
-    out = ['<ol class="thread" hx-target="next .slot" hx-swap="innerHTML">']
+    out = ['<ol class="thread" data-hx-target="next .slot" data-hx-swap="innerHTML">']
     add = out.append
     names: dict[str, str] = {}
     for entry in page.thread:
@@ -49,7 +50,7 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
             f'<p class="comment-meta"><span class="stance stance-{c.stance}">'
             f"{STANCE_LABELS[c.stance]}</span> <strong>{name}</strong> "
             f'<span class="constituency">{_CONSTITUENCIES[c.author_constituency]}</span> '
-            f'<a class="permalink" href="#comment-{cid}"><time datetime="{when.isoformat()}Z">'
+            f'<a class="permalink" href="#comment-{cid}"><time datetime="{iso_datetime(when)}">'
             f"{when.day} {_MONTHS[when.month]} {when.year}, {when.hour:02d}:{when.minute:02d}"
             f"</time></a>{reply_to}</p>"
         )
@@ -76,13 +77,13 @@ def render_thread(page, *, root: str, posted: int | None = None) -> Markup:
                 if can_reply:
                     reply = f"{purl}/comments/{cid}/reply"
                     actions.append(
-                        f'<a href="{reply}" hx-get="{reply}">Reply'
+                        f'<a href="{reply}" data-hx-get="{reply}">Reply'
                         f'<span class="visually-hidden"> to {name}</span></a>'
                     )
                 if not own:
                     flag = f"{root}/comments/{cid}/flag"
                     actions.append(
-                        f'<a href="{flag}" hx-get="{flag}">Flag'
+                        f'<a href="{flag}" data-hx-get="{flag}">Flag'
                         f'<span class="visually-hidden"> comment by {name}</span></a>'
                     )
                 if can_hide and not own:  # a clerk does not moderate their own comment
