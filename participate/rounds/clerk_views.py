@@ -16,6 +16,7 @@ from participate.petitions.models import Petition
 from participate.petitions.roles import conflict_note
 from participate.rounds import services
 from participate.rounds.access import role_in
+from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
     AdvanceForm,
     AgendaAddForm,
@@ -34,7 +35,7 @@ from participate.rounds.forms import (
 from participate.rounds.minutes import republish
 from participate.rounds.models import PHASE_LABELS
 from participate.rounds.outcomes import closed_result
-from participate.rounds.views import bp, page_context
+from participate.rounds.round_page import page_context
 
 
 def _back(round_, anchor: str | None = None):

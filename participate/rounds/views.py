@@ -1,7 +1,7 @@
 """Pages of the rounds feature: the council's Rounds tab, the round page and its live
 fragments (htmx polling with ETags), members' questions, attachments and the minutes.
 
-The clerk's actions are in `clerk_views` (same blueprint). Every action works as a plain
+The clerk's actions are in `clerk_views` (same blueprint, from `blueprint`). Every action works as a plain
 form POST; with htmx the round page's small fragments refresh every 10 seconds and answer
 304 Not Modified when nothing changed.
 """
@@ -12,7 +12,6 @@ import hashlib
 import json
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -30,42 +29,21 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
-from participate.rounds import services
-from participate.rounds.access import may, role_in
+from participate.rounds import (
+    clerk_views,  # noqa: F401  (the clerk's routes on bp)
+    services,
+)
+from participate.rounds.access import role_in
+from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
-    AdvanceForm,
-    AgendaAddForm,
-    AnswerForm,
-    AttachmentForm,
-    EvidenceForm,
-    LinkForm,
-    MergeForm,
-    MethodForm,
     QuestionForm,
 )
 from participate.rounds.minutes import published, to_markdown
-from participate.rounds.models import PHASE_LABELS, PHASE_PURPOSES
 from participate.rounds.participation import KIND_LABELS, participation
-from participate.rounds.presenting import agenda_rows, relative, timeline
-from participate.votes.models import METHOD_LABELS
+from participate.rounds.presenting import agenda_rows, timeline
+from participate.rounds.round_page import page_context
 
-bp = Blueprint("rounds", __name__)
 COUNCIL_TABS = [{"label": "Rounds", "endpoint": "rounds.council_rounds"}]
-POLL_SECONDS = 10
-
-
-@bp.app_template_filter("relative")
-def _relative(value):
-    return relative(value)
-
-
-@bp.app_context_processor
-def _labels():
-    return {
-        "PHASE_LABELS": PHASE_LABELS,
-        "PHASE_PURPOSES": PHASE_PURPOSES,
-        "METHOD_LABELS": METHOD_LABELS,
-    }
 
 
 # ---------------------------------------------------------------- council tab
@@ -86,78 +64,6 @@ def council_rounds(slug: str):
 
 
 # ---------------------------------------------------------------- the round page
-
-
-def page_context(round_, **forms) -> dict:
-    council = round_.council
-    role = role_in(current_user, council)
-    items = services.items_of(round_)
-    rows = agenda_rows(round_, items)
-    live = [r.item for r in rows if not r.item.is_merged]
-    choices = [("", "The round as a whole")] + [
-        (str(i.id), f"{i.position}. {i.title}") for i in items
-    ]
-    # Forms not being submitted are never bound to the request (a field name may repeat).
-    question_form = forms.pop("question_form", None) or QuestionForm(formdata=None)
-    question_form.item_id.choices = choices
-    merge_form = forms.pop("merge_form", None) or MergeForm(formdata=None)
-    merge_form.source.choices = [(str(i.id), f"{i.position}. {i.title}") for i in live]
-    merge_form.target.choices = merge_form.source.choices
-    add_form = forms.pop("add_form", None) or AgendaAddForm(formdata=None)
-    add_form.subject.choices = _addable(round_, role)
-    return {
-        "round": round_,
-        "council": council,
-        "role": role,
-        "can": lambda action: may(round_, action, role),
-        "is_clerk": role == "clerk",
-        "rows": rows,
-        "steps": timeline(round_),
-        "links": services.links_of(round_),
-        "attachments": services.attachments_of(round_),
-        "attachment_limit": services.attachment_limit(),
-        "questions": services.questions_of(round_),
-        "taking_part": participation(round_),
-        "KIND_LABELS": KIND_LABELS,
-        "poll": POLL_SECONDS,
-        "advance_form": forms.pop("advance_form", None)
-        or AdvanceForm(formdata=None, from_phase=round_.phase),
-        "evidence_form": forms.pop("evidence_form", None)
-        or EvidenceForm(formdata=None, evidence=round_.evidence),
-        "link_form": forms.pop("link_form", None) or LinkForm(formdata=None),
-        "attachment_form": forms.pop("attachment_form", None) or AttachmentForm(formdata=None),
-        "question_form": question_form,
-        "answer_form": AnswerForm(formdata=None),
-        "merge_form": merge_form,
-        "method_form": MethodForm(formdata=None),
-        "add_form": add_form,
-        "next_phase": phases.next_phase(round_.phase) if not round_.is_closed else None,
-        **forms,
-    }
-
-
-def _addable(round_, role) -> list[tuple[str, str]]:
-    """Open proposals and petitions awaiting an answer that could join the agenda."""
-    if role != "clerk" or round_.phase != "briefing":
-        return []
-    from participate.proposals.services import list_proposals
-
-    listing = list_proposals(round_.council, status="open", per_page=100)
-    choices = [("", "Choose…")]
-    choices += [
-        (f"proposal-{i.proposal.id}", f"Proposal: {i.proposal.title}") for i in listing.items
-    ]
-    choices += [
-        (f"petition-{p.id}", f"Petition: {p.title}")
-        for p in services.petitions_to_answer(round_.council)
-    ]
-    from participate.upward.integration import consultations_to_answer
-
-    choices += [
-        (f"consultation-{c.id}", f"Consultation: {c.title}")
-        for c in consultations_to_answer(round_.council)
-    ]
-    return choices
 
 
 @bp.route("/rounds/<int:round_id>")
@@ -308,6 +214,3 @@ def minutes_json(round_id: int):
         f'attachment; filename="round-{round_.id}-minutes.json"'
     )
     return response
-
-
-from participate.rounds import clerk_views  # noqa: E402,F401  (the clerk's routes on bp)
