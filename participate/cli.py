@@ -67,7 +67,8 @@ def database_is_empty() -> bool:
 )
 @with_appcontext
 def seed_command(scale: int, password: str):
-    """Fill an empty database with the demo data set."""
+    """Fill an empty database with the demo data set (and write the open-data zip)."""
+    from participate.opendata.bulk import build_bulk_zip
     from participate.seed import seed
 
     if not database_is_empty():
@@ -77,6 +78,7 @@ def seed_command(scale: int, password: str):
     summary = seed(scale=scale, password=password)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
+    click.echo(f"open data zip: {build_bulk_zip()}")
 
 
 DEMO_SIGNINS = [
@@ -122,6 +124,7 @@ def demo_command(host: str, port: int, password: str):
     """init + seed when empty + serve, printing the address and the demo sign-ins."""
     from flask_migrate import upgrade
 
+    from participate.opendata.bulk import build_bulk_zip, bulk_info
     from participate.seed import seed
 
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
@@ -129,6 +132,8 @@ def demo_command(host: str, port: int, password: str):
     if database_is_empty():
         click.echo("seeding the demo data set (first run only)...")
         seed(scale=1, password=password)
+    if bulk_info() is None:
+        click.echo(f"open data zip: {build_bulk_zip()}")
     click.echo("")
     click.echo(f"participate is running at http://{host}:{port}/")
     click.echo(f"demo sign-ins (password: {password}):")

@@ -22,6 +22,7 @@ FEATURES: list[str] = [
     "rounds",
     "upward",
     "feeds",
+    "opendata",
     "home",
     "jobs",
 ]

@@ -24,6 +24,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from participate.opendata.views import FILE_ENDPOINTS as OPEN_DATA_FILES
 from tests.web.authorisation_world import ROLES
 
 SIGNED_IN = frozenset(ROLES) - {"visitor"}
@@ -128,6 +129,13 @@ GET: dict[str, Entry] = {
     "feeds.council_decisions": public(),
     "feeds.council_answers": public(slug="national"),
     "feeds.petition_milestones": public(),
+    # Open data (issue 16): public files; the bulk zip is 404 until a build made it
+    "opendata.data_page": public(),
+    "opendata.schema_page": public(),
+    "opendata.datapackage": public(),
+    "opendata.council_data": public(),
+    **{f"opendata.{endpoint}": public() for endpoint in OPEN_DATA_FILES},
+    "opendata.bulk_zip": all_get("404", "no bulk zip has been built in the matrix's world"),
     "accounts.person": public(),
     "accounts.login": public(),
     "accounts.signup": public(),
