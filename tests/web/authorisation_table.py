@@ -151,6 +151,11 @@ GET: dict[str, Entry] = {
     "accounts.tokens": signed_in(),
     "home.agenda": signed_in(why="what needs the person now: about the caller"),
     "notifications.inbox": signed_in(),
+    "notifications.settings": signed_in(why="the person's own e-mail settings"),
+    "notifications.unsubscribe_page": all_get(
+        "400", "a forged unsubscribe link: the page says so and changes nothing"
+    ),
+    "api.notification_settings": signed_in(),
     "petitions.mine": signed_in(),
     "petitions.new_petition": signed_in(),
     "petitions.sponsor": public(why="the private link is the key; the page asks to sign in"),
@@ -247,6 +252,14 @@ WRITE: dict[str, Entry] = {
         allowed=AUTHOR, refused="404", why="another person's token is not theirs to see"
     ),
     "notifications.mark_read": signed_in(),
+    "notifications.settings": signed_in(),
+    "notifications.unsubscribe_apply": Entry(
+        allowed=NOBODY,
+        refused="400",
+        visitor="400",
+        why="no sign-in needed: the signed token decides, and a forged one changes nothing",
+    ),
+    "api.update_notification_settings": signed_in(body={}),
     # admin
     "admin.appoint": Entry(allowed=ADMIN),
     "admin.end_appointment": Entry(allowed=ADMIN),
