@@ -382,7 +382,7 @@ def test_an_unknown_council_or_file_is_404(web, url):
 
 
 def test_files_are_streamed_from_generators_read_in_chunks(app, web, world, monkeypatch):
-    from participate.opendata import services
+    from participate.opendata import chunks, services
 
     with app.test_request_context(f"/data/{COUNCIL}/comments.csv"):
         view = app.view_functions["opendata.council_comments_csv"]
@@ -395,9 +395,9 @@ def test_files_are_streamed_from_generators_read_in_chunks(app, web, world, monk
     # Chunks of one row give the very same files: the key paging loses and repeats nothing.
     for dataset in schema.DATASETS:
         for fmt in ("json", "csv"):
-            monkeypatch.setattr(services, "CHUNK", 500)
+            monkeypatch.setattr(chunks, "CHUNK", 500)
             expected = web.get(_url(dataset.name, fmt, None)).get_data()
-            monkeypatch.setattr(services, "CHUNK", 1)
+            monkeypatch.setattr(chunks, "CHUNK", 1)
             assert web.get(_url(dataset.name, fmt, None)).get_data() == expected, dataset.name
 
 
