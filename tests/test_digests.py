@@ -356,3 +356,24 @@ def test_turning_off_by_scope(db, make):
     assert settings.delivery("membership_decided") == "immediate"
     preferences.turn_off(person, "*")
     assert preferences.settings_of(person).email is False
+
+
+# ------------------------------------------------------------------ the demo
+
+
+def test_the_demo_people_have_chosen_settings(db, make):
+    """participate seed gives the demo people these settings (seed_settings is called with
+    its people; the full seed is exercised by tests/web/test_demo_seed.py)."""
+    from participate.notifications import preferences
+    from participate.notifications.demo import DEMO_SETTINGS, seed_settings
+
+    people = {key: make.user(f"{key}@example.org") for key in [*DEMO_SETTINGS, "leader"]}
+    assert seed_settings(people) == len(DEMO_SETTINGS)
+    db.session.commit()
+    citizen = preferences.settings_of(people["citizen"])
+    assert citizen.delivery("proposal_comment") == "immediate"
+    assert citizen.delivery("round_phase") == "off"
+    assert preferences.settings_of(people["elected"]).email is False
+    assert preferences.settings_of(people["clerk"]).delivery("membership_request") == "immediate"
+    leader = preferences.settings_of(people["leader"])
+    assert leader.email and all(c.is_default for c in leader.choices)

@@ -86,14 +86,21 @@ def update_settings(
 ) -> Settings:
     """Set the switch for all e-mail and/or the delivery of some kinds; a choice equal to
     the default is stored anyway (the person chose it), all in one transaction."""
+    apply_settings(user, email=email, changes=changes)
+    db.session.commit()
+    return settings_of(user)
+
+
+def apply_settings(
+    user: User, *, email: bool | None = None, changes: Mapping[str, object] | None = None
+) -> None:
+    """``update_settings`` inside the caller's transaction (the demo seed uses it)."""
     checked = check_changes(changes or {})
     if email is not None:
         if not isinstance(email, bool):
             raise DomainError("'email' is true or false.", code="bad_email", field="email")
         user.email_notifications = email
     _store(user.id, checked)
-    db.session.commit()
-    return settings_of(user)
 
 
 def _store(user_id: int, checked: Mapping[str, str]) -> None:
@@ -156,7 +163,7 @@ def recipients(
                     sa.func.coalesce(choice, default) == wanted,
                 )
                 .order_by(User.id)
-            ).tuples()
+            ).all()
         )
     return found
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from participate.accounts.models import User
 from participate.councils.models import Council, Membership
 from participate.extensions import db
+from participate.notifications.demo import seed_settings
 from participate.seed.geography import structure
 from participate.util import utcnow
 
@@ -145,6 +146,7 @@ def seed(scale: int = 1, password: str = "participate-demo") -> dict[str, int]:
     ctx.people["leeds_clerk"] = _user("clerk.leeds@example.org", "Ruth Adeyemi", hashed)
     ctx.people["newcomer"] = _user("newcomer@example.org", "Jo Bennett", hashed)
     db.session.flush()
+    seed_settings(ctx.people)  # a few demo people chose their e-mail settings
 
     admin = ctx.people["admin"]
     appoint(admin, ctx.people["clerk"], ctx.councils["health-manchester"], "clerk", "employee")
