@@ -3,7 +3,8 @@
 The production files (``participate-limits.conf``, the upstream block of
 ``participate.conf`` and ``participate-locations.conf``) are used as they are; only what
 differs on a single machine is changed: the upstream's ``server`` lines name the given
-app servers, ``/srv/participate`` (the static folder's parent) is this checkout, the
+app servers, ``/srv/participate-public`` (the static folder's parent) is this checkout
+(or ``static_parent``), the
 server block listens on a loopback port without TLS, and the pid file, logs and temporary
 folders live in the given folder. The multi-server test and the benchmark start nginx
 this way; by hand::
@@ -31,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NGINX_DIR = HERE / "nginx"
-PRODUCTION_STATIC_PARENT = "/srv/participate"
+PRODUCTION_STATIC_PARENT = "/srv/participate-public"  # holds static/
 # Each proxied request: the client's address, what it asked, the answer and which app
 # server answered it ($upstream_addr: "a:p" or, after a failover, "a:p, b:q").
 LOG_FORMAT = '"$remote_addr" "$request_method" "$uri" "$status" "$upstream_addr"'
@@ -130,6 +131,7 @@ class Nginx:
         backends: Sequence[str],
         *,
         rate: str | None = None,
+        static_parent: Path = ROOT,
     ):
         binary = nginx_binary()
         if binary is None:
@@ -138,7 +140,7 @@ class Nginx:
         self.folder = Path(folder)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.conf = render(self.folder, port, backends, rate=rate)
+        self.conf = render(self.folder, port, backends, rate=rate, static_parent=static_parent)
         self.access_log = self.folder / "logs" / "access.log"
         self.error_log = self.folder / "logs" / "error.log"
         self.proc: subprocess.Popen | None = None
