@@ -140,9 +140,13 @@ def demo_command(host: str, port: int, password: str):
     for role, email in DEMO_SIGNINS:
         click.echo(f"  {role:<15} {email}")
     click.echo(f"mail (confirmation links) is written to {current_app.config['MAIL_OUTBOX']}")
+    click.echo("scheduled jobs (phase ends, deadlines, counts, mail) run every minute")
     click.echo("")
     db.session.remove()
     db.engine.dispose()
+    from participate.jobs.scheduler import start_child
+
+    start_child()  # stops when the server does
     _serve(host, port, 2)
 
 

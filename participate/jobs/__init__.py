@@ -54,7 +54,7 @@ def _make_celery(app: Flask) -> Celery:
     broker = app.config.get("JOBS_BROKER_URL") or None
     celery = Celery(app.import_name, task_cls=FlaskTask, set_as_current=False)
     celery.conf.update(
-        broker_url=broker or "memory://",
+        broker_url=broker or "memory://localhost/",  # unused: tasks run eagerly
         task_always_eager=broker is None,
         task_eager_propagates=True,
         task_ignore_result=True,

@@ -93,6 +93,17 @@ def list_command():
         click.echo(f"{job.name:<22} {every:<14} {last}{failing}\n  {job.description}")
 
 
+@jobs_group.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the due jobs every minute in this process, without a broker (a single machine
+    without cron; `participate demo` starts one itself)."""
+    from participate.jobs.scheduler import loop
+
+    click.echo("running the scheduled jobs every minute; stop with Ctrl-C")
+    loop(current_app._get_current_object(), echo=click.echo)
+
+
 @jobs_group.command("worker", context_settings={"ignore_unknown_options": True})
 @click.option("--concurrency", default=2, type=click.IntRange(1, 64), show_default=True)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
@@ -100,7 +111,11 @@ def list_command():
 def worker_command(concurrency: int, celery_args: tuple[str, ...]):
     """Start a Celery worker (needs PARTICIPATE_JOBS_BROKER_URL); extra arguments go to
     `celery worker`."""
+    from participate.extensions import db
+
     celery = _broker_or_fail("a worker")
+    db.session.remove()
+    db.engine.dispose()  # no connection is shared with the forked pool processes
     celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", *celery_args])
 
 

@@ -407,3 +407,24 @@ def test_a_motion_whose_voting_time_is_over_is_closed_by_the_job(db, make):
     closed = db.session.get(Motion, motion.id)
     assert closed.status == "closed" and closed.result is not None
     assert len(events(db, "motion.closed")) == 1
+
+
+def test_the_demo_scheduler_applies_a_due_phase_end_without_a_page_read(app, db, hm):
+    """`participate demo` runs this loop in a child process (participate.jobs.scheduler)."""
+    import threading
+
+    from participate.jobs.scheduler import loop
+
+    round_id = _due_round(hm, db)
+    stop, lines = threading.Event(), []
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        stop.set()  # after the first run's report
+
+    thread = threading.Thread(target=loop, args=(app,), kwargs={"echo": echo, "stop_event": stop})
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive()
+    assert "jobs: round_phases: 1 changed" in lines
+    assert _round_facts(db, round_id)[0] == "voting"
