@@ -457,7 +457,7 @@ def test_a_mixed_surge_with_an_app_server_killed_loses_and_duplicates_nothing(st
     plans = {uid: _plan(world, rng) for uid, _email in world.users}
     addresses = {uid: f"127.0.0.{10 + i}" for i, (uid, _e) in enumerate(world.users)}
     total = sum(len(steps) for steps in plans.values())
-    # (uid, kind, detail) -> every outcome of that step, in order (retries included)
+    # (uid, step number, kind, detail) -> every outcome of that step (retries included)
     histories: dict[tuple, list] = {}
     markers: dict[str, list] = {}
     after_kill: list[tuple] = []
