@@ -18,6 +18,7 @@ from participate.extensions import csrf, db, htmx, limiter, login, migrate
 from participate.headers import security_headers
 from participate.params import IdConverter, screen_input
 from participate.ratelimit import retry_after_headers
+from participate.static_files import init_static
 
 
 @event.listens_for(Engine, "connect")
@@ -77,6 +78,7 @@ def create_app(config=None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
+    init_static(app)  # fingerprinted, immutable, compressed static files (WhiteNoise)
 
     from participate.cli import register_cli
 

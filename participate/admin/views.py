@@ -45,8 +45,13 @@ def _forms():
     council_form.service.choices = [("", "Place forum (no service)")] + [
         (s.slug, s.name) for s in services.list_services()
     ]
-    council_form.place.choices = [(p.slug, f"{p.name} ({p.level})") for p in places]
-    council_choices = [(c.slug, f"{c.name} ({c.level})") for c in councils]
+    # A required select starts on an empty choice (valid HTML; nothing is picked by accident).
+    council_form.place.choices = [("", "Choose a place")] + [
+        (p.slug, f"{p.name} ({p.level})") for p in places
+    ]
+    council_choices = [("", "Choose a council")] + [
+        (c.slug, f"{c.name} ({c.level})") for c in councils
+    ]
     link_form.src.choices = council_choices
     link_form.dst.choices = council_choices
     appoint_form = AppointForm(prefix="appoint")

@@ -1,0 +1,224 @@
+"""The main pages of every role, from the demo world (``participate seed``): valid HTML by the
+Nu Html Checker, no serious or critical axe-core violation at 1280 and 390 px, no sideways
+scroll at 390 px, and headings that never skip a level.
+
+The Nu Html Checker is ``vnu.jar`` from npm (tools/package.json; ``.ci/run`` installs it and
+Debian's Java); it runs once over every page, as it is slow to start. Without Java or the jar
+its test is skipped outside CI and fails in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.conftest import ROOT, _clean, login
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "demo-password"
+VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WIDTHS = (1280, 390)
+
+
+def _first(html: str, pattern: str, *, last: bool = False) -> str:
+    found = re.findall(pattern, html)
+    assert found, f"no link matching {pattern!r} in the demo's listing"
+    return found[-1] if last else found[0]
+
+
+def _pages(client) -> dict[str, list[str]]:
+    """Each role's main pages, the objects found through the listings a person would use."""
+
+    def get(url):
+        response = client.get(url)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+        return response.get_data(as_text=True)
+
+    council = "/councils/health-manchester"
+    proposal = _first(get(f"{council}/proposals"), r'href="(/proposals/\d+)"')
+    rounds = get(f"{council}/rounds")
+    round_open = _first(rounds, r'href="(/rounds/\d+)"')
+    round_closed = _first(rounds, r'href="(/rounds/\d+)"', last=True)
+    motions = get(f"{council}/votes")
+    motion_open = _first(motions, r'href="(/motions/\d+)"')
+    motion_closed = _first(motions, r'href="(/motions/\d+)"', last=True)
+    petition = _first(get("/petitions"), r'href="(/petitions/\d+)"')
+    consultation = _first(get("/consultations"), r'href="(/consultations/\d+)"')
+    visitor = [
+        "/",
+        "/councils",
+        council,
+        f"{council}/proposals",
+        proposal,
+        round_open,
+        round_closed,
+        f"{round_closed}/minutes",
+        motion_open,
+        motion_closed,
+        "/petitions",
+        petition,
+        "/consultations",
+        consultation,
+        "/forums/map",
+        "/audit",
+        "/login",
+        "/signup",
+    ]
+    login(client, "minister@example.org", PASSWORD)
+    inbox = "/councils/health-england/inbox"
+    cluster = _first(get(inbox), r'href="(/councils/health-england/inbox/clusters/\d+)"')
+    client.post("/logout")
+    return {
+        "visitor": visitor,
+        "citizen@example.org": ["/", "/me", "/profile", proposal, motion_open, petition],
+        "clerk@example.org": [
+            "/me",
+            f"{council}/members",
+            f"{council}/moderation",
+            f"{council}/petitions/moderation",
+            round_open,
+            f"{council}/inbox",
+        ],
+        "minister@example.org": ["/me", inbox, cluster, consultation],
+        "admin@example.org": ["/admin/", "/audit"],
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(app):
+    """The demo world, seeded once for this module's tests; the pages and their HTML."""
+    from participate.extensions import db
+    from participate.seed import seed
+
+    with app.app_context():
+        seed(scale=1, password=PASSWORD)
+    try:
+        client = app.test_client()
+        with app.app_context():
+            pages = _pages(client)
+        html: dict[str, str] = {}
+        for role, urls in pages.items():
+            if role != "visitor":
+                login(client, role, PASSWORD)
+            for url in urls:
+                response = client.get(url)
+                assert response.status_code == 200, f"{url} as {role}: {response.status_code}"
+                html[f"{role} {url}"] = response.get_data(as_text=True)
+            client.post("/logout")
+        yield pages, html
+    finally:
+        with app.app_context():
+            _clean(db)
+            db.session.remove()
+
+
+def _java_and_vnu() -> str | None:
+    java = shutil.which("java")
+    if java and VNU.exists():
+        return java
+    message = (
+        "the Nu Html Checker needs Java (apt-get install default-jre-headless) and vnu.jar "
+        "(npm install --prefix tools): .ci/run installs both"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"required in CI: {message}")
+    pytest.skip(message)
+    return None
+
+
+def test_every_main_page_is_valid_html(demo, tmp_path):
+    java = _java_and_vnu()
+    _pages, html = demo
+    names = {}
+    for i, (label, text) in enumerate(html.items()):
+        path = tmp_path / f"page{i:02d}.html"
+        path.write_text(text, encoding="utf-8")
+        names[path.name] = label
+    # One Java start for every page: the checker takes seconds to start.
+    result = subprocess.run(  # noqa: S603  (fixed arguments, our own files)
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout"]
+        + sorted(str(p) for p in tmp_path.glob("page*.html")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.stdout.strip(), f"vnu printed nothing: {result.stderr[-2000:]}"
+    messages = json.loads(result.stdout)["messages"]
+    errors = [
+        f"{names.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))} line {m.get('lastLine')}: "
+        f"{m['message']}"
+        f"\n    {m.get('extract', '').strip()[:160]}"
+        for m in messages
+        if m.get("type") in ("error", "non-document-error")
+    ]
+    assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors[:60])
+
+
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.levels: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+
+
+def test_headings_never_skip_a_level(demo):
+    _pages, html = demo
+    skips = []
+    for label, text in html.items():
+        parser = _Headings()
+        parser.feed(text)
+        levels = parser.levels
+        if not levels or levels[0] != 1:
+            skips.append(f"{label}: the first heading is not an h1 ({levels[:3]})")
+        for before, after in zip(levels, levels[1:], strict=False):
+            if after > before + 1:
+                skips.append(f"{label}: h{before} then h{after}")
+                break
+    assert not skips, "headings that skip a level:\n" + "\n".join(skips)
+
+
+def test_every_main_page_is_accessible_and_fits_a_phone(demo, browser, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    pages, _html = demo
+    axe = Axe()
+    problems = []
+    for role, urls in pages.items():
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        if role != "visitor":
+            sign_in(page, role, PASSWORD)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for url in urls:
+                response = page.goto(url)
+                assert response.status == 200, f"{url} as {role}: {response.status}"
+                where = f"{url} as {role} at {width} px"
+                if width < 1000:
+                    scroll, inner = page.evaluate(
+                        "[document.documentElement.scrollWidth, window.innerWidth]"
+                    )
+                    if scroll > inner:
+                        problems.append(f"{where}: {scroll} px wide")
+                violations = axe.run(page).response["violations"]
+                problems += [
+                    f"{where}: {v['id']} ({v['impact']}) {v['help']} -> "
+                    f"{[n['target'] for n in v['nodes']][:4]}"
+                    for v in violations
+                    if v.get("impact") in ("serious", "critical")
+                ]
+        context.close()
+    assert not problems, "\n".join(problems)
