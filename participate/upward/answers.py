@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from participate.audit.services import record_event
-from participate.core import cascade
-from participate.core import upward_clusters as uc
+from participate.core import cascade, clustering
 from participate.councils.models import Council, Membership
 from participate.councils.services import council_by_slug
 from participate.errors import Conflict, DomainError
@@ -214,9 +213,9 @@ def _refer(actor, council: Council, answer: Answer, target: Council, covered, ti
         db.session.add(copy)
         db.session.flush()
         store.rows[copy.id] = snapshot(copy)
-        counts = uc.features(copy.title, copy.body, copy.themes)
+        counts = clusters.features_of(copy)
         df, n = store.count_document(counts.keys())
-        vector = uc.weigh(counts, df, n)
+        vector = clustering.weigh(counts, df, n)
         copy.vector = {f: round(w, 6) for f, w in vector.items()}
         if key is None:
             key = store.create(copy.id, vector)

@@ -6,7 +6,7 @@ scale)`` proposals adopted by the regional health councils (each relayed from on
 health-england, in about 2,500 clusters of long-tailed sizes, 30 % of them answered by the
 minister. The clustering index, the cluster aggregates, the theme and region rows are
 computed here in one pass with the same functions the services use
-(`participate.core.upward_clusters.features` / ``weigh``, `participate.core.cascade.aggregate`)
+(`participate.core.clustering.features` / ``weigh``, `participate.core.cascade.aggregate`)
 and written with ``INSERT`` batches, so the inbox is in exactly the state the services
 would leave, and forwarding one more proposal goes through the normal path.
 
@@ -30,7 +30,6 @@ import sqlalchemy as sa
 
 from participate.audit.services import record_event
 from participate.core import cascade, clustering
-from participate.core import upward_clusters as uc
 from participate.councils.models import CONSTITUENCIES, Council, Place, Service
 from participate.extensions import db
 from participate.proposals.models import Proposal
@@ -149,14 +148,17 @@ def seed_benchmark(ctx, n: int | None = None, council_slug: str = "health-englan
 
     # ---- the index: vectors with the final document frequencies
     lap("index")
-    counts = [uc.features(it["title"], it["body"], it["themes"]) for it in items]
+    counts = [
+        clustering.features(it["title"], it["body"], it["themes"], SUBSIDIARITY[it["topic"]])
+        for it in items
+    ]
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
     sums: dict[int, dict[str, float]] = defaultdict(dict)
     holders: dict[int, Counter[str]] = defaultdict(Counter)
     for it, c in zip(items, counts, strict=True):
-        vector = uc.weigh(c, df, n)
+        vector = clustering.weigh(c, df, n)
         it["vector"] = vector
         total = sums[it["key"]]
         for f, w in vector.items():
@@ -228,7 +230,7 @@ def seed_benchmark(ctx, n: int | None = None, council_slug: str = "health-englan
             }
             for i, it in enumerate(group)
         )
-        text_sq, theme_sq = uc.split_norms(sums[key])
+        text_sq, theme_sq = clustering.split_norms(sums[key])
         title = clustering.representative_title(
             [{"id": i, "title": it["title"], "body": it["body"]} for i, it in enumerate(group[:30])]
         )

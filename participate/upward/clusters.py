@@ -1,6 +1,6 @@
 """The upward inbox: placing forwarded proposals in clusters, the clerk's corrections, reading.
 
-Placing is incremental (`participate.core.upward_clusters.assign` over the database
+Placing is incremental (`participate.core.clustering.assign` over the database
 store), inside the forwarding transaction, under the inbox lock: the first statement
 of any change to an inbox is an UPDATE of its ``upward_inboxes`` row, which takes the
 row lock on PostgreSQL and the write lock on SQLite, so concurrent forwards to one
@@ -14,7 +14,6 @@ from sqlalchemy.orm.util import identity_key
 
 from participate.audit.services import record_event
 from participate.core import clustering
-from participate.core import upward_clusters as uc
 from participate.councils.models import Council
 from participate.councils.services import require_inbox_keeper
 from participate.errors import Conflict, DomainError, NotFound
@@ -68,12 +67,21 @@ def constraints_of(inbox: Inbox) -> clustering.Constraints:
 # ---------------------------------------------------------------- placing
 
 
-def place(forward: Forward) -> uc.Placement:
+def features_of(forward: Forward) -> dict[str, float]:
+    """The clustering features of a forwarded proposal: title, body, subsidiarity
+    statement and theme tags."""
+    return clustering.features(
+        forward.title, forward.body, forward.themes or (), forward.subsidiarity or ""
+    )
+
+
+def place(forward: Forward) -> clustering.Placement:
     """Put a new forwarded proposal into its cluster (the caller holds the inbox lock)."""
     saved = db.session.execute(_CONSTRAINTS, {"c": forward.to_council_id}).scalar()
     store = SqlStore(forward.to_council_id, {forward.id: snapshot(forward)})
-    counts = uc.features(forward.title, forward.body, forward.themes or ())
-    placement = uc.assign(store, forward.id, counts, clustering.Constraints.from_dict(saved))
+    placement = clustering.assign(
+        store, forward.id, features_of(forward), clustering.Constraints.from_dict(saved)
+    )
     forward.vector = {f: round(w, 6) for f, w in placement.vector.items()}
     forward.cluster_id = placement.cluster
     db.session.execute(_ONE_MORE_UNANSWERED, {"c": forward.to_council_id, "n": 1})
@@ -151,7 +159,9 @@ def split_forward(actor, council: Council, cluster_id: int, forward_id: int) -> 
     inbox = inbox_of(council.id)
     cons = constraints_of(inbox)
     store = SqlStore(council.id, load_rows([forward.id]))
-    new_key = uc.split(store, cons, cluster.id, forward.id, forward.vector or _vector_now(forward))
+    new_key = clustering.split(
+        store, cons, cluster.id, forward.id, forward.vector or _vector_now(forward)
+    )
     inbox.constraints = cons.to_dict()
     retitle(cluster.id, force=True)
     retitle(new_key, force=True)
@@ -172,7 +182,7 @@ def _vector_now(forward: Forward) -> dict[str, float]:
     """A forwarded proposal's vector weighed with today's document frequencies: for rows
     bulk-loaded without their arrival vector (benchmark data). Taking it out of its cluster
     then leaves a small residue in the centroid, the drift since it arrived."""
-    counts = uc.features(forward.title, forward.body, forward.themes or ())
+    counts = features_of(forward)
     df = dict(
         db.session.execute(
             sa.select(Term.feature, Term.df).where(
@@ -181,7 +191,7 @@ def _vector_now(forward: Forward) -> dict[str, float]:
         ).all()
     )
     size = db.session.scalar(sa.select(Inbox.size).where(Inbox.council_id == forward.to_council_id))
-    return uc.weigh(counts, df, size or 1)
+    return clustering.weigh(counts, df, size or 1)
 
 
 def merge_clusters(actor, council: Council, keep_id: int, other_id: int) -> Cluster:
@@ -198,7 +208,7 @@ def merge_clusters(actor, council: Council, keep_id: int, other_id: int) -> Clus
     cons = constraints_of(inbox)
     store = SqlStore(council.id)
     title_other = other.title
-    uc.merge(store, cons, keep.id, other.id)
+    clustering.merge(store, cons, keep.id, other.id)
     inbox.constraints = cons.to_dict()
     retitle(keep.id, force=True)
     record_event(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.core import cascade, clustering
+from participate.core import cascade, cluster_memory, clustering
 from participate.councils.models import Council, Membership, Place
 from participate.councils.services import load_graph, require_clerk
 from participate.errors import Conflict, DomainError, Forbidden, NotFound
@@ -288,8 +288,8 @@ def _group_amendment(consultation: Consultation, position: Position) -> None:
         .order_by(Position.id)
     ).all()
     items = [{"id": r.id, "title": "", "body": r.text} for r in rows]
-    index = clustering.build_index(items, {r.id: r.amendment_group for r in rows})
-    placement = clustering.assign({"id": position.id, "title": "", "body": position.text}, index)
+    store = cluster_memory.restore(items, {r.id: r.amendment_group for r in rows})
+    placement = clustering.assign(store, position.id, clustering.features("", position.text))
     position.amendment_group = placement.cluster
     if placement.absorbed:
         db.session.execute(

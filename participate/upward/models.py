@@ -7,7 +7,7 @@ inbox (``upward_inboxes``) whose forwarded proposals are grouped into clusters
 forward, so the inbox is one indexed read whatever its size. The clustering index
 itself lives in ``upward_terms`` (document frequencies) and ``upward_cluster_features``
 (each cluster's summed vector, which is also the inverted index), see
-`participate.core.upward_clusters`. Answers (``upward_answers``) cover the proposals
+`participate.core.clustering`. Answers (``upward_answers``) cover the proposals
 that were unanswered when they were given.
 
 Downward: a consultation (``upward_consultations``) is cascaded to every descendant

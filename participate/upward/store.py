@@ -1,6 +1,6 @@
 """The inbox's clustering index in the database.
 
-:class:`SqlStore` implements `participate.core.upward_clusters.Store` for one inbox on
+:class:`SqlStore` implements `participate.core.clustering.Store` for one inbox on
 the current session: every read is an indexed lookup, every write an upsert, so a
 forward costs the same with 100 or 100,000 proposals in the inbox. Whenever a cluster's
 membership changes (create, attach, detach, absorb) it keeps in step the index
@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from participate.core import cascade
-from participate.core.upward_clusters import TAG, ClusterState, split_norms
+from participate.core.clustering import TAG, ClusterState, split_norms
 from participate.extensions import db
 from participate.upward.aggregates import (  # noqa: F401  (re-exported)
     ClusterFigures,
@@ -46,7 +46,7 @@ from participate.util import utcnow
 
 
 class SqlStore(ClusterFigures):
-    """One inbox's index and aggregates (`participate.core.upward_clusters.Store`)."""
+    """One inbox's index and aggregates (`participate.core.clustering.Store`)."""
 
     def __init__(self, council_id: int, rows: Mapping[int, Mapping[str, Any]] | None = None):
         self.council_id = council_id
