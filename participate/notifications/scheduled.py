@@ -50,7 +50,11 @@ ELSEWHERE = "Across the platform"
 def send_due_digests(now: datetime) -> int:
     """Send each person who keeps e-mail on one mail with their digest-kind notifications
     not mailed yet (from the last 7 days up to ``now``), grouped by council and kind, at
-    most once per person per day (``now``'s UTC date). Returns how many mails were sent."""
+    most once per person per day (``now``'s UTC date). Returns how many mails were sent.
+
+    The schedule sets the hour: run it once a day (e.g. 07:00 UTC); running it more often
+    is harmless (the first run of a day sends, later ones find the day's claim). It ends
+    the session's transaction and commits once per person."""
     since = now - DIGEST_LOOKBACK
     day = now.date()
     people = list(

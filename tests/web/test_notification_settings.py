@@ -20,6 +20,8 @@ def test_the_settings_page_shows_defaults_and_saves_choices(client, make, login_
 
     person = make.user("me@example.org")
     login_as(person)
+    assert 'href="/me/notifications"' in client.get("/profile").get_data(as_text=True)
+    assert 'href="/me/notifications"' in client.get("/notifications").get_data(as_text=True)
     html = client.get("/me/notifications").get_data(as_text=True)
     assert "<h1>E-mail settings</h1>" in html
     assert _checked(html, "kind_membership_decided") == "immediate"
