@@ -170,12 +170,15 @@ def _seed(db) -> SimpleNamespace:
     )
 
 
-def _public_copy(public: Path) -> Path:
-    """nginx's copy of the static files, as a release puts it on the nginx machine: the
-    files under their names, site.css also under a fingerprinted name, and js/site.js left
-    out (a file nginx lacks is fetched from the app servers)."""
-    shutil.copytree(ROOT / "static", public / "static")
-    (public / "static" / "js" / "site.js").unlink()
+def _public_copy(public: Path, instance: Path) -> Path:
+    """nginx's copy of the static files, made as the README says: the set an app server
+    built in its instance folder (every file under its name and a fingerprinted one), or
+    static/ itself if the app builds none; site.css surely also under its fingerprinted
+    name; js/site.js left out (a file nginx lacks is fetched from the app servers)."""
+    built = sorted((instance / "static").glob("*/manifest.json"))
+    shutil.copytree(built[0].parent if built else ROOT / "static", public / "static")
+    for script in (public / "static" / "js").glob("site.*"):
+        script.unlink()
     css = public / "static" / "css" / "site.css"
     shutil.copyfile(css, css.with_name(f"site.{_fingerprint(css)}.css"))
     return public
@@ -221,7 +224,7 @@ def stack(private_database, tmp_path_factory):
             tmp / "nginx",
             free_port(),
             [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"],
-            static_parent=_public_copy(tmp / "public"),
+            static_parent=_public_copy(tmp / "public", tmp / "a"),
         ).start()
         yield SimpleNamespace(app=app, db=db, world=world, a=a, b=b, nginx=nginx)
     finally:
@@ -350,6 +353,11 @@ def test_nginx_serves_static_itself_and_the_app_servers_what_it_lacks(stack):
     hashed = requests.get(f"{nginx.url}/static/css/site.{_fingerprint(css)}.css", timeout=30)
     assert hashed.status_code == 200 and hashed.content == css.read_bytes()
     assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # The stylesheet a page names (fingerprinted when the app fingerprints) is nginx's too.
+    page = requests.get(f"{nginx.url}/login", timeout=30).text
+    [href] = re.findall(r'href="(/static/css/site[^"]*\.css)"', page)
+    linked = requests.get(f"{nginx.url}{href}", timeout=30)
+    assert linked.status_code == 200 and linked.content == css.read_bytes()
     # A file nginx's copy lacks comes from an app server; one nobody has is a 404.
     script = requests.get(f"{nginx.url}/static/js/site.js", timeout=30)
     assert script.status_code == 200
