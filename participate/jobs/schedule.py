@@ -113,6 +113,25 @@ def mail_delivery(now: datetime) -> int:
     return deliver(now=now).sent
 
 
+def reminders(now: datetime) -> int:
+    from participate.notifications.scheduled import send_due_reminders
+
+    return send_due_reminders(now)
+
+
+def digests(now: datetime) -> int:
+    from participate.notifications.scheduled import send_due_digests
+
+    return send_due_digests(now)
+
+
+def open_data_zip(now: datetime) -> int:
+    from participate.opendata.bulk import build_bulk_zip
+
+    build_bulk_zip()
+    return 1
+
+
 def petition_reconcile(now: datetime) -> int:
     from participate.petitions.counters import reconcile
 
@@ -137,7 +156,32 @@ JOBS: tuple[Job, ...] = (
         consultation_closes,
         "Tell a consultation's publishers, once, that it has closed.",
     ),
+    Job(
+        "reminders",
+        reminders,
+        "Remind people: voting closes in 24 hours, a petition to answer, a consultation closing.",
+        every=timedelta(minutes=5),
+        beat=crontab(minute="*/5"),
+    ),
     Job("mail_delivery", mail_delivery, "Send mail still pending (retries after a failure)."),
+    Job(
+        "digests",
+        digests,
+        "Send each person's daily digest of notifications (07:00 UTC).",
+        every=DAY,
+        at=timedelta(hours=7),
+        lease=timedelta(hours=1),
+        beat=crontab(minute=0, hour=7),
+    ),
+    Job(
+        "open_data_zip",
+        open_data_zip,
+        "Regenerate the site-wide open-data zip with its checksum (nightly).",
+        every=DAY,
+        at=timedelta(hours=2),
+        lease=timedelta(hours=1),
+        beat=crontab(minute=0, hour=2),
+    ),
     Job(
         "petition_reconcile",
         petition_reconcile,

@@ -428,3 +428,30 @@ def test_the_demo_scheduler_applies_a_due_phase_end_without_a_page_read(app, db,
     assert not thread.is_alive()
     assert "jobs: round_phases: 1 changed" in lines
     assert _round_facts(db, round_id)[0] == "voting"
+
+
+def test_the_open_data_zip_is_rebuilt_nightly_by_its_job(app, db):
+    import json
+
+    from participate.jobs.runner import run_job
+    from participate.util import utcnow
+
+    pointer = Path(app.config["INSTANCE_PATH"]) / "opendata" / "current.json"
+    night = utcnow().replace(hour=2, minute=30, second=0, microsecond=0)
+    assert run_job("open_data_zip", night).status == "done"
+    first = json.loads(pointer.read_text())
+    assert (pointer.parent / first["file"]).is_file() and len(first["sha256"]) == 64
+    assert run_job("open_data_zip", night + timedelta(hours=20)).status == "skipped"
+    assert run_job("open_data_zip", night + timedelta(days=1)).status == "done"
+
+
+def test_digests_and_reminders_run_on_their_schedules(db):
+    from participate.jobs.runner import run_job
+    from participate.util import utcnow
+
+    morning = utcnow().replace(hour=7, minute=0, second=0, microsecond=0)
+    assert run_job("digests", morning).status == "done"
+    assert run_job("digests", morning + timedelta(hours=12)).status == "skipped"
+    assert run_job("reminders", morning).status == "done"
+    assert run_job("reminders", morning + timedelta(minutes=4)).status == "skipped"
+    assert run_job("reminders", morning + timedelta(minutes=5)).status == "done"
