@@ -27,7 +27,7 @@ from pathlib import Path
 from flask import current_app
 
 from participate.opendata import schema, services
-from participate.opendata.formats import WRITERS, iso
+from participate.opendata.formats import WRITERS, blocks, iso
 from participate.util import utcnow
 
 POINTER = "current.json"
@@ -66,8 +66,8 @@ def _readme(generated_at: str) -> str:
 
 def _write_text(archive: zipfile.ZipFile, name: str, pieces) -> None:
     with archive.open(name, "w", force_zip64=True) as entry:
-        for piece in pieces:
-            entry.write(piece.encode("utf-8"))
+        for block in blocks(pieces):
+            entry.write(block)
 
 
 def _write_zip(target: Path, generated_at: str) -> None:

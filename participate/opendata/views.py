@@ -9,7 +9,6 @@ file is a 404 from the router, like an unknown council from ``council_by_slug``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, send_file, stream_with_context
@@ -19,7 +18,7 @@ from participate.councils.services import council_by_slug
 from participate.errors import NotFound
 from participate.extensions import db
 from participate.opendata import bulk, schema, services
-from participate.opendata.formats import WRITERS
+from participate.opendata.formats import WRITERS, blocks
 from participate.votes.models import Motion
 
 bp = Blueprint("opendata", __name__)
@@ -27,28 +26,12 @@ bp = Blueprint("opendata", __name__)
 COUNCIL_TABS = [{"label": "Open data", "endpoint": "opendata.council_data"}]
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
-BLOCK = 64 * 1024
-
-
-def _blocks(pieces: Iterable[str]) -> Iterator[bytes]:
-    """Join small pieces into blocks of about ``BLOCK`` bytes (fewer, larger writes)."""
-    buffer: list[bytes] = []
-    size = 0
-    for piece in pieces:
-        data = piece.encode("utf-8")
-        buffer.append(data)
-        size += len(data)
-        if size >= BLOCK:
-            yield b"".join(buffer)
-            buffer, size = [], 0
-    if buffer:
-        yield b"".join(buffer)
 
 
 def _file(dataset_name: str, fmt: str, council: Council | None) -> Response:
     dataset = schema.BY_NAME[dataset_name]
     pieces = WRITERS[fmt](dataset.field_names, services.records(dataset.name, council))
-    response = Response(stream_with_context(_blocks(pieces)), content_type=CONTENT_TYPES[fmt])
+    response = Response(stream_with_context(blocks(pieces)), content_type=CONTENT_TYPES[fmt])
     prefix = f"{council.slug}-" if council is not None else ""
     response.headers["Content-Disposition"] = f'inline; filename="{prefix}{dataset.filename(fmt)}"'
     response.cache_control.no_cache = True
