@@ -14,6 +14,7 @@ from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.params import int_arg, whole_number
 from participate.petitions import services, signing
+from participate.petitions.blueprint import bp
 from participate.petitions.forms import (
     ActionForm,
     ApplyChangeForm,
@@ -24,7 +25,6 @@ from participate.petitions.forms import (
 )
 from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
-from participate.petitions.views import bp
 from participate.util import utcnow
 
 

@@ -7,7 +7,6 @@ render. Each htmx fragment is the same partial the full page includes.
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     redirect,
@@ -24,8 +23,14 @@ from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.params import int_arg
+from participate.petitions import (
+    clerk_views,  # noqa: F401  (the clerk's routes on bp)
+    limits,
+    services,
+    signing,
+)
 from participate.petitions import counts as petition_counts
-from participate.petitions import limits, services, signing
+from participate.petitions.blueprint import bp
 from participate.petitions.forms import (
     WEIGHT_FIELDS,
     ActionForm,
@@ -40,8 +45,6 @@ from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
 from participate.ratelimit import retry_after_headers
 from participate.util import utcnow
-
-bp = Blueprint("petitions", __name__)
 
 NAV_ITEMS = [{"label": "Petitions", "endpoint": "petitions.petition_list"}]
 COUNCIL_TABS = [{"label": "Petitions", "endpoint": "petitions.council_petitions"}]
@@ -446,6 +449,3 @@ def _too_many(error):
         429,
         headers,
     )
-
-
-from participate.petitions import clerk_views as _clerk_views  # noqa: E402,F401

@@ -3,16 +3,20 @@ or a flash, render. htmx requests get the same partial the full page includes.""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import flash, render_template, request
+from flask_login import login_required
 
 from participate.core import proposals as rules
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.forms_util import apply_error
 from participate.params import int_arg
-from participate.proposals import services
+from participate.proposals import (
+    services,
+    views_moderation,  # noqa: F401  (the moderation routes on bp)
+)
 from participate.proposals.access import Standing
+from participate.proposals.blueprint import bp, to_proposal
 from participate.proposals.forms import (
     AmendmentForm,
     CommentForm,
@@ -21,35 +25,14 @@ from participate.proposals.forms import (
     ResolveForm,
 )
 from participate.proposals.reading import load_proposal_page
-from participate.proposals.search import exclude_index_from_autogenerate
-from participate.proposals.thread_html import render_thread
-
-bp = Blueprint("proposals", __name__)
+from participate.web import acting_user, is_htmx
 
 COUNCIL_TABS = [{"label": "Proposals", "endpoint": "proposals.council_proposals"}]
 NAV_ITEMS = [{"label": "Search proposals", "endpoint": "proposals.search"}]
 
 
-@bp.record_once
-def _setup(state) -> None:
-    exclude_index_from_autogenerate(state.app)
-    state.app.jinja_env.globals["render_thread"] = render_thread
-
-
-def _htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _to_proposal(proposal_id: int, anchor: str = ""):
-    return redirect(url_for("proposals.proposal_page", proposal_id=proposal_id) + anchor, 303)
-
-
 def _page_context(proposal_id: int, *, comment_form=None, reply_to=None) -> dict:
-    page = load_proposal_page(proposal_id, _actor())
+    page = load_proposal_page(proposal_id, acting_user())
     return {
         "page": page,
         "proposal": page.proposal,
@@ -66,7 +49,7 @@ def _render_page(proposal_id: int, status: int = 200, **kwargs):
 def _refused(proposal_id: int, error: DomainError, **kwargs):
     """A refused action on the proposal page: htmx gets the message alone with the error status
     (nothing is swapped; site.js shows it next to the control), a plain post the page again."""
-    if _htmx():
+    if is_htmx():
         return render_template("proposals/_error.html", error=error), error.status
     flash(error.message, "error")
     return _render_page(proposal_id, error.status, **kwargs)
@@ -87,9 +70,9 @@ def council_proposals(slug: str):
         page=int_arg(request.args, "page"),
     )
     context = {"council": council, "listing": listing}
-    if _htmx():
+    if is_htmx():
         return render_template("proposals/_list.html", **context)
-    standing = Standing(_actor(), council)
+    standing = Standing(acting_user(), council)
     return render_template(
         "proposals/list.html",
         **context,
@@ -104,13 +87,13 @@ def council_proposals(slug: str):
 @login_required
 def new_proposal(slug: str):
     council = council_by_slug(slug)
-    standing = Standing(_actor(), council)
+    standing = Standing(acting_user(), council)
     form = ProposalForm()
     status = 200
     if request.method == "POST":
         try:
             proposal = services.create_proposal(
-                _actor(),
+                acting_user(),
                 council,
                 title=form.title.data,
                 body=form.body.data,
@@ -121,7 +104,7 @@ def new_proposal(slug: str):
             status = error.status
         else:
             flash("Your proposal is published. You follow it and will hear of replies.", "success")
-            return _to_proposal(proposal.id)
+            return to_proposal(proposal.id)
     elif not standing.is_member:
         status = 403
     return render_template(
@@ -168,7 +151,7 @@ def edit(proposal_id: int):
     if request.method == "POST":
         try:
             services.edit_proposal(
-                _actor(),
+                acting_user(),
                 proposal,
                 title=form.title.data,
                 body=form.body.data,
@@ -180,9 +163,9 @@ def edit(proposal_id: int):
             status = error.status
         else:
             flash("Your changes are published as a new version.", "success")
-            return _to_proposal(proposal.id)
+            return to_proposal(proposal.id)
     else:
-        services.ensure_allowed(_actor(), proposal, "edit")
+        services.ensure_allowed(acting_user(), proposal, "edit")
         form.title.data = proposal.title
         form.body.data = proposal.body
         form.themes.data = ", ".join(services.themes_of([proposal.id]).get(proposal.id, []))
@@ -199,15 +182,15 @@ def withdraw(proposal_id: int):
     status = 200
     if request.method == "POST":
         try:
-            services.withdraw_proposal(_actor(), proposal, reason=form.reason.data)
+            services.withdraw_proposal(acting_user(), proposal, reason=form.reason.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
         else:
             flash("You withdrew the proposal. It stays public, marked as withdrawn.", "success")
-            return _to_proposal(proposal.id)
+            return to_proposal(proposal.id)
     else:
-        services.ensure_allowed(_actor(), proposal, "withdraw")
+        services.ensure_allowed(acting_user(), proposal, "withdraw")
     return render_template(
         "proposals/withdraw.html", proposal=proposal, council=proposal.council, form=form
     ), status
@@ -220,15 +203,15 @@ def support(proposal_id: int):
     withdrawing = request.form.get("action") == "withdraw"
     try:
         if withdrawing:
-            services.withdraw_support(_actor(), proposal)
+            services.withdraw_support(acting_user(), proposal)
         else:
-            services.support(_actor(), proposal)
+            services.support(acting_user(), proposal)
     except DomainError as error:
         return _refused(proposal_id, error)
-    if _htmx():
+    if is_htmx():
         return render_template("proposals/_supports.html", **_page_context(proposal_id))
     flash("You withdrew your support." if withdrawing else "You support this proposal.", "success")
-    return _to_proposal(proposal_id, "#supports")
+    return to_proposal(proposal_id, "#supports")
 
 
 @bp.route("/proposals/<int:proposal_id>/follow", methods=["POST"])
@@ -237,10 +220,10 @@ def follow(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     stop = request.form.get("action") == "unfollow"
     try:
-        (services.unfollow if stop else services.follow)(_actor(), proposal)
+        (services.unfollow if stop else services.follow)(acting_user(), proposal)
     except DomainError as error:
         return _refused(proposal_id, error)
-    if _htmx():
+    if is_htmx():
         return render_template("proposals/_follow.html", **_page_context(proposal_id))
     flash(
         "You no longer follow this proposal."
@@ -249,7 +232,7 @@ def follow(proposal_id: int):
         "will appear in your notifications.",
         "success",
     )
-    return _to_proposal(proposal_id)
+    return to_proposal(proposal_id)
 
 
 @bp.route("/proposals/<int:proposal_id>/comments", methods=["POST"])
@@ -259,14 +242,14 @@ def comment(proposal_id: int):
     form = CommentForm()
     try:
         comment = services.add_comment(
-            _actor(),
+            acting_user(),
             proposal,
             body=form.body.data,
             stance=form.stance.data,
             parent_id=form.parent_id.data or None,
         )
     except DomainError as error:
-        if _htmx():
+        if is_htmx():
             return render_template("proposals/_error.html", error=error), error.status
         if error.field in ("body", "stance"):
             apply_error(form, error)
@@ -277,14 +260,14 @@ def comment(proposal_id: int):
             return _render_reply(proposal, parent, form, "proposals/reply.html", error.status)
         form.parent_id.data = ""
         return _render_page(proposal_id, error.status, comment_form=form)
-    if _htmx():
+    if is_htmx():
         html = render_template(
             "proposals/_discussion.html", posted=comment.id, **_page_context(proposal_id)
         )
         # Replies are posted from a slot inside the thread; the answer replaces the discussion.
         return html, 200, {"HX-Retarget": "#discussion", "HX-Reswap": "outerHTML"}
     flash("Your comment is published.", "success")
-    return _to_proposal(proposal_id, f"#comment-{comment.id}")
+    return to_proposal(proposal_id, f"#comment-{comment.id}")
 
 
 def _reply_parent(proposal, parent_id):
@@ -296,7 +279,7 @@ def _reply_parent(proposal, parent_id):
 
 
 def _render_reply(proposal, parent, form, template: str, status: int = 200):
-    page = load_proposal_page(proposal.id, _actor())
+    page = load_proposal_page(proposal.id, acting_user())
     name = next((n for c, n in page.comment_rows if c.id == parent.id), "")
     return render_template(
         template,
@@ -320,7 +303,7 @@ def reply(proposal_id: int, comment_id: int):
             status=404,
         )
     form = CommentForm(formdata=None, parent_id=parent.id)
-    template = "proposals/_reply.html" if _htmx() else "proposals/reply.html"
+    template = "proposals/_reply.html" if is_htmx() else "proposals/reply.html"
     return _render_reply(proposal, parent, form, template)
 
 
@@ -333,16 +316,16 @@ def amend(proposal_id: int):
     if request.method == "POST":
         try:
             amendment = services.propose_amendment(
-                _actor(), proposal, body=form.body.data, reason=form.reason.data
+                acting_user(), proposal, body=form.body.data, reason=form.reason.data
             )
         except DomainError as error:
             apply_error(form, error)
             status = error.status
         else:
             flash("Your amendment is published; the author will accept or decline it.", "success")
-            return _to_proposal(proposal.id, f"#amendment-{amendment.id}")
+            return to_proposal(proposal.id, f"#amendment-{amendment.id}")
     else:
-        services.ensure_allowed(_actor(), proposal, "propose_amendment")
+        services.ensure_allowed(acting_user(), proposal, "propose_amendment")
         form.body.data = proposal.body
     diff = (
         rules.text_diff(proposal.body, form.body.data or "")
@@ -361,7 +344,7 @@ def resolve(amendment_id: int):
     accept = request.form.get("decision") == "accept"
     form = ResolveForm()
     try:
-        services.resolve_amendment(_actor(), amendment, accept=accept, reason=form.reason.data)
+        services.resolve_amendment(acting_user(), amendment, accept=accept, reason=form.reason.data)
     except DomainError as error:
         return _refused(amendment.proposal_id, error)
     flash(
@@ -370,7 +353,7 @@ def resolve(amendment_id: int):
         else "Amendment declined; your reason is published with it.",
         "success",
     )
-    return _to_proposal(amendment.proposal_id, f"#amendment-{amendment.id}")
+    return to_proposal(amendment.proposal_id, f"#amendment-{amendment.id}")
 
 
 # ---------------------------------------------------------------- search
@@ -387,7 +370,7 @@ def search():
         status=request.args.get("status") or None,
         page=int_arg(request.args, "page"),
     )
-    template = "proposals/_search_results.html" if _htmx() else "proposals/search.html"
+    template = "proposals/_search_results.html" if is_htmx() else "proposals/search.html"
     return render_template(
         template,
         results=results,
@@ -399,6 +382,5 @@ def search():
 
 
 # Flags, hiding, the clerk's queue and appeals: their routes join this blueprint.
-from participate.proposals import views_moderation  # noqa: E402,F401
 
 __all__ = ["COUNCIL_TABS", "NAV_ITEMS", "bp"]

@@ -12,8 +12,9 @@ from participate.errors import DomainError
 from participate.forms_util import apply_error
 from participate.params import int_arg
 from participate.proposals import services
+from participate.proposals.blueprint import bp, to_proposal
 from participate.proposals.forms import AppealForm, ReasonForm
-from participate.proposals.views import _actor, _htmx, _to_proposal, bp
+from participate.web import acting_user, is_htmx
 
 
 def _flag(proposal, comment):
@@ -22,18 +23,18 @@ def _flag(proposal, comment):
     status = 200
     if request.method == "POST":
         try:
-            services.flag(_actor(), proposal, comment=comment, reason=form.reason.data)
+            services.flag(acting_user(), proposal, comment=comment, reason=form.reason.data)
         except DomainError as error:
-            if _htmx():
+            if is_htmx():
                 return render_template("proposals/_error.html", error=error), error.status
             apply_error(form, error)
             status = error.status
         else:
-            if _htmx():
+            if is_htmx():
                 return render_template("proposals/_flag_done.html", comment=comment)
             flash("Thank you: the clerk will look at it.", "success")
-            return _to_proposal(proposal.id, anchor)
-    elif _htmx():
+            return to_proposal(proposal.id, anchor)
+    elif is_htmx():
         return render_template(
             "proposals/_flag_form.html", proposal=proposal, comment=comment, form=form
         )
@@ -62,7 +63,7 @@ def flag_comment(comment_id: int):
 def _back_after_moderation(proposal, comment):
     if request.form.get("next") == "queue":
         return redirect(url_for("proposals.moderation", slug=proposal.council.slug), 303)
-    return _to_proposal(proposal.id, f"#comment-{comment.id}" if comment is not None else "")
+    return to_proposal(proposal.id, f"#comment-{comment.id}" if comment is not None else "")
 
 
 def _hide(proposal, comment):
@@ -70,7 +71,7 @@ def _hide(proposal, comment):
     status = 200
     if request.method == "POST":
         try:
-            services.hide(_actor(), proposal, comment=comment, reason=form.reason.data)
+            services.hide(acting_user(), proposal, comment=comment, reason=form.reason.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -80,7 +81,7 @@ def _hide(proposal, comment):
             )
             return _back_after_moderation(proposal, comment)
     else:
-        services.ensure_allowed(_actor(), proposal, "hide", comment=comment)
+        services.ensure_allowed(acting_user(), proposal, "hide", comment=comment)
     return render_template(
         "proposals/hide.html",
         proposal=proposal,
@@ -107,7 +108,7 @@ def hide_comment(comment_id: int):
 @login_required
 def moderation(slug: str):
     council = council_by_slug(slug)
-    queue = services.moderation_queue(_actor(), council)
+    queue = services.moderation_queue(acting_user(), council)
     return render_template("proposals/moderation.html", council=council, queue=queue)
 
 
@@ -122,7 +123,7 @@ def dismiss(slug: str):
         if proposal.council_id != council.id:
             raise DomainError("That proposal is in another council.", code="wrong_council")
         closed = services.dismiss_flags(
-            _actor(), proposal, comment=comment, reason=request.form.get("reason", "")
+            acting_user(), proposal, comment=comment, reason=request.form.get("reason", "")
         )
     except ValueError:
         flash("That is not a proposal or comment number.", "error")
@@ -137,20 +138,20 @@ def dismiss(slug: str):
 @login_required
 def appeal(hiding_id: int):
     hiding = services.get_hiding(hiding_id)
-    services.check_appellant(_actor(), hiding)
+    services.check_appellant(acting_user(), hiding)
     proposal = services.get_proposal(hiding.proposal_id)
     comment = services.get_comment(hiding.comment_id) if hiding.comment_id else None
     form = AppealForm()
     status = 200
     if request.method == "POST":
         try:
-            services.appeal(_actor(), hiding, text=form.appeal.data)
+            services.appeal(acting_user(), hiding, text=form.appeal.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
         else:
             flash("Your appeal was sent to the clerk, who will decide and tell you.", "success")
-            return _to_proposal(proposal.id, f"#comment-{comment.id}" if comment else "")
+            return to_proposal(proposal.id, f"#comment-{comment.id}" if comment else "")
     return render_template(
         "proposals/appeal.html",
         proposal=proposal,
@@ -169,7 +170,7 @@ def decide(hiding_id: int):
     reinstate = request.form.get("decision") == "reinstate"
     try:
         services.decide_appeal(
-            _actor(), hiding, reinstate=reinstate, reason=request.form.get("reason", "")
+            acting_user(), hiding, reinstate=reinstate, reason=request.form.get("reason", "")
         )
     except DomainError as error:
         flash(error.message, "error")

@@ -12,9 +12,10 @@ from participate.forms_util import apply_error
 from participate.params import int_arg
 from participate.upward import consultations as service
 from participate.upward import services
+from participate.upward.blueprint import bp
 from participate.upward.forms import AdoptForm, ConsultationForm, PositionForm
-from participate.upward.views import _actor, _htmx, bp
 from participate.util import utcnow
+from participate.web import acting_user, is_htmx
 
 
 @bp.route("/consultations")
@@ -52,13 +53,13 @@ def council_consultations(slug: str):
 @login_required
 def new_consultation(slug: str):
     council = councils.council_by_slug(slug)
-    service._publisher_membership(_actor(), council, "publish a consultation")
+    service._publisher_membership(acting_user(), council, "publish a consultation")
     form = ConsultationForm()
     status = 200
     if form.validate_on_submit():
         try:
             consultation = service.publish_consultation(
-                _actor(),
+                acting_user(),
                 council,
                 title=form.title.data or "",
                 body=form.body.data or "",
@@ -155,7 +156,7 @@ def _is_minister(council) -> bool:
 def consultation_page(consultation_id: int):
     consultation = service.get_consultation(consultation_id)
     context = _results_context(consultation)
-    if _htmx() and request.headers.get("HX-Target") == "positions":
+    if is_htmx() and request.headers.get("HX-Target") == "positions":
         return render_template("upward/_positions.html", **context)
     return render_template("upward/consultation.html", **context)
 
@@ -165,7 +166,7 @@ def consultation_page(consultation_id: int):
 def position(slug: str, consultation_id: int):
     council = councils.council_by_slug(slug)
     consultation = service.get_consultation(consultation_id)
-    councils.require_clerk(_actor(), council)
+    councils.require_clerk(acting_user(), council)
     form = PositionForm()
     form.motion.choices = [("", "No motion (the clerk records the council's position)")] + [
         (str(m.id), f"{m.title} (closed {m.closed_at:%-d %b %Y})")
@@ -175,7 +176,7 @@ def position(slug: str, consultation_id: int):
     if form.validate_on_submit():
         try:
             service.submit_position(
-                _actor(),
+                acting_user(),
                 consultation,
                 council,
                 stance=form.stance.data or "",
@@ -214,7 +215,7 @@ def adoption(consultation_id: int):
             return login.unauthorized()
         if form.validate_on_submit():
             try:
-                service.adopt_requirement(_actor(), consultation, note=form.note.data or "")
+                service.adopt_requirement(acting_user(), consultation, note=form.note.data or "")
             except DomainError as error:
                 db.session.rollback()
                 apply_error(form, error)

@@ -8,7 +8,7 @@ full pages include. Consultation pages are in `participate.upward.consultation_v
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from participate.core import cascade
@@ -19,24 +19,22 @@ from participate.extensions import db
 from participate.forms_util import apply_error
 from participate.params import int_arg, whole_number
 from participate.proposals import services as proposals
-from participate.upward import answers, clusters, services
+from participate.upward import (
+    answers,
+    clusters,
+    consultation_views,  # noqa: F401  (its routes on bp)
+    services,
+)
+from participate.upward.blueprint import bp
 from participate.upward.forms import AnswerForm, ForwardForm, MergeForm, SplitForm, TakeUpForm
 from participate.upward.models import Cluster, Forward
+from participate.web import acting_user, is_htmx
 
-bp = Blueprint("upward", __name__)
 COUNCIL_TABS = [
     {"label": "Inbox", "endpoint": "upward.inbox"},
     {"label": "Consultations", "endpoint": "upward.council_consultations"},
 ]
 NAV_ITEMS = [{"label": "Consultations", "endpoint": "upward.consultations"}]
-
-
-def _htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @bp.record_once
@@ -94,7 +92,7 @@ def _target_label(option) -> str:
 def forward(proposal_id: int):
     proposal = proposals.get_proposal(proposal_id)
     council = proposal.council
-    councils.require_clerk(_actor(), council)
+    councils.require_clerk(acting_user(), council)
     options = services.forward_options(proposal)
     form = ForwardForm()
     form.targets.choices = [
@@ -106,7 +104,7 @@ def forward(proposal_id: int):
     if form.validate_on_submit():
         try:
             made = services.forward_proposal(
-                _actor(),
+                acting_user(),
                 proposal,
                 targets=form.targets.data or [],
                 subsidiarity=form.subsidiarity.data or "",
@@ -169,7 +167,7 @@ def take_up(forward_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        proposal = services.take_up(_actor(), item)
+        proposal = services.take_up(acting_user(), item)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("upward.forward_page", forward_id=forward_id), 303)
@@ -216,7 +214,7 @@ def _inbox_page(council: Council):
 def inbox(slug: str):
     council = councils.council_by_slug(slug)
     page = _inbox_page(council)
-    if _htmx() and request.headers.get("HX-Target") == "clusters":
+    if is_htmx() and request.headers.get("HX-Target") == "clusters":
         return render_template("upward/_clusters.html", council=council, inbox=page)
     sent = _sent(council)
     has_parents = bool(sent) or (
@@ -284,7 +282,7 @@ def _render_cluster(council, cluster, *, answer_form=None, merge_form=None, stat
         "split_form": SplitForm(formdata=None),
         "member_answers": answers.answers_of_forwards(members),
     }
-    if _htmx() and request.method == "POST":
+    if is_htmx() and request.method == "POST":
         return render_template("upward/_answer.html", **context), status
     return render_template("upward/cluster.html", **context), status
 
@@ -300,7 +298,7 @@ def answer(slug: str, cluster_id: int):
         return _render_cluster(council, cluster, answer_form=form, status=400)
     try:
         given = answers.answer_cluster(
-            _actor(),
+            acting_user(),
             council,
             cluster_id,
             kind=form.kind.data or "",
@@ -312,7 +310,7 @@ def answer(slug: str, cluster_id: int):
         apply_error(form, error)
         cluster = clusters.get_cluster(council, cluster_id)
         return _render_cluster(council, cluster, answer_form=form, status=error.status)
-    if _htmx():
+    if is_htmx():
         return _render_cluster(council, clusters.get_cluster(council, cluster_id))
     flash(
         f"Answer sent to the {given.forwards} proposal(s) of this cluster; their councils' "
@@ -329,7 +327,7 @@ def split(slug: str, cluster_id: int):
     form = SplitForm()
     try:
         forward_id = whole_number(form.forward.data, "forward", 0, low=0)
-        new = clusters.split_forward(_actor(), council, cluster_id, forward_id)
+        new = clusters.split_forward(acting_user(), council, cluster_id, forward_id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -352,7 +350,7 @@ def merge(slug: str, cluster_id: int):
         other = whole_number(form.other.data, "other", 0, low=0)
         if not other:
             raise DomainError("Choose the cluster to merge with this one.", field="other")
-        clusters.merge_clusters(_actor(), council, cluster_id, other)
+        clusters.merge_clusters(acting_user(), council, cluster_id, other)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -384,7 +382,5 @@ def ministers_of(council: Council) -> list[Membership]:
         )
     )
 
-
-from participate.upward import consultation_views  # noqa: E402,F401  (routes on bp)
 
 __all__ = ["bp", "COUNCIL_TABS", "NAV_ITEMS", "Cluster"]
