@@ -9,12 +9,13 @@ does less (no joins, no hiding, no CSV, no opened ballots) but holds each file i
 an export that does not stream would.
 
 - ``open_data_export_s``: seconds for ``build_bulk_zip()``; ratio to the naive export's
-  seconds; passes when the ratio is at most 6 (the streaming export does the naive one's
-  reading plus the joins, the per-record shaping and two formats).
+  seconds; passes when the ratio is at most 4 (the streaming export does the naive one's
+  reading plus the joins, the per-record shaping and two formats). Measured on the 2-core
+  machine: 20.0 s against 8.1 s (2.5x) for 58,038 records in 123 files (60 MiB, a 5 MiB zip).
 - ``open_data_export_peak_mib``: peak Python memory (tracemalloc) during ``build_bulk_zip()``;
   ratio to the naive export's peak; passes when at most 0.5 (streaming must hold far less
-  than one whole file). Time is measured without tracemalloc (it slows Python down), memory
-  in a second pass with it.
+  than one whole file). Measured: 5.1 MiB against 79.3 MiB (0.06). Time is measured
+  without tracemalloc (it slows Python down), memory in a second pass with it.
 
 The seeded database takes minutes to make on a busy 2-core machine, so it is made once and
 kept in ``bench/out/cache/`` (keyed by the migrations present), then copied and upgraded to
@@ -186,11 +187,11 @@ def run(quick: bool) -> list[dict]:
             "name": "open_data_export_s",
             "value": round(stream_s, 2),
             "unit": "s",
-            "target": 6.0,
+            "target": 4.0,
             "target_is": "ratio (at most)",
             "baseline": round(naive_s, 2),
             "ratio": round(time_ratio, 2),
-            "pass": time_ratio <= 6.0,
+            "pass": time_ratio <= 4.0,
             **common,
         },
         {
