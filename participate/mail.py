@@ -38,8 +38,7 @@ MAIL_STATUSES = ("pending", "sent", "failed")
 
 _signals = Namespace()
 #: Sent after a transaction that queued mail commits: ``sender`` is the Flask app,
-#: ``ids`` the new rows' ids and ``after_response`` whether any of them is account mail that
-#: goes once the answer is sent (so its timing tells nothing about the account).
+#: ``ids`` the new rows' ids and ``after_response`` whether any of them is account mail.
 mail_queued = _signals.signal("participate.mail-queued")
 
 _PENDING_KEY = "participate.mail.pending"
@@ -79,8 +78,9 @@ class OutgoingMail(db.Model):
 def send_mail(to: str, subject: str, body: str, *, after_response: bool = False) -> EmailMessage:
     """Queue one message in the caller's transaction; it is delivered once that commits.
 
-    ``after_response`` (account mail): in a request, with the smtp backend, the message goes
-    once the answer is sent, so the answer's timing does not depend on the mail server.
+    ``after_response`` marks account mail, whose timing must tell nothing about the account.
+    No mail is sent on the request path in any case: in the embedded mode a request's mail
+    goes over smtp once the answer is sent, and with a broker a worker sends it.
     Returns the message as it will be sent."""
     row = OutgoingMail(
         to_address=to, subject=subject[:300], body=body, created_at=utcnow(), status="pending"

@@ -3,8 +3,8 @@
 Two modes, the same job functions:
 
 - **Embedded** (the default, no ``JOBS_BROKER_URL``): Celery's ``task_always_eager`` runs
-  every task in the process that sends it. Mail queued by a request is delivered right after
-  its transaction commits (account mail over smtp once the answer is sent); the scheduled
+  every task in the process that sends it. Mail is delivered right after its transaction
+  commits (over smtp, in a request, once the answer has been sent); the scheduled
   jobs run from ``participate jobs run`` (cron, every minute) or, in ``participate demo``,
   from a scheduler thread.
 - **Broker** (``JOBS_BROKER_URL=redis://...``): tasks go to Redis; ``participate jobs
@@ -109,14 +109,10 @@ def _on_mail_queued(app: Flask, *, ids: list[int], after_response: bool) -> None
             app.logger.exception("mail %s queued; delivery left to the mail_delivery job", ids)
 
     eager = bool(celery.conf.task_always_eager)
-    if (
-        eager
-        and after_response
-        and has_request_context()
-        and (app.config.get("MAIL_BACKEND") == "smtp")
-    ):
-        # Account mail goes once the answer is sent (the response's close, which the WSGI
-        # server calls), so how long the mail server takes tells nothing about the account.
+    if eager and has_request_context() and app.config.get("MAIL_BACKEND") == "smtp":
+        # In-process delivery over SMTP waits until the answer is sent (the response's close,
+        # which the WSGI server calls): the mail server's time is not the visitor's, and for
+        # account mail it tells nothing about whether an address has an account.
         @after_this_request
         def _later(response):
             response.call_on_close(dispatch)
