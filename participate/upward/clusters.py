@@ -18,13 +18,14 @@ from participate.councils.models import Council
 from participate.councils.services import require_inbox_keeper
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
+from participate.upward.aggregates import load_rows, snapshot
 from participate.upward.models import (
     Cluster,
     Forward,
     Inbox,
     Term,
 )
-from participate.upward.store import SqlStore, load_rows, snapshot
+from participate.upward.store import SqlStore
 from participate.util import utcnow
 
 TITLE_SAMPLE = 60  # members a representative title is chosen from, in a big cluster

@@ -23,25 +23,14 @@ import sqlalchemy as sa
 from participate.core import cascade
 from participate.core.clustering import TAG, ClusterState, split_norms
 from participate.extensions import db
-from participate.upward.aggregates import (  # noqa: F401  (re-exported)
+from participate.upward.aggregates import (  # noqa: F401  (snapshot, _refresh_dates re-exported)
     ClusterFigures,
     _refresh_dates,
-    aggregate_of,
     cluster_row,
-    load_rows,
     snapshot,
 )
 from participate.upward.models import Cluster, ClusterFeature, Term
-from participate.upward.statements import (  # noqa: F401  (re-exported)
-    CF,
-    CLUSTERS,
-    SQL,
-    _chunks,
-    _expire,
-    _insert,
-    _other,
-    upsert_add,
-)
+from participate.upward.statements import CF, CLUSTERS, SQL, _chunks, _expire, _insert, _other
 from participate.util import utcnow
 
 
