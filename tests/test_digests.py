@@ -377,3 +377,50 @@ def test_the_demo_people_have_chosen_settings(db, make):
     assert preferences.settings_of(people["clerk"]).delivery("membership_request") == "immediate"
     leader = preferences.settings_of(people["leader"])
     assert leader.email and all(c.is_default for c in leader.choices)
+
+
+def test_two_runs_at_once_send_each_digest_and_reminder_once(app, db, make, hm, outbox):
+    """Two workers (threads with their own sessions and connections) run the digest and the
+    reminders at the same moment: each person gets one digest and one reminder."""
+    import threading
+
+    from participate.notifications.models import DigestSent, ReminderSent
+    from participate.notifications.scheduled import send_due_digests, send_due_reminders
+    from participate.notifications.services import notify
+    from participate.votes import services as votes
+
+    people = [*hm["members"], *make.members(hm["council"], {"citizen": 5})]
+    notify([p.id for p in people], "proposal_comment", "Ann commented on “Longer GP hours”.")
+    motion = votes.create_motion(hm["clerk"], hm["council"], title="Saturdays", method="binary")
+    votes.open_voting(hm["clerk"], motion, _at(5))
+    db.session.commit()
+    now = _at(1)
+    before = set(outbox.glob("*.eml"))
+    counts: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            with app.app_context():
+                start.wait()
+                counts.append((send_due_digests(now), send_due_reminders(now)))
+                db.session.remove()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    voters = len(people) + 1  # and the clerk, in the snapshot
+    assert sum(d for d, _r in counts) == len(people)
+    assert sum(r for _d, r in counts) == voters
+    mails = _mails(outbox, before)
+    digests = [m for m in mails if "daily digest" in str(m["Subject"])]
+    assert len(digests) == len(people) == len({str(m["To"]) for m in digests})
+    assert len(mails) - len(digests) == voters
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DigestSent)) == len(people)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReminderSent)) == voters
