@@ -12,9 +12,12 @@ A proposal's features:
   and statement words ``STATEMENT_WEIGHT`` (0.25) times: statements mostly say which
   level holds the power, in words proposals on every topic share;
 - **character n-grams** of the title's content words (``~`` + ``NGRAM`` (4) letters of
-  the word padded with ``_``), so a short title still meets another one that words a
-  thing differently (``dentist``/``dental``, ``insulate``/``insulation``); they are
-  scaled by ``NGRAM_WEIGHT`` inside the text vector so whole words stay the main signal;
+  the word padded with ``_``) when the text is short (fewer than ``SHORT_TEXT`` (12)
+  distinct words: a title alone or with a line of body), so a short title still meets
+  another one that words a thing differently (``dentist``/``dental``,
+  ``insulate``/``insulation``); they are scaled by ``NGRAM_WEIGHT`` inside the text
+  vector so whole words stay the main signal. A longer text has words enough, and
+  leaving its n-grams out keeps the inbox's index small;
 - **theme tags**: one ``#key`` feature per tag (:func:`theme_key`).
 
 :func:`weigh` turns counts into sublinear TF-IDF,
@@ -43,6 +46,7 @@ TITLE_WEIGHT = 2
 STATEMENT_WEIGHT = 0.25
 NGRAM = 4
 NGRAM_WEIGHT = 0.35
+SHORT_TEXT = 12  # fewer distinct words than this in title, body and statement: short
 
 # fmt: off
 STOP_WORDS = frozenset("""
@@ -150,15 +154,18 @@ def features(
 ) -> dict[str, float]:
     """Feature counts of a proposal: title words ``TITLE_WEIGHT`` times, body words once,
     subsidiarity statement words ``STATEMENT_WEIGHT`` times (statements say who holds the
-    power, in words many proposals share), the title words' character n-grams, and one
-    ``#key`` feature per theme tag."""
+    power, in words many proposals share), the title words' character n-grams when the
+    text is short (fewer than ``SHORT_TEXT`` distinct words in title, body and
+    statement), and one ``#key`` feature per
+    theme tag."""
     counts: dict[str, float] = {}
     for text, weight in ((title, TITLE_WEIGHT), (body, 1), (statement, STATEMENT_WEIGHT)):
         for word in tokenize(text or ""):
             counts[word[:FEATURE_MAX]] = counts.get(word[:FEATURE_MAX], 0.0) + weight
-    for word in content_words(title or ""):
-        for gram in ngrams(word):
-            counts[gram] = counts.get(gram, 0.0) + 1
+    if len(counts) < SHORT_TEXT:
+        for word in content_words(title or ""):
+            for gram in ngrams(word):
+                counts[gram] = counts.get(gram, 0.0) + 1
     for tag in themes or ():
         key = theme_key(str(tag))
         if key:

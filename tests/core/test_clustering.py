@@ -29,15 +29,15 @@ VARIED: list[dict] = json.loads((HERE / "varied_proposals.json").read_text())
 VARIED_TRUTH = {p["id"]: p["topic"] for p in VARIED}
 
 # Quality floors of the live (incremental) path, a margin below what it reaches over
-# the 8 orders ORDERS (measured: labelled set min 0.705 / mean 0.764; varied set with
-# its tags min 0.245 / mean 0.307, without tags min 0.135 / mean 0.176; before the
+# the 8 orders ORDERS (measured: labelled set min 0.719 / mean 0.786; varied set with
+# its tags min 0.259 / mean 0.307, without tags min 0.144 / mean 0.183; before the
 # engine was rewritten the varied set gave a mean 0.32 with tags, 0.18 without, 0.00
 # with one broad tag on every item).
 INCREMENTAL_ARI_FLOOR = 0.65  # every random order, labelled set
 INCREMENTAL_MEAN_ARI_FLOOR = 0.75  # mean over the orders, labelled set
 VARIED_ARI_FLOOR = 0.22  # every order, varied set with its tags
 VARIED_MEAN_ARI_FLOOR = 0.27
-VARIED_UNTAGGED_ARI_FLOOR = 0.11  # every order, varied set, tags removed
+VARIED_UNTAGGED_ARI_FLOOR = 0.12  # every order, varied set, tags removed
 ORDERS = range(8)
 
 
