@@ -535,7 +535,8 @@ def test_cli_data_build_writes_the_zip_and_prints_its_checksum(app, world, insta
 
 def test_the_pages_fit_a_phone_390px_wide(app, web, world, instance):
     """Chromium at 390 px renders /data (with a zip's 64-character checksum), a council's
-    /data page and the schema page, served by the test client: nothing scrolls sideways."""
+    /data page and the schema page, served by the test client: nothing scrolls sideways, axe
+    finds no serious or critical violation, and headings never skip a level."""
     import os
     import shutil
 
@@ -546,6 +547,7 @@ def test_the_pages_fit_a_phone_390px_wide(app, web, world, instance):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required in CI and was not found at {chromium}")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     build_bulk_zip()
@@ -559,7 +561,7 @@ def test_the_pages_fit_a_phone_390px_wide(app, web, world, instance):
             headers={"content-type": response.content_type},
         )
 
-    wide = []
+    wide, bad, skips = [], [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium,
@@ -582,6 +584,18 @@ def test_the_pages_fit_a_phone_390px_wide(app, web, world, instance):
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 if scroll > 390:
                     wide.append((url, scroll))
+                results = Axe().run(page).response["violations"]
+                bad += [
+                    (url, v["id"]) for v in results if v.get("impact") in ("serious", "critical")
+                ]
+                levels = page.evaluate(
+                    "[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])"
+                )
+                skips += [
+                    (url, a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1
+                ]
         finally:
             browser.close()
     assert not wide, wide
+    assert not bad, bad  # axe-core: no serious or critical violation
+    assert not skips, skips  # headings never skip a level
