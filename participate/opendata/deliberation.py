@@ -67,7 +67,7 @@ def proposals(council_id: int | None) -> Iterator[Record]:
                 "status_changed_at": iso(r.status_changed_at),
                 "author_name": r.name,
                 "author_constituency": r.author_constituency,
-                "themes": themes.get(r._key, []),
+                "themes": [] if hidden else themes.get(r._key, []),
                 "supports": r.supports_count,
                 "comments": r.comments_count,
                 "version": r.version,

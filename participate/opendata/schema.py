@@ -82,7 +82,7 @@ PROPOSALS = Dataset(
         _f("status_changed_at", "datetime", "When the status last changed (UTC)."),
         _f("author_name", "string", "The author's name as shown on the site."),
         _f("author_constituency", "string", _CONSTITUENCY, CONSTITUENCIES),
-        _f("themes", "array", "The proposal's themes (tags)."),
+        _f("themes", "array", "The proposal's themes (tags); empty when it is hidden."),
         _f("supports", "integer", "How many members support it."),
         *_per_constituency("supports", "Supports"),
         _f("comments", "integer", "How many comments it has (hidden ones included)."),

