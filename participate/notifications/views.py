@@ -39,7 +39,10 @@ def settings():
     )
     if form.validate_on_submit():
         try:
-            preferences.update_settings(current_user, email=form.email.data, changes=form.changes())
+            # only what the person changed is stored: untouched kinds keep following
+            # their default
+            changed = {k: v for k, v in form.changes().items() if v != current.delivery(k)}
+            preferences.update_settings(current_user, email=form.email.data, changes=changed)
         except DomainError as error:
             apply_error(form, error)
         else:

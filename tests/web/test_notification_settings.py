@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import api_token, last_mail
 
@@ -17,6 +18,7 @@ def _checked(html: str, name: str) -> str:
 
 def test_the_settings_page_shows_defaults_and_saves_choices(client, make, login_as, db):
     from participate.notifications import preferences
+    from participate.notifications.models import NotificationSetting
 
     person = make.user("me@example.org")
     login_as(person)
@@ -36,6 +38,8 @@ def test_the_settings_page_shows_defaults_and_saves_choices(client, make, login_
     assert settings.delivery("proposal_comment") == "off"
     assert settings.delivery("vote_open") == "immediate"
     assert settings.delivery("membership_decided") == "immediate"
+    stored = db.session.scalars(sa.select(NotificationSetting.kind)).all()
+    assert sorted(stored) == ["proposal_comment", "vote_open"]  # the rest follow the defaults
     # unticking the switch stops all e-mail
     client.post("/me/notifications", data={"kind_vote_open": "immediate"})
     db.session.refresh(person)
