@@ -455,3 +455,21 @@ def test_digests_and_reminders_run_on_their_schedules(db):
     assert run_job("reminders", morning).status == "done"
     assert run_job("reminders", morning + timedelta(minutes=4)).status == "skipped"
     assert run_job("reminders", morning + timedelta(minutes=5)).status == "done"
+
+
+def test_with_the_broker_away_a_commit_still_succeeds_and_the_sweep_sends_later(
+    app, db, outbox, caplog
+):
+    from participate import create_app
+    from participate.extensions import db as the_db
+    from participate.jobs.runner import run_job
+    from participate.mail import send_mail
+
+    away = create_app({**app.config, "JOBS_BROKER_URL": "redis://127.0.0.1:1/5"})
+    with away.app_context():
+        send_mail("ada@example.org", "Hello", "The body")
+        the_db.session.commit()  # does not raise: the row is stored
+    assert "delivery left to the mail_delivery job" in caplog.text
+    assert [m.status for m in _mails(db)] == ["pending"] and _eml(outbox) == []
+    assert run_job("mail_delivery").result == 1  # cron's sweep, in the embedded app
+    assert [m.status for m in _mails(db)] == ["sent"] and len(_eml(outbox)) == 1
