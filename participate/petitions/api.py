@@ -150,17 +150,34 @@ document(
         "type": "object",
         "required": ["declaration"],
         "properties": {
-            "declaration": {"type": "string", "enum": ["live", "work", "member"]},
+            "declaration": {
+                "type": "string",
+                "enum": ["live", "work", "member"],
+                "x-code": {
+                    "enum": "declaration_required",
+                    "type": "bad_json",
+                    "required": "bad_json",
+                },
+            },
             "place": {
                 "type": "string",
                 "description": "slug of a local place within the council's area; required "
                 "for live and work",
+                "x-code": {"type": "bad_json", "required": "place_required"},
             },
             "service": {
                 "type": "string",
                 "description": "slug of the service you work for; required for work",
+                "x-code": {"type": "bad_json", "required": "service_required"},
             },
         },
+        "allOf": [
+            {
+                "if": {"required": ["declaration"], "properties": {"declaration": {"const": d}}},
+                "then": {"required": needs},
+            }
+            for d, needs in (("live", ["place"]), ("work", ["place", "service"]))
+        ],
     },
     responses={
         201: "Signed",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from participate.api import bp, optional_json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import document, text
 from participate.errors import DomainError
 from participate.petitions import services, signing
 
@@ -29,6 +29,7 @@ document(
     auth=True,
     params=["id"],
     body={"type": "object", "properties": {"motion_id": {"type": "integer", "minimum": 1}}},
+    body_required=False,
     responses={
         200: "Applied: the new constitution version",
         400: "Bad motion_id",
@@ -115,7 +116,7 @@ document(
     body={
         "type": "object",
         "required": ["standard", "reason"],
-        "properties": {"standard": {"type": "string"}, "reason": {"type": "string"}},
+        "properties": {"standard": text(), "reason": text(code="reason_required")},
     },
     responses={200: "Rejected", 400: "Missing standard or reason", **_CLERK_REFUSALS},
     tag="petitions",
@@ -143,7 +144,7 @@ document(
         "required": ["decision", "text"],
         "properties": {
             "decision": {"type": "string", "enum": ["adopted", "partly_adopted", "rejected"]},
-            "text": {"type": "string"},
+            "text": text(code="text_required"),
         },
     },
     responses={200: "Answered", 400: "Missing decision or text", **_CLERK_REFUSALS},
@@ -183,7 +184,7 @@ document(
                     "declaration": {"type": "string", "enum": ["live", "work", "member"]},
                 },
             },
-            "reason": {"type": "string"},
+            "reason": text(code="reason_required"),
         },
     },
     responses={

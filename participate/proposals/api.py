@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 
 from participate.api import bp, json_body, optional_json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import document, text
+from participate.core import proposals as rules
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
@@ -102,6 +103,37 @@ def amendment_json(amendment, author_name: str) -> dict:
     }
 
 
+TITLE = text(rules.TITLE_MAX, code={"pattern": "title_empty", "maxLength": "title_too_long"})
+BODY = text(
+    rules.BODY_LIMIT,
+    code={"pattern": "body_empty", "maxLength": "body_too_long"},
+    description="Markdown, up to 20,000 characters",
+)
+# A theme as the API takes it: letters and digits (ASCII), spaces and hyphens, 2..40 characters
+# beginning and ending with a letter or digit, so its slug has the same 2..40
+# (core.proposals.validate_themes) and no accent or symbol changes its length.
+_THEME = "[A-Za-z0-9][A-Za-z0-9 -]{0,38}[A-Za-z0-9]"
+THEME = {
+    "type": "string",
+    "pattern": f"^{_THEME}$",
+    "maxLength": rules.THEME_MAX_LENGTH,
+    "x-code": "theme_invalid",
+}
+THEMES = {
+    "oneOf": [
+        {"type": "array", "items": THEME, "maxItems": rules.THEMES_MAX},
+        {
+            "type": "string",
+            "pattern": f"^ *{_THEME} *(?:[,;] *{_THEME} *){{0,{rules.THEMES_MAX - 1}}}$",
+            "description": "comma-separated",
+        },
+    ],
+    "x-code": "theme_invalid",
+    "description": f"up to {rules.THEMES_MAX} themes of 2 to {rules.THEME_MAX_LENGTH} letters, "
+    "digits, spaces or hyphens",
+}
+
+
 def _text(data: dict, key: str, *, required: bool = False):
     value = data.get(key)
     if value is None and not required:
@@ -160,14 +192,9 @@ document(
         "type": "object",
         "required": ["title", "body"],
         "properties": {
-            "title": {"type": "string", "maxLength": 200},
-            "body": {"type": "string", "description": "Markdown, up to 20,000 characters"},
-            "themes": {
-                "oneOf": [
-                    {"type": "array", "items": {"type": "string"}},
-                    {"type": "string", "description": "comma-separated"},
-                ]
-            },
+            "title": TITLE,
+            "body": BODY,
+            "themes": THEMES,
         },
     },
     responses={
@@ -222,10 +249,10 @@ document(
     body={
         "type": "object",
         "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "themes": {"type": "array", "items": {"type": "string"}},
-            "note": {"type": "string"},
+            "title": TITLE,
+            "body": BODY,
+            "themes": THEMES,
+            "note": text(500, blank=True, code="note_too_long"),
         },
     },
     responses={
@@ -266,7 +293,8 @@ document(
     "The author withdraws an open proposal",
     auth=True,
     params=["id"],
-    body={"type": "object", "properties": {"reason": {"type": "string"}}},
+    body={"type": "object", "properties": {"reason": text(1000, blank=True)}},
+    body_required=False,
     responses={200: "Withdrawn", 401: "Token required", 403: "Not the author", 409: "Not open"},
     tag=TAG,
 )

@@ -6,10 +6,14 @@ from __future__ import annotations
 from flask import jsonify
 
 from participate.api import bp, json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import document, text
+from participate.core import proposals as rules
 from participate.errors import DomainError
 from participate.proposals import services
+from participate.proposals.amendments import REASON_LIMIT
 from participate.proposals.api import TAG, _iso, amendment_json
+from participate.proposals.discussion import COMMENT_LIMIT
+from participate.proposals.moderation import FLAG_REASON_LIMIT
 
 document(
     "/proposals/{id}/comments",
@@ -21,9 +25,13 @@ document(
         "type": "object",
         "required": ["body", "stance"],
         "properties": {
-            "body": {"type": "string", "description": "Markdown, up to 5,000 characters"},
-            "stance": {"enum": ["for", "against", "neutral", "question"]},
-            "parent_id": {"type": "integer"},
+            "body": text(
+                COMMENT_LIMIT,
+                code={"pattern": "body_empty", "maxLength": "body_too_long"},
+                description="Markdown, up to 5,000 characters",
+            ),
+            "stance": {"enum": list(rules.STANCES), "x-code": "stance_invalid"},
+            "parent_id": {"type": "integer", "minimum": 1, "x-code": "bad_parent"},
         },
     },
     responses={
@@ -124,7 +132,10 @@ document(
     body={
         "type": "object",
         "required": ["body", "reason"],
-        "properties": {"body": {"type": "string"}, "reason": {"type": "string"}},
+        "properties": {
+            "body": text(rules.BODY_LIMIT, code={"pattern": "body_empty"}),
+            "reason": text(REASON_LIMIT, code={"pattern": "reason_required"}),
+        },
     },
     responses={
         201: "Created: the amendment",
@@ -155,9 +166,27 @@ document(
     auth=True,
     params=["id"],
     body={
-        "type": "object",
-        "required": ["decision"],
-        "properties": {"decision": {"enum": ["accept", "decline"]}, "reason": {"type": "string"}},
+        "description": 'Accept, or decline with a reason: {"decision": "accept"} or '
+        '{"decision": "decline", "reason": "..."}',
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["decision"],
+                "properties": {
+                    "decision": {"const": "accept", "x-code": "bad_decision"},
+                    "reason": text(REASON_LIMIT, blank=True),
+                },
+            },
+            {
+                "type": "object",
+                "required": ["decision", "reason"],
+                "properties": {
+                    "decision": {"const": "decline", "x-code": "bad_decision"},
+                    "reason": text(REASON_LIMIT, code="reason_required"),
+                },
+            },
+        ],
+        "x-code": "bad_decision",
     },
     responses={
         200: "Resolved: the amendment",
@@ -195,7 +224,10 @@ document(
     body={
         "type": "object",
         "required": ["reason"],
-        "properties": {"reason": {"type": "string"}, "comment_id": {"type": "integer"}},
+        "properties": {
+            "reason": text(FLAG_REASON_LIMIT, code="reason_required"),
+            "comment_id": {"type": "integer", "minimum": 1, "x-code": "bad_comment"},
+        },
     },
     responses={201: "Flagged", 400: "Bad input", 401: "Token required", 409: "Already flagged"},
     tag=TAG,

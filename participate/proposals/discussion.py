@@ -49,6 +49,7 @@ def _parent(proposal: Proposal, parent_id) -> Comment | None:
             "proposal where that comment was written, or comment here without replying.",
             code="parent_not_here",
             field="parent_id",
+            status=404,  # as the reply page answers: no such comment in this discussion
         )
     if parent.hidden_at is not None:
         raise DomainError(
@@ -56,6 +57,7 @@ def _parent(proposal: Proposal, parent_id) -> Comment | None:
             "Comment on the proposal instead.",
             code="parent_hidden",
             field="parent_id",
+            status=409,  # the comment's state refuses, not the request's shape
         )
     return parent
 

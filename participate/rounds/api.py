@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import jsonify, url_for
 
-from participate.api import bp, json_body, token_user
-from participate.api.openapi import document
+from participate.api import bp, json_body, optional_json_body, token_user
+from participate.api.openapi import DATETIME, document, text
 from participate.core import phases
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.rounds import services
+from participate.rounds.evidence import QUESTION_LIMIT
 from participate.rounds.minutes import published
 from participate.rounds.models import Round
 from participate.rounds.participation import participation
@@ -158,8 +159,8 @@ def _datetime(value, field: str) -> datetime:
             field=field,
         )
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
         raise DomainError(
             f"{field} is not a date and time: use ISO 8601, UTC (e.g. 2026-12-01T17:00:00Z).",
             code="schedule_invalid",
@@ -182,15 +183,31 @@ document(
         "type": "object",
         "required": ["title", "purpose", "agenda", "schedule"],
         "properties": {
-            "title": {"type": "string"},
-            "purpose": {"type": "string"},
+            "title": text(services.TITLE_LIMIT, minimum=5, code="title_required"),
+            "purpose": text(services.PURPOSE_LIMIT, code="purpose_required"),
             "agenda": {
                 "type": "array",
-                "items": {"type": "object", "description": '{"proposal": id} or {"petition": id}'},
+                "items": {
+                    "description": '{"proposal": id} or {"petition": id}',
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": [kind],
+                            "properties": {kind: {"type": "integer", "minimum": 1}},
+                        }
+                        for kind in ("proposal", "petition")
+                    ],
+                },
             },
             "schedule": {
                 "type": "object",
-                "description": "briefing, discussion, refinement, voting, outcome: ISO 8601 UTC",
+                "description": "the planned end of each phase, ISO 8601 UTC",
+                "required": list(phases.SCHEDULED_PHASES),
+                "properties": {
+                    phase: {**DATETIME, "x-code": "schedule_invalid"}
+                    for phase in phases.SCHEDULED_PHASES
+                },
+                "x-code": {"required": "schedule_missing_end", "type": "schedule_missing_end"},
             },
         },
     },
@@ -234,9 +251,9 @@ document(
     params=["id"],
     body={
         "type": "object",
-        "properties": {"from_phase": {"type": "string"}},
-        "required": ["from_phase"],
+        "properties": {"from_phase": {"enum": list(phases.PHASES), "x-code": "bad_phase"}},
     },
+    body_required=False,
     responses={
         200: "Advanced",
         400: "from_phase missing",
@@ -252,11 +269,8 @@ document(
 def advance(round_id: int):
     actor = token_user()
     round_ = services.get_round(round_id)
-    from flask import request
-
-    body = request.get_json(silent=True) or {}
-    expected = body.get("from_phase") if isinstance(body, dict) else None
-    if (not isinstance(expected, str) or not expected) and councils.is_clerk(actor, round_.council):
+    expected = optional_json_body().get("from_phase")
+    if expected is None and councils.is_clerk(actor, round_.council):
         raise DomainError(
             'Say which phase you are advancing from ("from_phase", e.g. "briefing"): when two '
             "clerks advance at once, only the first moves the round and the other is told.",
@@ -278,8 +292,8 @@ document(
         "required": ["decision", "reasons"],
         "properties": {
             "decision": {"type": "string", "enum": ["adopted", "rejected", "deferred"]},
-            "reasons": {"type": "string"},
-            "minority_report": {"type": "string"},
+            "reasons": text(code="reasons_required"),
+            "minority_report": text(blank=True),
         },
     },
     responses={200: "Recorded", 400: "Bad input", 403: "Not allowed now", 409: "Already decided"},
@@ -316,7 +330,10 @@ document(
     body={
         "type": "object",
         "required": ["question"],
-        "properties": {"question": {"type": "string"}, "item": {"type": "integer"}},
+        "properties": {
+            "question": text(QUESTION_LIMIT, code="question_required"),
+            "item": {"type": "integer", "minimum": 1},
+        },
     },
     responses={201: "Asked", 400: "Bad input", 403: "Not allowed now"},
     tag=TAG,
@@ -328,7 +345,13 @@ def ask_question(round_id: int):
     actor = token_user()
     round_ = services.get_round(round_id)
     body = json_body()
-    question = services.ask_question(
-        actor, round_, body=body.get("question"), item_id=body.get("item")
-    )
+    try:
+        question = services.ask_question(
+            actor, round_, body=body.get("question"), item_id=body.get("item")
+        )
+    except DomainError as error:  # the service's field is the page form's "body"
+        if error.field == "body":
+            error.field = "question"
+            error.code = error.code.replace("body", "question")
+        raise
     return jsonify({"id": question.id, "round": round_.id, "question": question.body}), 201

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 
 from participate.api import bp, json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import document, text
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
@@ -131,9 +131,9 @@ document(
         "type": "object",
         "required": ["kind", "reasons"],
         "properties": {
-            "kind": {"enum": ["accept", "decline", "refer"]},
-            "reasons": {"type": "string"},
-            "referred_to": {"type": "string"},
+            "kind": {"enum": ["accept", "decline", "refer"], "x-code": "bad_kind"},
+            "reasons": text(code="reasons_required"),
+            "referred_to": text(blank=True),
         },
     },
     responses={
@@ -173,7 +173,11 @@ for _verb, _summary, _field in (
         _summary,
         auth=True,
         params=["slug", "id"],
-        body={"type": "object", "required": [_field], "properties": {_field: {"type": "integer"}}},
+        body={
+            "type": "object",
+            "required": [_field],
+            "properties": {_field: {"type": "integer", "minimum": 1, "x-code": "bad_field"}},
+        },
         responses={200: "Done", 400: "Bad input", 401: "Token required", 403: "Not allowed"},
         tag=TAG,
     )
@@ -249,9 +253,14 @@ document(
         "type": "object",
         "required": ["targets", "subsidiarity"],
         "properties": {
-            "targets": {"type": "array", "items": {"type": "string"}},
-            "subsidiarity": {"type": "string"},
-            "motion": {"type": "integer"},
+            "targets": {
+                "oneOf": [
+                    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    {"type": "string", "description": "one council's slug"},
+                ]
+            },
+            "subsidiarity": text(code="subsidiarity_required"),
+            "motion": {"type": "integer", "minimum": 1},
         },
     },
     responses={

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import jsonify, request, url_for
 
 from participate.api import bp, json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import DATETIME, document, text
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
@@ -133,9 +133,9 @@ document(
         "type": "object",
         "required": ["title", "body", "closes_at"],
         "properties": {
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "closes_at": {"type": "string", "format": "date-time"},
+            "title": text(code="title_required"),
+            "body": text(code="body_required"),
+            "closes_at": {**DATETIME, "x-code": "bad_closes_at"},
         },
     },
     responses={
@@ -183,11 +183,14 @@ document(
         "type": "object",
         "required": ["council", "stance"],
         "properties": {
-            "council": {"type": "string"},
-            "stance": {"enum": ["support", "oppose", "amend"]},
-            "text": {"type": "string"},
-            "motion": {"type": "integer"},
+            "council": text(),
+            "stance": {"enum": ["support", "oppose", "amend"], "x-code": "bad_stance"},
+            "text": text(blank=True, code="text_required"),
+            "motion": {"type": "integer", "minimum": 1},
         },
+        # An amendment says what to change: its text is required.
+        "if": {"properties": {"stance": {"const": "amend"}}, "required": ["stance"]},
+        "then": {"required": ["text"], "properties": {"text": text()}},
     },
     responses={
         201: "Submitted",
@@ -224,7 +227,11 @@ document(
     "Mark the national requirement adopted (the minister; only after the consultation closed)",
     auth=True,
     params=["id"],
-    body={"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}},
+    body={
+        "type": "object",
+        "required": ["note"],
+        "properties": {"note": text(code="note_required")},
+    },
     responses={
         200: "Adopted",
         401: "Token required",

@@ -7,10 +7,11 @@ from typing import Any
 from flask import jsonify, request, url_for
 
 from participate.api import bp, json_body, token_user
-from participate.api.openapi import document
+from participate.api.openapi import document, text
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.votes import services
+from participate.votes.checks import MAX_OPTION_LENGTH, MAX_REASON
 from participate.votes.models import Motion
 from participate.votes.views import limit_casting
 
@@ -98,16 +99,59 @@ document(
     auth=True,
     params=["id"],
     body={
-        "type": "object",
-        "description": 'Binary: {"choice": "yes"|"no"|"abstain"}. Ranked: {"ranking": '
-        '["B", "A"]} (best first; options left out tie last). Consent: {"consent": true} or '
-        '{"objection": "reason"}.',
-        "properties": {
-            "choice": {"type": "string", "enum": ["yes", "no", "abstain"]},
-            "ranking": {"type": "array", "items": {"type": "string"}},
-            "consent": {"type": "boolean", "enum": [True]},
-            "objection": {"type": "string"},
-        },
+        "description": 'exactly one of: binary {"choice": "yes"|"no"|"abstain"}; ranked '
+        '{"ranking": ["B", "A"]} (best first; options left out tie last); consent '
+        '{"consent": true} or {"objection": "your reason"}',
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["choice"],
+                "properties": {
+                    "choice": {"enum": ["yes", "no", "abstain"], "x-code": "bad_choice"}
+                },
+            },
+            {
+                "type": "object",
+                "required": ["ranking"],
+                "properties": {
+                    "ranking": {
+                        "type": "array",
+                        "items": {
+                            "type": "string",
+                            "maxLength": MAX_OPTION_LENGTH,
+                            "x-code": "unknown_option",
+                        },
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "x-code": {
+                            "type": "bad_ballot",
+                            "minItems": "empty_ranking",
+                            "uniqueItems": "duplicate_option",
+                        },
+                    }
+                },
+            },
+            {
+                "type": "object",
+                "required": ["consent"],
+                "properties": {"consent": {"const": True, "x-code": "bad_ballot"}},
+            },
+            {
+                "type": "object",
+                "required": ["objection"],
+                "properties": {
+                    "objection": text(
+                        MAX_REASON,
+                        code={
+                            "type": "bad_ballot",
+                            "pattern": "reason_required",
+                            "maxLength": "reason_too_long",
+                        },
+                    )
+                },
+            },
+        ],
+        "x-code": "bad_ballot",
     },
     responses={
         200: "Ballot changed (same receipt)",
@@ -144,8 +188,6 @@ def _ballot_from_json(data: dict) -> dict:
     key = keys[0]
     value = data[key]
     if key == "choice":
-        if value == "object":
-            return {"choice": "object", "objection": data.get("reason") or ""}
         return {"choice": value if isinstance(value, str) else repr(value)}
     if key == "ranking":
         if not isinstance(value, list):

@@ -421,20 +421,20 @@ WRITE: dict[str, Entry] = {
     "api.create_round": Entry(
         allowed=CLERK,
         body={
-            "title": "T",
+            "title": "Winter round",
             "purpose": "P",
             "agenda": [],
             "schedule": {
-                phase: f"2099-01-0{day}T12:00:00"
+                phase: f"2099-01-0{day}T12:00:00Z"
                 for day, phase in enumerate(
                     ("briefing", "discussion", "refinement", "voting", "outcome"), start=1
                 )
             },
         },
     ),
-    "api.advance": Entry(allowed=CLERK, body={"expected": "briefing"}),
+    "api.advance": Entry(allowed=CLERK, body={"from_phase": "briefing"}),
     "api.record_outcome": Entry(allowed=CLERK, body={"decision": "adopted", "reasons": REASON}),
-    "api.ask_question": Entry(allowed=MEMBERS, body={"body": "A question?"}),
+    "api.ask_question": Entry(allowed=MEMBERS, body={"question": "A question?"}),
     "api.cast_ballot": Entry(allowed=MEMBERS, body={"choice": "yes"}),
     "api.sign": signed_in(body={"declaration": "live", "place": "manchester"}),
     "api.publish_petition": Entry(allowed=CLERK, refused="404", why=HIDDEN_PETITION),
@@ -446,7 +446,7 @@ WRITE: dict[str, Entry] = {
     ),
     "api.answer_petition": Entry(
         allowed=CLERK,
-        body={"decision": "accepted", "response": REASON},
+        body={"decision": "adopted", "text": REASON},
         why="on the petition at its threshold",
     ),
     "api.apply_petition_change": Entry(allowed=CLERK, refused="409", why=NOT_A_GOVERNANCE_CHANGE),
@@ -463,14 +463,14 @@ WRITE: dict[str, Entry] = {
     "api.publish": Entry(
         allowed=MINISTER,
         slug="national",
-        body={"title": "T", "body": "B", "closes_at": "2099-01-01T00:00:00"},
+        body={"title": "T", "body": "B", "closes_at": "2099-01-01T00:00:00Z"},
     ),
     "api.submit_position": Entry(
         allowed=CLERK, body={"council": "health-manchester", "stance": "support", "text": "Yes."}
     ),
     "api.adopt": Entry(allowed=MINISTER, body={"note": "Adopted."}),
     "api.answer": Entry(
-        allowed=MINISTER, slug="national", body={"kind": "accepted", "reasons": REASON}
+        allowed=MINISTER, slug="national", body={"kind": "accept", "reasons": REASON}
     ),
     "api.merge": Entry(
         allowed=MINISTER, slug="national", body=_b(other=lambda ids: ids["other_cluster_id"])

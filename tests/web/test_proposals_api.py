@@ -152,7 +152,7 @@ def test_comment_and_reply(client, db, world, proposal):
         ({"body": "Hi", "stance": "maybe"}, 400, "stance_invalid"),
         ({"body": "Hi"}, 400, "stance_invalid"),
         ({"body": "Hi", "stance": "for", "parent_id": "1"}, 400, "bad_parent"),
-        ({"body": "Hi", "stance": "for", "parent_id": 999999}, 400, "parent_not_here"),
+        ({"body": "Hi", "stance": "for", "parent_id": 999999}, 404, "parent_not_here"),
     ],
 )
 def test_bad_comments(client, db, world, proposal, body, status, code):
@@ -173,7 +173,7 @@ def test_comment_refusals(client, db, world, proposal):
     response = client.post(
         url, json={**body, "parent_id": elsewhere.id}, headers=api_token(world.member)
     )
-    assert response.status_code == 400 and error_of(response)["code"] == "parent_not_here"
+    assert response.status_code == 404 and error_of(response)["code"] == "parent_not_here"
     services.withdraw_proposal(world.author, proposal)
     response = client.post(url, json=body, headers=api_token(world.member))
     assert response.status_code == 409 and error_of(response)["code"] == "proposal_withdrawn"
