@@ -17,8 +17,10 @@ This module imports nothing from the job engine (it sits below every feature).
 
 from __future__ import annotations
 
+import re
 import smtplib
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -62,6 +64,8 @@ class OutgoingMail(db.Model):
     to_address: Mapped[str] = mapped_column(sa.String(320))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
+    # Extra header fields (e.g. List-Unsubscribe), name -> value.
+    headers: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(sa.String(8), default="pending", server_default="pending")
     # How many deliveries were started (claims taken); a message that failed this many
@@ -75,20 +79,51 @@ class OutgoingMail(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
-def send_mail(to: str, subject: str, body: str, *, after_response: bool = False) -> EmailMessage:
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    after_response: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
     """Queue one message in the caller's transaction; it is delivered once that commits.
 
     ``after_response`` marks account mail, whose timing must tell nothing about the account.
     No mail is sent on the request path in any case: in the embedded mode a request's mail
     goes over smtp once the answer is sent, and with a broker a worker sends it.
-    Returns the message as it will be sent."""
+    ``headers``: extra header fields (e.g. ``List-Unsubscribe``); the addressing fields are
+    this function's own. Returns the message as it will be sent."""
+    extra = _checked_headers(headers)
     row = OutgoingMail(
-        to_address=to, subject=subject[:300], body=body, created_at=utcnow(), status="pending"
+        to_address=to,
+        subject=subject[:300],
+        body=body,
+        headers=extra or None,
+        created_at=utcnow(),
+        status="pending",
     )
     db.session.add(row)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append((row.id, after_response))
     return build_message(row)
+
+
+_OWN_FIELDS = {"from", "to", "subject", "message-id", "cc", "bcc", "date"}
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9-]{1,60}$")
+
+
+def _checked_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Extra header fields, refused (ValueError, a programming error) if a name is not a
+    plain field name, is one of the addressing fields, or a value could start a new line."""
+    checked: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not _FIELD_NAME.match(name) or name.lower() in _OWN_FIELDS:
+            raise ValueError(f"send_mail: {name!r} cannot be set as an extra header field")
+        if "\r" in value or "\n" in value or len(value) > 2000:
+            raise ValueError(f"send_mail: the {name} header field must be one short line")
+        checked[name] = value
+    return checked
 
 
 def build_message(row: OutgoingMail) -> EmailMessage:
@@ -103,6 +138,8 @@ def build_message(row: OutgoingMail) -> EmailMessage:
     domain = parseaddr(config["MAIL_SENDER"])[1].rpartition("@")[2] or "localhost"
     stamp = int((row.created_at or utcnow()).timestamp())
     message["Message-ID"] = f"<participate.{row.id}.{stamp}@{domain}>"
+    for name, value in (row.headers or {}).items():
+        message[name] = value
     message.set_content(row.body)
     return message
 

@@ -26,6 +26,7 @@ def upgrade():
         sa.Column("to_address", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("status", sa.String(length=8), server_default="pending", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),

@@ -108,6 +108,20 @@ def test_mail_is_written_in_the_transaction_and_delivered_once_it_commits(db, ou
     assert row.attempts == 1
 
 
+def test_extra_header_fields_are_kept_and_addressing_fields_or_new_lines_refused(db, outbox):
+    from participate.mail import send_mail
+
+    link = "<http://localhost/unsubscribe/abc>"
+    send_mail("ada@example.org", "Hello", "Body", headers={"List-Unsubscribe": link})
+    db.session.commit()
+    (path,) = _eml(outbox)
+    assert f"List-Unsubscribe: {link}" in path.read_text()
+    for bad in ({"Bcc": "eve@example.org"}, {"X-Note": "a\r\nBcc: eve@example.org"}, {"": "x"}):
+        with pytest.raises(ValueError):
+            send_mail("ada@example.org", "Hello", "Body", headers=bad)
+    db.session.rollback()
+
+
 def test_mail_of_a_transaction_that_rolls_back_is_never_sent(db, outbox):
     from participate.mail import send_mail
 
