@@ -2,16 +2,29 @@
 
 The database is created once per run through the migrations (never create_all), on SQLite by
 default or on ``TEST_DATABASE_URL`` (PostgreSQL). Each test that uses ``db`` starts from empty
-tables: rows are deleted after the test rather than rolled back, so tests can commit, use
-several sessions and share data with a live server process exactly as production does.
+tables, in one of two ways:
+
+- most tests run inside one outer transaction on one connection that is rolled back at the
+  end (SQLAlchemy's "joining a session into an external transaction"): the session joins it
+  with ``join_transaction_mode="create_savepoint"``, so the code's own ``commit()`` and
+  ``rollback()`` release and roll back a SAVEPOINT, and ``db.engine.connect()`` / ``begin()``
+  work in a SAVEPOINT of the same connection, seeing what the test wrote;
+- tests whose rows another connection, process or app must see (live server, browser,
+  concurrency, migrations, dumps, a second app, sessions in threads; see
+  ``_needs_real_commits``, or mark a test ``@pytest.mark.commits``) commit for real and the
+  rows are deleted after the test.
+
+Passwords are hashed with cheaper scrypt parameters in the test process (``_fast_scrypt``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +44,35 @@ def _database_url(tmp_root: Path) -> str:
 
         return normalise_database_url(url)
     return f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "commits: the test's rows must really commit (deleted afterwards, not rolled back)",
+    )
+
+
+# scrypt as werkzeug sets it by default (N=2**15) costs ~0.2 s a hash and a check on this
+# machine, and tests make and sign in hundreds of accounts. In the test process the same
+# method runs with N=2**10; a hash records its parameters, so checks (in a live server too)
+# follow it. The live server itself hashes as in production.
+TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_scrypt():
+    from participate.accounts import models, services
+
+    patched = [m for m in (models, services) if hasattr(m, "PASSWORD_METHOD")]
+    saved = {m: m.PASSWORD_METHOD for m in patched}
+    for module in patched:
+        module.PASSWORD_METHOD = TEST_PASSWORD_METHOD
+    models._stand_in_hash.cache_clear()
+    yield
+    for module, method in saved.items():
+        module.PASSWORD_METHOD = method
+    models._stand_in_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -87,17 +129,198 @@ def _clean(db):
             conn.execute(table.delete())
 
 
+# What must commit for real (the rows deleted after the test) instead of being rolled back:
+# tests whose rows another connection, process or app must see.
+REAL_COMMIT_MARKERS = ("browser", "concurrency", "commits")
+REAL_COMMIT_FIXTURES = frozenset({"live_server", "redis_app", "browser", "context", "page"})
+REAL_COMMIT_MODULES = frozenset(
+    {
+        "tests/test_migrations.py",  # DDL, alembic's own connections
+        "tests/test_dump_roundtrip.py",  # another app and database read the dump
+        "tests/test_cli.py",  # the CLI runs in an app and transactions of its own
+        "tests/web/test_ballot_secrecy.py",  # sqlite3 / pg_dump read the database file
+        "tests/web/test_votes_integrity.py",  # fresh databases, DDL, raw connections
+    }
+)
+# Single tests whose threads each open a session and a connection of their own.
+REAL_COMMIT_TESTS = frozenset(
+    {
+        "tests/test_digests.py::test_two_runs_at_once_send_each_digest_and_reminder_once",
+    }
+)
+
+
+def _needs_real_commits(request) -> bool:
+    node = request.node
+    if any(node.get_closest_marker(name) for name in REAL_COMMIT_MARKERS):
+        return True
+    if REAL_COMMIT_FIXTURES.intersection(request.fixturenames):
+        return True
+    path = Path(str(node.path)).resolve().relative_to(ROOT).as_posix()
+    if f"{path}::{getattr(node, 'originalname', node.name)}" in REAL_COMMIT_TESTS:
+        return True
+    return path in REAL_COMMIT_MODULES or path.startswith(("tests/browser/", "tests/concurrency/"))
+
+
+class _Branch:
+    """What ``db.engine.connect()`` gives during a rolled-back test: the test's connection,
+    with this branch's work in a SAVEPOINT of its own (``commit()`` releases it; ``rollback()``,
+    or closing without a commit, undoes it), as a short transaction of its own would."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self._savepoint = None
+
+    def _autobegin(self):
+        if self._savepoint is None or not self._savepoint.is_active:
+            self._savepoint = self._connection.begin_nested()
+
+    def execute(self, *args, **kwargs):
+        self._autobegin()
+        return self._connection.execute(*args, **kwargs)
+
+    def exec_driver_sql(self, *args, **kwargs):
+        self._autobegin()
+        return self._connection.exec_driver_sql(*args, **kwargs)
+
+    def scalar(self, *args, **kwargs):
+        self._autobegin()
+        return self._connection.scalar(*args, **kwargs)
+
+    def scalars(self, *args, **kwargs):
+        self._autobegin()
+        return self._connection.scalars(*args, **kwargs)
+
+    def begin(self):
+        self._autobegin()
+        return _BranchTransaction(self)
+
+    def in_transaction(self) -> bool:
+        return self._savepoint is not None and self._savepoint.is_active
+
+    def commit(self):
+        if self.in_transaction():
+            self._savepoint.commit()
+        self._savepoint = None
+
+    def rollback(self):
+        if self.in_transaction():
+            self._savepoint.rollback()
+        self._savepoint = None
+
+    def close(self):
+        self.rollback()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+class _BranchTransaction:
+    def __init__(self, branch: _Branch):
+        self._branch = branch
+
+    @property
+    def is_active(self) -> bool:
+        return self._branch.in_transaction()
+
+    def commit(self):
+        self._branch.commit()
+
+    def rollback(self):
+        self._branch.rollback()
+
+    def close(self):
+        self._branch.rollback()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            self._branch.commit()
+        else:
+            self._branch.rollback()
+
+
+def _joined_session_class(base):
+    class JoinedSession(base):
+        """Flask-SQLAlchemy's session, bound to the test's connection whatever the table."""
+
+        def __init__(self, *args, **kwargs):
+            if threading.current_thread() is not threading.main_thread():
+                raise RuntimeError(
+                    "a session opened in another thread during a rolled-back test: sessions "
+                    "in threads need their own connections; mark the test @pytest.mark.commits"
+                )
+            super().__init__(*args, **kwargs)
+
+        def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+            return bind if bind is not None else self.bind
+
+    return JoinedSession
+
+
+@contextlib.contextmanager
+def _rolled_back(_db):
+    """Everything the test and the app do goes to one connection in one outer transaction,
+    rolled back at the end."""
+    engine = _db.engine
+    connection = engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite begins transactions late and on its own, so a SAVEPOINT could start (and
+        # its RELEASE end) the real transaction: the driver stays out of it; BEGIN is ours.
+        driver.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    factory = _db.session.session_factory
+    saved_class, saved_kw = factory.class_, dict(factory.kw)
+    _db.session.remove()
+    factory.class_ = _joined_session_class(saved_class)
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    engine.connect = lambda: _Branch(connection)  # db.engine.connect() and db.engine.begin()
+    try:
+        yield
+    finally:
+        try:
+            _db.session.remove()
+        finally:
+            del engine.connect
+            factory.class_, factory.kw = saved_class, saved_kw
+            if outer.is_active:
+                outer.rollback()
+            else:
+                connection.rollback()
+            if sqlite:
+                driver.isolation_level = ""
+            connection.close()
+
+
 @pytest.fixture
-def db(app):
+def db(app, request):
     from participate.extensions import db as _db
 
     ctx = app.app_context()
     ctx.push()
     try:
-        yield _db
+        if _needs_real_commits(request):
+            try:
+                yield _db
+            finally:
+                _db.session.remove()
+                _clean(_db)
+        else:
+            with _rolled_back(_db):
+                yield _db
     finally:
-        _db.session.remove()
-        _clean(_db)
         ctx.pop()
 
 

@@ -7,7 +7,7 @@ import re
 
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.conftest import PASSWORD
-from tests.web import test_petitions as shared
+from tests.factories import petitions as shared
 
 world = shared.world  # the fixture: Manchester's health council, threshold 3, 2 sponsors
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.conftest import PASSWORD
-from tests.web.test_upward_support import adopt, build_world
+from tests.factories.upward import adopt, build_world
 
 pytestmark = pytest.mark.browser
 

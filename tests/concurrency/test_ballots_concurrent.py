@@ -30,7 +30,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import LiveServer, api_token
-from tests.web.test_votes import counts, later
+from tests.factories.votes import counts, later
 
 pytestmark = pytest.mark.concurrency
 

@@ -46,8 +46,8 @@ from tests.concurrency.test_ballots_concurrent import _assert_no_half_cast, _ref
 from tests.concurrency.test_signatures_concurrent import _web_session
 from tests.conftest import PASSWORD, ROOT, Factory, LiveServer, free_port
 from tests.conftest import test_config as app_config  # (not named test_*: not collected)
-from tests.web import test_petitions as shared
-from tests.web.test_votes import later
+from tests.factories import petitions as shared
+from tests.factories.votes import later
 
 pytestmark = pytest.mark.concurrency
 

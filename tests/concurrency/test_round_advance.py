@@ -17,8 +17,8 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, api_token
-from tests.web import test_rounds as shared
-from tests.web.test_rounds import start_round
+from tests.factories import rounds as shared
+from tests.factories.rounds import start_round
 
 hm = shared.hm  # the fixture
 

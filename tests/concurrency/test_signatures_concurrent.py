@@ -27,7 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tests.web import test_petitions as shared
+from tests.factories import petitions as shared
 
 world = shared.world  # the fixture
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.web.test_upward_support import build_world
+from tests.factories.upward import build_world
 
 
 @pytest.fixture

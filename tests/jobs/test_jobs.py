@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.web import test_petitions as petitions_tests
-from tests.web import test_rounds as rounds_tests
-from tests.web.test_petitions import events, opened, sign_many
-from tests.web.test_rounds import start_round
+from tests.factories import petitions as petitions_tests
+from tests.factories import rounds as rounds_tests
+from tests.factories.petitions import events, opened, sign_many
+from tests.factories.rounds import start_round
 
 hm = rounds_tests.hm  # the fixtures
 world = petitions_tests.world

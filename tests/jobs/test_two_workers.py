@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from tests import conftest
 from tests.conftest import ROOT, _test_secret_key
-from tests.web import test_rounds as rounds_tests
-from tests.web.test_rounds import start_round
+from tests.factories import rounds as rounds_tests
+from tests.factories.rounds import start_round
 
 hm = rounds_tests.hm  # the fixture
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.web.test_upward_support import STATEMENT, adopt, fast_user
+from tests.factories.upward import STATEMENT, adopt, fast_user
 
 ROLES = (
     "visitor",

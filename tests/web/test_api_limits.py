@@ -10,8 +10,8 @@ import pytest
 
 from participate.util import utcnow
 from tests.conftest import api_token
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import opened
+from tests.factories import petitions as shared
+from tests.factories.petitions import opened
 
 world = shared.world  # the fixture, shared with test_petitions.py
 

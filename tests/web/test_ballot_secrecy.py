@@ -30,7 +30,7 @@ VOTERS = {"citizen": 26, "employee": 18}
 def election(make, db, client):
     """A closed binary motion: who voted (in order), what each chose, the ballot file."""
     from participate.votes import services
-    from tests.web.test_votes import later
+    from tests.factories.votes import later
 
     councils = make.structure()
     council = councils["health-manchester"]
@@ -141,7 +141,7 @@ def test_every_sealed_ballot_has_the_same_length(db, election):
 def test_a_cast_writes_only_its_ballot_and_its_participation(db, make, client):
     """No other row (an audit event, a token's last use, a session) records who acted when."""
     from participate.votes import services
-    from tests.web.test_votes import later
+    from tests.factories.votes import later
 
     council = make.structure()["health-manchester"]
     clerk = make.clerk(council, "clerk@example.org")
@@ -278,7 +278,7 @@ def test_the_server_with_its_key_still_counts_every_ballot(db, election):
 
 def test_the_ballot_page_warns_a_small_constituency_before_the_vote(make, client, login_as):
     from participate.votes import services
-    from tests.web.test_votes import later
+    from tests.factories.votes import later
 
     council = make.structure()["health-manchester"]
     clerk = make.clerk(council, "clerk@example.org")
@@ -305,7 +305,7 @@ def test_a_rotated_key_still_opens_ballots_through_the_fallbacks(app, make):
     from participate.errors import Conflict
     from participate.votes import services
     from participate.votes.results import opened_ballots
-    from tests.web.test_votes import later
+    from tests.factories.votes import later
 
     council = make.structure()["health-manchester"]
     clerk = make.clerk(council, "clerk@example.org")

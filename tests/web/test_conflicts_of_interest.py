@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token, login
-from tests.web.test_petitions import page, small_rules
+from tests.factories.petitions import page, small_rules
 
 NOTE = "Ana Silva started this petition, so another clerk of the council decides on it."
 SPONSOR_NOTE = "Ana Silva sponsored this petition, so another clerk of the council decides on it."

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token, htmx_headers, login
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import opened, page
+from tests.factories import petitions as shared
+from tests.factories.petitions import opened, page
 
 world = shared.world  # the fixture, shared with test_petitions.py
 

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import (
+from tests.factories import petitions as shared
+from tests.factories.petitions import (
     draft,
     opened,
     reached,

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token, login
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import _passed_motion, page, reached
+from tests.factories import petitions as shared
+from tests.factories.petitions import _passed_motion, page, reached
 
 world = shared.world  # the fixture, shared with test_petitions.py
 

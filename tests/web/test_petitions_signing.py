@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import htmx_headers, login
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import (
+from tests.factories import petitions as shared
+from tests.factories.petitions import (
     count_rows,
     events,
     in_moderation,
@@ -271,7 +271,7 @@ def test_petitions_that_take_no_signatures_refuse_them(client, world, db, state)
     if state in ("draft", "collecting_sponsors", "in_moderation", "rejected"):
         petition = in_moderation(world) if state != "draft" else None
         if state == "draft":
-            from tests.web.test_petitions import draft
+            from tests.factories.petitions import draft
 
             petition = draft(world)
         elif state == "collecting_sponsors":

@@ -3,8 +3,6 @@ author, clerk), htmx fragments and bad input (a clear message and nothing writte
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 import sqlalchemy as sa
 
@@ -20,53 +18,11 @@ from participate.proposals.models import (
     Support,
 )
 from tests.conftest import htmx_headers
+from tests.factories import proposals as factory
+from tests.factories.proposals import BODY, count, page_of
 
-BODY = "Practices should share **evening hubs** so every neighbourhood has a GP until 8pm."
-
-
-@pytest.fixture
-def world(make):
-    councils = make.structure()
-    hm = councils["health-manchester"]
-    author = make.user(name="Amina Author")
-    make.member(author, hm, "citizen")
-    member = make.user(name="Tom Member")
-    make.member(member, hm, "employee")
-    leader = make.user(name="Grace Leader")
-    make.member(leader, hm, "leader")
-    clerk = make.clerk(hm)
-    account = make.user(name="Olive Account")  # signed in, not a member
-    return SimpleNamespace(
-        councils=councils,
-        council=hm,
-        author=author,
-        member=member,
-        leader=leader,
-        clerk=clerk,
-        account=account,
-    )
-
-
-@pytest.fixture
-def proposal(world):
-    return services.create_proposal(
-        world.author,
-        world.council,
-        title="Evening GP appointments",
-        body=BODY,
-        themes="GP access, waiting times",
-    )
-
-
-def count(db, model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def page_of(client, proposal_id: int) -> str:
-    response = client.get(f"/proposals/{proposal_id}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+world = factory.world  # the fixture (tests/factories/proposals.py)
+proposal = factory.proposal  # the fixture (tests/factories/proposals.py)
 
 
 # ---------------------------------------------------------------- reading

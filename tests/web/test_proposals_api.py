@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from participate.proposals import services
 from participate.proposals.models import Amendment, Comment, Proposal, Support
 from tests.conftest import api_token
-from tests.web.test_proposals import BODY, count, proposal, world  # noqa: F401
+from tests.factories.proposals import BODY, count, proposal, world  # noqa: F401
 
 
 def error_of(response) -> dict:

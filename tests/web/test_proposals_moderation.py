@@ -15,7 +15,7 @@ from participate.notifications.models import Notification
 from participate.proposals import services
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
 from tests.conftest import htmx_headers
-from tests.web.test_proposals import count, page_of, proposal, world  # noqa: F401
+from tests.factories.proposals import count, page_of, proposal, world  # noqa: F401
 
 RUDE = "The receptionist on Tuesdays is useless, sack her."
 

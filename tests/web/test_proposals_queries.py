@@ -16,7 +16,7 @@ from sqlalchemy import event
 from participate.proposals import services
 from participate.proposals.models import Comment, Proposal
 from participate.proposals.reading import build_thread, stance_summary, thread_tree
-from tests.web.test_proposals import world  # noqa: F401
+from tests.factories.proposals import world  # noqa: F401
 
 
 @contextmanager

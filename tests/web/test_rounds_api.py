@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.conftest import api_token
-from tests.web import test_rounds as shared
-from tests.web.test_rounds import schedule, start_round
+from tests.factories import rounds as shared
+from tests.factories.rounds import schedule, start_round
 
 hm = shared.hm  # the fixture
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import htmx_headers
-from tests.web import test_rounds as shared
-from tests.web.test_rounds import advance_to, start_round
+from tests.factories import rounds as shared
+from tests.factories.rounds import advance_to, start_round
 
 hm = shared.hm  # the fixture
 

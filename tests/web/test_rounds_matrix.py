@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from participate.core import phases
 from participate.core.rules import ROLES
-from tests.web import test_rounds as shared
-from tests.web.test_rounds import advance_to, start_round
+from tests.factories import rounds as shared
+from tests.factories.rounds import advance_to, start_round
 
 hm = shared.hm  # the fixture
 

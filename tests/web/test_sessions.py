@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from participate.util import utcnow
 from tests.conftest import PASSWORD, htmx_headers
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import count_rows, opened
+from tests.factories import petitions as shared
+from tests.factories.petitions import count_rows, opened
 
 world = shared.world  # the fixture, shared with test_petitions.py
 

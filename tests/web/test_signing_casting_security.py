@@ -16,8 +16,8 @@ from flask import request
 from participate.util import utcnow
 from participate.votes.results import opened_ballots
 from tests.conftest import PASSWORD, api_token, htmx_headers
-from tests.web import test_petitions as shared
-from tests.web.test_petitions import count_rows, opened, small_rules
+from tests.factories import petitions as shared
+from tests.factories.petitions import count_rows, opened, small_rules
 
 world = shared.world  # the fixture, shared with test_petitions.py
 

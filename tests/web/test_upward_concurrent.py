@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import api_token
-from tests.web.test_upward_support import STATEMENT, adopt, build_world
+from tests.factories.upward import STATEMENT, adopt, build_world
 
 TOPICS = [
     (

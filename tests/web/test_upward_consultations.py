@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token, htmx_headers
-from tests.web.test_upward_support import build_world, close_consultation
+from tests.factories.upward import build_world, close_consultation
 
 DRAFT = {
     "title": "Same-day access standard for urgent GP appointments",

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token
-from tests.web.test_upward_support import STATEMENT, adopt, build_world, count, forward
+from tests.factories.upward import STATEMENT, adopt, build_world, count, forward
 
 GP = (
     "Book GP appointments days ahead",

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token, htmx_headers
-from tests.web.test_upward_support import adopt, build_world, forward
+from tests.factories.upward import adopt, build_world, forward
 
 GP = [
     (

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.web.test_upward_support import STATEMENT, build_world, forward
+from tests.factories.upward import STATEMENT, build_world, forward
 
 
 @pytest.fixture

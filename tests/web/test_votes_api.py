@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import api_token
-from tests.web.test_votes import counts, make_hm, open_motion
+from tests.factories.votes import counts, make_hm, open_motion
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import api_token
-from tests.web.test_votes import counts, make_hm, open_motion
+from tests.factories.votes import counts, make_hm, open_motion
 
 
 @pytest.fixture
