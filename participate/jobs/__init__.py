@@ -58,6 +58,8 @@ def _make_celery(app: Flask) -> Celery:
         task_always_eager=broker is None,
         task_eager_propagates=True,
         task_ignore_result=True,
+        # One broker may carry several deployments (or test runs): each its own queue.
+        task_default_queue=app.config.get("JOBS_QUEUE") or "celery",
         # A worker that dies mid-task leaves the message for another worker: the claims
         # make a second run harmless.
         task_acks_late=True,

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -27,7 +28,10 @@ hm = rounds_tests.hm  # the fixture
 
 pytestmark = pytest.mark.concurrency
 
-BROKER = "redis://127.0.0.1:6379/5"  # this test's own Redis database, flushed before and after
+BROKER = "redis://127.0.0.1:6379/5"  # this test's own Redis database
+# Its own queue in it: the SQLite and PostgreSQL runs of `make test` run side by side, and
+# neither's workers may take the other's tasks.
+QUEUE = f"participate-test-{uuid.uuid4().hex[:12]}"
 MAILS = 24
 ROUNDS = 3
 
@@ -64,7 +68,12 @@ def _start_worker(name: str, database_url: str, home: Path, outbox: Path):
         "--concurrency",
         "2",
         "-n",
-        f"{name}@localhost",
+        f"{name}-{QUEUE}@localhost",
+        "-Q",
+        QUEUE,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
     proc = subprocess.Popen(command, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
     return proc, log, home / "worker.log"
@@ -102,7 +111,7 @@ def test_two_workers_deliver_each_mail_once_and_apply_each_phase_end_once(
     from participate.votes.models import Motion
 
     redis = _redis()
-    redis.flushdb()
+    redis.delete(QUEUE)
     outbox = tmp_root / "workers-outbox"
     outbox.mkdir(exist_ok=True)
     for old in outbox.glob("*.eml"):
@@ -141,6 +150,7 @@ def test_two_workers_deliver_each_mail_once_and_apply_each_phase_end_once(
             {
                 **conftest.test_config(database_url, tmp_root),
                 "JOBS_BROKER_URL": BROKER,
+                "JOBS_QUEUE": QUEUE,
                 "MAIL_OUTBOX": str(outbox),
             }
         )
@@ -172,14 +182,14 @@ def test_two_workers_deliver_each_mail_once_and_apply_each_phase_end_once(
                 sa.select(sa.func.count()).where(OutgoingMail.status != "sent")
             )
             phases = db.session.scalars(sa.select(Round.phase).where(Round.id.in_(round_ids)))
-            return pending == 0 and set(phases) == {"voting"} and redis.llen("celery") == 0
+            return pending == 0 and set(phases) == {"voting"} and redis.llen(QUEUE) == 0
 
         _wait_for(finished, "finish the work")
     finally:
         for proc, log, _ in workers:
             _stop(proc, log)
         logs = [path.read_text(errors="replace") for _, _, path in workers]
-        redis.flushdb()
+        redis.delete(QUEUE)
 
     # Each mail once: one file per recipient in the outbox, every row sent once.
     recipients = collections.Counter(
