@@ -189,7 +189,7 @@ def test_two_workers_deliver_each_mail_once_and_apply_each_phase_end_once(
         for proc, log, _ in workers:
             _stop(proc, log)
         logs = [path.read_text(errors="replace") for _, _, path in workers]
-        redis.delete(QUEUE)
+        redis.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
 
     # Each mail once: one file per recipient in the outbox, every row sent once.
     recipients = collections.Counter(
