@@ -78,7 +78,6 @@ def test_bad_settings_are_refused_by_name_and_change_nothing(db, make):
 
 
 def test_mail_is_plain_sentences_with_the_page_and_unsubscribe_links(db, make, outbox):
-    from participate.notifications import mailing
     from participate.notifications.services import notify
 
     person = make.user("m@example.org")
@@ -96,8 +95,10 @@ def test_mail_is_plain_sentences_with_the_page_and_unsubscribe_links(db, make, o
     assert "/proposals/1" in body and "/me/notifications" in body
     assert body.rstrip().splitlines()[-1].startswith("Stop all e-mail from us: ")
     assert "/unsubscribe/" in body
-    if mailing.TAKES_HEADERS:
-        assert "/unsubscribe/" in str(mail["List-Unsubscribe"])
+    header = str(mail["List-Unsubscribe"])
+    assert header.startswith("<http") and "/unsubscribe/" in header
+    stop_kind = [line for line in body.splitlines() if line.startswith("Stop e-mail when")]
+    assert stop_kind and stop_kind[0].endswith(header.strip("<>"))
 
 
 # ------------------------------------------------------------------ the digest

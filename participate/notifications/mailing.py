@@ -5,7 +5,6 @@ page's address, and at the end the links to the settings and to unsubscribe (als
 from __future__ import annotations
 
 import html
-import inspect
 import re
 
 import nh3
@@ -17,9 +16,6 @@ from participate.notifications import kinds as K
 from participate.notifications.unsubscribe import make_token
 
 SETTINGS_PATH = "/me/notifications"
-# The mail queue (participate.mail) decides whether a message can carry extra header
-# fields; the body's links work either way.
-TAKES_HEADERS = "headers" in inspect.signature(send_mail).parameters
 SUBJECT_MAX = 100
 _BLOCK_END = re.compile(r"</(p|li|h\d|blockquote|pre|tr)>", re.I)
 
@@ -81,15 +77,15 @@ def footer(user_id: int, scope: str) -> str:
 
 
 def send(user_id: int, address: str, subject: str, body: str, scope: str) -> None:
-    """One message to one person, ending with the unsubscribe links; where ``send_mail``
-    takes header fields, ``List-Unsubscribe`` names the link for ``scope`` too (RFC 2369:
-    it opens the confirmation page)."""
-    text = f"{body.rstrip()}\n\n{footer(user_id, scope)}\n"
-    if TAKES_HEADERS:
-        headers = {"List-Unsubscribe": f"<{unsubscribe_url(user_id, scope)}>"}
-        send_mail(address, subject, text, headers=headers)
-    else:
-        send_mail(address, subject, text)
+    """One message to one person, ending with the unsubscribe links; ``List-Unsubscribe``
+    names the link for ``scope`` too (RFC 2369: it opens the confirmation page)."""
+    link = unsubscribe_url(user_id, scope)
+    send_mail(
+        address,
+        subject,
+        f"{body.rstrip()}\n\n{footer(user_id, scope)}\n",
+        headers={"List-Unsubscribe": f"<{link}>"},
+    )
 
 
 def notification_body(text: str, link: str) -> str:
