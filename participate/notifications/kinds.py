@@ -78,7 +78,7 @@ _KINDS = (
     ),
     Kind(
         "reminder_consultation",
-        "a national consultation of your council closes tomorrow",
+        "a national consultation your council has not answered closes within a day",
         REMINDERS,
         IMMEDIATE,
         NOW_OR_NEVER,

@@ -444,7 +444,7 @@ def _consultation_reminders(now: datetime) -> list[tuple]:
                     "reminder_consultation",
                     f"consultation:{c.id}",
                     people,
-                    f"The national consultation “{c.title}” closes tomorrow, on "
+                    f"The national consultation “{c.title}” closes within 24 hours, on "
                     f"{_when(c.closes_at)}, and {names[council_id]} has not given its "
                     "position yet.",
                     f"/consultations/{c.id}",
