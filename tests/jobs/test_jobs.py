@@ -423,6 +423,7 @@ def test_a_motion_whose_voting_time_is_over_is_closed_by_the_job(db, make):
     assert len(events(db, "motion.closed")) == 1
 
 
+@pytest.mark.commits  # the scheduler's thread has its own session and connection
 def test_the_demo_scheduler_applies_a_due_phase_end_without_a_page_read(app, db, hm):
     """`participate demo` runs this loop in a child process (participate.jobs.scheduler)."""
     import threading
@@ -439,6 +440,7 @@ def test_the_demo_scheduler_applies_a_due_phase_end_without_a_page_read(app, db,
     thread = threading.Thread(target=loop, args=(app,), kwargs={"echo": echo, "stop_event": stop})
     thread.start()
     thread.join(120)
+    stop.set()  # whatever happened, the loop ends
     assert not thread.is_alive()
     assert "jobs: round_phases: 1 changed" in lines
     assert _round_facts(db, round_id)[0] == "voting"
