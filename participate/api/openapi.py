@@ -51,7 +51,7 @@ def text(
     *,
     blank: bool = False,
     minimum: int = 1,
-    code: str | None = None,
+    code: str | dict | None = None,
     description: str = "",
 ) -> dict:
     """A text field: something besides whitespace unless ``blank``, at most ``max_length``
@@ -67,6 +67,9 @@ def text(
         schema["pattern"] = FILLED
     if max_length is not None:
         schema["maxLength"] = max_length
+    if isinstance(code, str):  # "reason_required": missing or blank; too long is its twin
+        stem = re.sub(r"_(required|empty)$", "", code)
+        code = {"required": code, "pattern": code, "maxLength": f"{stem}_too_long"}
     if code:
         schema["x-code"] = code
     if description:

@@ -252,7 +252,7 @@ document(
             "title": TITLE,
             "body": BODY,
             "themes": THEMES,
-            "note": text(500, blank=True, code="note_too_long"),
+            "note": text(500, blank=True, code={"maxLength": "note_too_long"}),
         },
     },
     responses={
