@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema_rs
 import pytest
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
@@ -119,3 +120,50 @@ def test_a_body_the_schema_refuses_is_refused_naming_the_field(client, db, make)
         error = response.get_json()["error"]
         assert (error["code"], error.get("field")) == (code, field), error
     assert proposals.list_proposals(councils["health-manchester"]).total == 0
+
+
+def _bodies(document):
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            if "requestBody" in op:
+                yield (
+                    f"{method.upper()} {path}",
+                    op["requestBody"]["content"]["application/json"]["schema"],
+                )
+
+
+def _required_text(schema, where):
+    """(where, schema) of every required string property without a fixed set of values."""
+    if isinstance(schema, dict):
+        for name in schema.get("required", []):
+            prop = schema.get("properties", {}).get(name, {})
+            if prop.get("type") == "string" and not {"enum", "const", "format"} & set(prop):
+                yield f"{where}.{name}", prop
+        for key, value in schema.items():
+            yield from _required_text(value, f"{where}/{key}")
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _required_text(item, where)
+
+
+def test_the_document_refuses_what_the_services_refuse(client):
+    """The findings of issue 16, kept fixed: no required text may be blank, a ballot names its
+    shape, a round's schedule names each phase's end, a theme has two letters or digits."""
+    document = client.get(f"{PREFIX}/openapi.json").get_json()
+    bodies = dict(_bodies(document))
+    blank = [
+        where
+        for operation, schema in bodies.items()
+        for where, prop in _required_text(schema, operation)
+        if any(jsonschema_rs.is_valid(prop, value) for value in ("", "   ", "\n"))
+    ]
+    assert not blank, f"required text that may be blank: {blank}"
+    ballot = bodies["POST /motions/{id}/ballots"]
+    assert not jsonschema_rs.is_valid(ballot, {}) and "oneOf" in ballot
+    assert jsonschema_rs.is_valid(ballot, {"ranking": ["B", "A"]})
+    schedule = bodies["POST /councils/{slug}/rounds"]["properties"]["schedule"]
+    assert not jsonschema_rs.is_valid(schedule, {"briefing": "2026-12-01T17:00:00Z"})
+    proposal = bodies["POST /councils/{slug}/proposals"]
+    for themes in (["a"], "a", ["ok", "x"]):
+        assert not jsonschema_rs.is_valid(proposal, {"title": "T", "body": "B", "themes": themes})
+    assert jsonschema_rs.is_valid(proposal, {"title": "T", "body": "B", "themes": "nhs, gp hours"})
