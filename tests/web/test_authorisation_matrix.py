@@ -291,7 +291,7 @@ def strict(app, world):
         client = strict_app.test_client()
         if role in world.emails:
             html = client.get("/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+            token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
             response = client.post(
                 "/login",
                 data={"email": world.emails[role], "password": PASSWORD, "csrf_token": token},

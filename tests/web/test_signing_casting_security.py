@@ -46,7 +46,7 @@ def strict_app(app):
 
 def _token(client, path: str = "/login") -> str:
     html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
 
 
 def _signed_in(strict_app, user):
