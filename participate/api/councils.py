@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 
 from participate.api import bp, token_user
-from participate.api.openapi import document, spec
-from participate.councils import services
+from participate.api.openapi import PATHS, TEXT, document, spec
+from participate.councils import search, services
+from participate.councils.models import LEVELS
+from participate.params import MAX_ID, int_arg
 
 
 def council_summary(council) -> dict:
@@ -21,15 +23,58 @@ def council_summary(council) -> dict:
     }
 
 
-document("/councils", "get", "List councils (filter with ?service=, ?level=)", tag="councils")
+document(
+    "/councils",
+    "get",
+    "List councils: ?q= a place (its councils and those above it) or words of a name or "
+    "service, ?service=, ?level=, ?page= and ?per_page= (without them, every match)",
+    responses={200: "OK", 400: "Unknown filter or over-long query"},
+    tag="councils",
+)
+PATHS["/councils"]["get"]["parameters"] = [
+    {"name": name, "in": "query", "required": False, "description": what, "schema": schema}
+    for name, what, schema in (
+        (
+            "q",
+            "A place's name or slug, or words of a council's name, service or place",
+            {"type": "string", "maxLength": search.MAX_QUERY, "pattern": TEXT},
+        ),
+        ("service", "A service's slug", {"type": "string", "pattern": TEXT}),
+        ("level", "nation, region or local", {"type": "string", "enum": list(LEVELS)}),
+        ("page", "Page number (from 1)", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+        (
+            "per_page",
+            "Councils a page",
+            {"type": "integer", "minimum": 1, "maximum": search.MAX_PER_PAGE},
+        ),
+    )
+]
 
 
 @bp.get("/councils")
 def councils():
-    rows = services.list_councils(
-        service=request.args.get("service") or None, level=request.args.get("level") or None
+    args = request.args
+    paged = bool(args.get("page") or args.get("per_page"))
+    found = search.search_councils(
+        q=args.get("q") or None,
+        service=args.get("service") or None,
+        level=args.get("level") or None,
+        page=int_arg(args, "page", 1, code="bad_page") or 1,
+        per_page=int_arg(
+            args, "per_page", search.PER_PAGE, high=search.MAX_PER_PAGE, code="bad_per_page"
+        )
+        if paged
+        else None,
     )
-    return jsonify({"councils": [council_summary(c) for c in rows]})
+    return jsonify(
+        {
+            "councils": [council_summary(c) for c in found.items],
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "place": found.place.slug if found.place else None,
+        }
+    )
 
 
 document(

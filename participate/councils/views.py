@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 
 from participate.audit.services import events_query
 from participate.core import forum_graph
-from participate.councils import services
+from participate.councils import search, services
 from participate.councils.forms import ConstitutionForm, DecisionForm, JoinForm
 from participate.councils.models import Council, Place, Service
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.forms_util import apply_error
-from participate.params import whole_number
+from participate.params import int_arg, whole_number
+from participate.web import is_htmx
 
 bp = Blueprint("councils", __name__)
 
@@ -68,20 +69,27 @@ def place_detail(slug: str):
 
 @bp.route("/councils")
 def council_list():
-    service, level = request.args.get("service") or None, request.args.get("level") or None
+    args = request.args
+    asked = {
+        "q": args.get("q", ""),
+        "service": args.get("service") or None,
+        "level": args.get("level") or None,
+    }
+    problem = None
     try:
-        councils = services.list_councils(service=service, level=level)
-    except DomainError as error:  # an unknown filter: say so and list every council
-        flash(f"{error.message} Showing every council.", "error")
-        service = level = None
-        councils = services.list_councils()
+        page = int_arg(args, "page", 1, code="bad_page") or 1
+        found = search.search_councils(**asked, page=page, per_page=search.PER_PAGE)
+    except DomainError as error:  # an unknown filter or an over-long query: say so, list all
+        problem = f"{error.message} Showing every council."
+        found = search.search_councils(per_page=search.PER_PAGE)
+    template = "councils/list_results.html" if is_htmx() else "councils/list.html"
     return render_template(
-        "councils/list.html",
-        councils=councils,
+        template,
+        found=found,
+        problem=problem,
+        councils=found.items,
         services=services.list_services(),
-        service=service,
-        level=level,
-        members=services.counts_by_council([c.id for c in councils]),
+        members=services.counts_by_council([c.id for c in found.items]),
     )
 
 
