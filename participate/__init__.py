@@ -235,6 +235,7 @@ UNAVAILABLE_RETRY_AFTER = 5  # seconds: a database restart or failover takes abo
 def _register_template_helpers(app: Flask) -> None:
     from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
     from participate.markup import iso_datetime, markdown_filter
+    from participate.wording import FILTERS as WORDING
 
     app.jinja_env.globals.update(
         CONSTITUENCIES=CONSTITUENCIES, CONSTITUENCY_LABELS=CONSTITUENCY_LABELS
@@ -245,6 +246,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda v: v.strftime("%-d %b %Y") if v else ""
     app.jinja_env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, int) else v
     app.jinja_env.filters["pct"] = lambda v: f"{v * 100:.0f}%" if v is not None else "–"
+    app.jinja_env.filters.update(WORDING)  # numbers and terms in words
 
     @app.context_processor
     def _globals():
