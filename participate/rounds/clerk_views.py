@@ -8,6 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from participate.confirming import ask_to_confirm, confirmed
+from participate.core.phases import next_phase
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db
@@ -15,7 +17,7 @@ from participate.forms_util import apply_error
 from participate.petitions.models import Petition
 from participate.petitions.roles import conflict_note
 from participate.rounds import services
-from participate.rounds.access import role_in
+from participate.rounds.access import require, role_in
 from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
     AdvanceForm,
@@ -124,6 +126,9 @@ def advance(round_id: int):
     form = AdvanceForm()
     before = round_.phase
     try:
+        if not confirmed() and not round_.is_closed:  # ask first, once allowed
+            require(round_, "advance_phase", current_user)
+            return _confirm_advance(round_)
         services.advance_phase(current_user, round_, expected=form.from_phase.data or None)
     except DomainError as error:
         flash(error.message, "error")
@@ -134,6 +139,25 @@ def advance(round_id: int):
         "success",
     )
     return _back(round_)
+
+
+def _confirm_advance(round_):
+    target = next_phase(round_.phase)
+    closing = target == "closed"
+    points = [
+        f"“{round_.title}” moves from {PHASE_LABELS[round_.phase].lower()} to "
+        f"{PHASE_LABELS[target].lower()} now, before its planned end.",
+        "Every member of the council is told.",
+    ]
+    if closing:
+        points.append("The minutes are published with the decisions recorded.")
+    return ask_to_confirm(
+        title="Close the round?" if closing else f"Move to {PHASE_LABELS[target].lower()}?",
+        points=points,
+        button="Close the round" if closing else f"Move to {PHASE_LABELS[target].lower()}",
+        cancel_url=url_for("rounds.round_page", round_id=round_.id),
+        warning="A round never goes back to an earlier phase.",
+    )
 
 
 # ---------------------------------------------------------------- evidence pack

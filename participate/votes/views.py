@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from participate.confirming import ask_to_confirm, confirmed
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db, htmx
@@ -263,6 +264,18 @@ def open_voting(motion_id: int):
 @login_required
 def close_voting(motion_id: int):
     motion = services.get_motion(motion_id)
+    if not confirmed() and motion.status == "open":  # ask first, once allowed
+        councils.require_clerk(current_user, motion.council)
+        return ask_to_confirm(
+            title="Close voting now?",
+            points=[
+                f"Voting on “{motion.title}” ends now, before its planned close.",
+                "The result is counted and published with the ballot file; "
+                "nobody can vote after this.",
+            ],
+            button="Close voting and publish the result",
+            cancel_url=url_for("votes.motion_detail", motion_id=motion.id),
+        )
     try:
         result = services.close_voting(current_user, motion)
     except DomainError as error:

@@ -128,6 +128,7 @@ def _advance_form(session: requests.Session, base: str, round_id: int):
     form = re.search(rf'action="/rounds/{round_id}/advance">(.*?)</form>', page, re.S).group(1)
     fields = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
     fields.update(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields["confirm"] = "yes"  # as the confirmation page sends it
     return fields
 
 

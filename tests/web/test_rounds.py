@@ -195,7 +195,9 @@ def test_clerk_advances_phase_by_phase_with_audit_and_notifications(client, db, 
 
     round_ = start_round(hm)
     login_as(hm["clerk"])
-    response = client.post(f"/rounds/{round_.id}/advance", data={"from_phase": "briefing"})
+    response = client.post(
+        f"/rounds/{round_.id}/advance", data={"from_phase": "briefing", "confirm": "yes"}
+    )
     assert response.status_code == 302
     db.session.refresh(round_)
     assert round_.phase == "discussion"
@@ -211,8 +213,10 @@ def test_clerk_advances_phase_by_phase_with_audit_and_notifications(client, db, 
 def test_a_stale_advance_is_refused_with_a_clear_message(client, db, login_as, hm):
     round_ = start_round(hm)
     login_as(hm["clerk"])
-    client.post(f"/rounds/{round_.id}/advance", data={"from_phase": "briefing"})
-    again = client.post(f"/rounds/{round_.id}/advance", data={"from_phase": "briefing"})
+    client.post(f"/rounds/{round_.id}/advance", data={"from_phase": "briefing", "confirm": "yes"})
+    again = client.post(
+        f"/rounds/{round_.id}/advance", data={"from_phase": "briefing", "confirm": "yes"}
+    )
     assert again.status_code == 409
     assert "already in the discussion phase" in again.get_data(as_text=True)
     db.session.refresh(round_)
@@ -243,7 +247,9 @@ def test_advancing_a_closed_round_is_refused(db, hm):
 def test_members_cannot_advance(client, db, login_as, hm):
     round_ = start_round(hm)
     login_as(hm["members"]["citizen"][0])
-    response = client.post(f"/rounds/{round_.id}/advance", data={"from_phase": "briefing"})
+    response = client.post(
+        f"/rounds/{round_.id}/advance", data={"from_phase": "briefing", "confirm": "yes"}
+    )
     assert response.status_code == 403
     assert "Only the council&#39;s clerks can advance the round" in response.get_data(as_text=True)
     db.session.refresh(round_)

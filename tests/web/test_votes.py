@@ -430,7 +430,7 @@ def test_results_are_hidden_until_the_clerk_closes(client, db, login_as, hm):
     login_as(hm["members"]["citizen"][0])
     assert client.post(f"/motions/{motion.id}/close").status_code == 403
     login_as(hm["clerk"])
-    response = client.post(f"/motions/{motion.id}/close")
+    response = client.post(f"/motions/{motion.id}/close", data={"confirm": "yes"})
     assert response.status_code == 303
     db.session.refresh(motion)
     assert motion.status == "closed" and motion.result["passed"] is False
@@ -445,7 +445,9 @@ def test_results_are_hidden_until_the_clerk_closes(client, db, login_as, hm):
     assert f"/api/v1/motions/{motion.id}/ballots.json" in page
     assert "Check a receipt" in page
     # Closing again is refused with a message.
-    again = client.post(f"/motions/{motion.id}/close", follow_redirects=True)
+    again = client.post(
+        f"/motions/{motion.id}/close", data={"confirm": "yes"}, follow_redirects=True
+    )
     assert "already closed" in again.get_data(as_text=True)
 
 
@@ -646,7 +648,7 @@ def test_permission_matrix(client, db, make, login_as, hm, role, state, action):
     url, data = {
         "cast": (f"/motions/{motion.id}/ballot", {"choice": "yes"}),
         "open": (f"/motions/{motion.id}/open", {"closes_at": later().strftime("%Y-%m-%dT%H:%M")}),
-        "close": (f"/motions/{motion.id}/close", {}),
+        "close": (f"/motions/{motion.id}/close", {"confirm": "yes"}),
     }[action]
     before = db.session.get(Motion, motion.id).status
     response = client.post(url, data=data)
