@@ -379,6 +379,9 @@ def outcome(round_id: int, item_id: int):
         form.decision.data = services.suggested_decision(item)
         form.minority_report.data = services.minority_prefill(item)
     elif form.validate_on_submit():
+        allowed = role_in(current_user, round_.council) == "clerk" and round_.phase == "outcome"
+        if allowed and item.decision is None and not confirmed():  # ask first
+            return _confirm_outcome(round_, item, form)
         try:
             services.record_outcome(
                 current_user,
@@ -405,6 +408,24 @@ def outcome(round_id: int, item_id: int):
         allowed=allowed,
         conflict_note=_petition_conflict(item) if allowed else None,
     ), status
+
+
+def _confirm_outcome(round_, item, form):
+    points = [
+        f"Item {item.position}, “{item.title}”: the decision is "
+        f"“{dict(form.decision.choices).get(form.decision.data, form.decision.data)}”.",
+        f"Reasons: {form.reasons.data}",
+        "It is published in the round's minutes and its author and followers are told.",
+    ]
+    if (form.minority_report.data or "").strip():
+        points.insert(2, "A minority report is published with it.")
+    return ask_to_confirm(
+        title="Record this decision?",
+        points=points,
+        button="Record and publish the decision",
+        cancel_url=url_for("rounds.round_page", round_id=round_.id),
+        warning="Decisions are final: once recorded, it cannot be changed.",
+    )
 
 
 def _petition_conflict(item) -> str | None:

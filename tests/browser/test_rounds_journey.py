@@ -69,6 +69,8 @@ def _advance(clerk, round_url, to_phase):
     clerk.goto(round_url)
     button = clerk.get_by_role("button", name=re.compile(r"^(Move to|Close the round)"))
     button.click()
+    clerk.get_by_role("heading", name=re.compile(r"^(Move to .*|Close the round)\?$")).wait_for()
+    clerk.get_by_role("button", name=re.compile(r"^(Move to|Close the round)")).click()  # confirm
     clerk.wait_for_load_state()
     clerk.get_by_text(re.compile(r"The round moved from .* to " + to_phase)).wait_for()
 
@@ -188,13 +190,18 @@ def test_a_whole_round_from_briefing_to_minutes(browser, live_server, make, db, 
         assert clerk.get_by_label("Adopted", exact=True).is_checked()
         clerk.get_by_label("Reasons").fill("Passed with support from citizens and service leaders.")
         clerk.get_by_role("button", name="Record and publish the decision").click()
+        clerk.get_by_role("heading", name="Record this decision?").wait_for()
+        clerk.get_by_role("button", name="Record and publish the decision").click()  # confirm
         clerk.get_by_text("is recorded and published").wait_for()
         clerk.get_by_role("link", name="Record the decision on item 2").click()
         clerk.get_by_label("Deferred to a later round").check()
         clerk.get_by_label("Reasons").fill("Nobody voted on it: it goes to the spring round.")
         clerk.get_by_role("button", name="Record and publish the decision").click()
+        clerk.get_by_role("heading", name="Record this decision?").wait_for()
+        clerk.get_by_role("button", name="Record and publish the decision").click()  # confirm
         clerk.get_by_text("is recorded and published").wait_for()
         clerk.get_by_role("button", name="Close the round and publish the minutes").click()
+        clerk.get_by_role("button", name="Close the round", exact=True).click()  # confirm
         clerk.get_by_text(re.compile("moved from outcome to closed")).wait_for()
 
         # -- Everyone reads the minutes.

@@ -157,6 +157,7 @@ def test_cast_change_rank_close_and_read_results(browser, live_server, make, db)
     assert page.locator("#results").count() == 0
     clerk.goto(motion_url)
     clerk.get_by_role("button", name="Close voting now").click()
+    clerk.get_by_role("button", name="Close voting and publish the result").click()  # confirm
     clerk.get_by_text("Voting closed and the result is published").wait_for()
     assert_accessible(clerk, "results (clerk)")
     db.session.expire_all()

@@ -50,3 +50,25 @@ def test_a_member_gets_no_confirmation_page_but_a_refusal(client, db, login_as, 
     assert "Move to discussion?" not in response.get_data(as_text=True)
     db.session.refresh(round_)
     assert round_.phase == "briefing"
+
+
+def test_recording_a_decision_asks_first(client, db, login_as, hm):
+    from tests.factories.rounds import advance_to
+
+    round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
+    advance_to(hm, round_, "outcome")
+    item = round_.items[0]
+    login_as(hm["clerk"])
+    url = f"/rounds/{round_.id}/items/{item.id}/outcome"
+    data = {"decision": "deferred", "reasons": "Nobody voted: take it to the spring round."}
+    ask = client.post(url, data=data)
+    html = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and "Record this decision?" in html
+    assert "Decisions are final" in html and "take it to the spring round" in html
+    assert 'name="decision" value="deferred"' in html and 'name="confirm" value="yes"' in html
+    db.session.refresh(item)
+    assert item.decision is None
+    done = client.post(url, data={**data, "confirm": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(item)
+    assert item.decision == "deferred"

@@ -537,6 +537,7 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
             "decision": "adopted",
             "reasons": "Passed with broad support from citizens and staff.",
             "minority_report": prefill,
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302
@@ -545,7 +546,11 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
     # Adopting an item whose motion did not pass is refused; nothing changes.
     refused = client.post(
         f"/rounds/{round_.id}/items/{rejected_item.id}/outcome",
-        data={"decision": "adopted", "reasons": "The clerk likes it very much indeed."},
+        data={
+            "decision": "adopted",
+            "reasons": "The clerk likes it very much indeed.",
+            "confirm": "yes",
+        },
     )
     assert refused.status_code == 409
     assert "did not pass" in refused.get_data(as_text=True)
@@ -553,7 +558,11 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
     assert rejected_item.decision is None
     client.post(
         f"/rounds/{round_.id}/items/{rejected_item.id}/outcome",
-        data={"decision": "deferred", "reasons": "Nobody voted: take it to the spring round."},
+        data={
+            "decision": "deferred",
+            "reasons": "Nobody voted: take it to the spring round.",
+            "confirm": "yes",
+        },
     )
     db.session.refresh(hm["proposals"][1])
     assert hm["proposals"][1].status == "open"
