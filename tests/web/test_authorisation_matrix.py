@@ -38,14 +38,21 @@ UNCOUNTED = {"user_sessions", "sessions"}
 
 
 @pytest.fixture(scope="module")
-def world(app):
+def world(app, tmp_path_factory):
     from participate.extensions import db
+    from participate.opendata.bulk import build_bulk_zip
 
+    # An instance folder of the module's own, holding the world's open-data zip, so whether an
+    # earlier test built one never changes what the matrix sees.
+    instance = app.config["INSTANCE_PATH"]
+    app.config["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("matrix-instance"))
     with app.app_context():
         _clean(db)  # whatever an earlier module left: the world's slugs must be free
         built = build(Factory(db))
         db.session.remove()
+        build_bulk_zip()
     yield built
+    app.config["INSTANCE_PATH"] = instance
     with app.app_context():
         _clean(db)
 
