@@ -348,7 +348,8 @@ def test_reply_to_a_comment_on_another_proposal_is_refused(client, db, login_as,
         f"/proposals/{proposal.id}/comments",
         data={"body": "Reply", "stance": "for", "parent_id": str(elsewhere.id)},
     )
-    assert response.status_code == 400
+    # 404, as the reply page answers and the API: no such comment in this discussion
+    assert response.status_code == 404
     assert "You can only reply to a comment in this proposal" in response.get_data(as_text=True)
     assert count(db, Comment) == 1
     response = client.get(f"/proposals/{proposal.id}/comments/{elsewhere.id}/reply")
