@@ -24,6 +24,7 @@ FEATURES: list[str] = [
     "feeds",
     "opendata",
     "home",
+    "help",
     "jobs",
 ]
 

@@ -150,6 +150,12 @@ GET: dict[str, Entry] = {
     "accounts.profile": signed_in(),
     "accounts.tokens": signed_in(),
     "home.agenda": signed_in(why="what needs the person now: about the caller"),
+    "help.index": public(),
+    "help.citizen": public(),
+    "help.employee": public(),
+    "help.clerk": public(),
+    "help.minister": public(),
+    "help.partner": public(),
     "notifications.inbox": signed_in(),
     "notifications.settings": signed_in(why="the person's own e-mail settings"),
     "notifications.unsubscribe_page": all_get(

@@ -1,0 +1,1 @@
+"""How this works: short plain-language pages per role (issue 15)."""
