@@ -26,7 +26,7 @@ class PlaceForm(FlaskForm):
         "Level",
         choices=[("nation", "Nation"), ("region", "Region"), ("local", "Local authority")],
         description="A local place comes with its place forum, forum-<slug>; "
-        "link the place's service councils to it as their ringmaster.",
+        "the place's service councils meet in it.",
     )
     parent = SelectField("Parent place", choices=[], validate_choice=False, validators=[Optional()])
     population = IntegerField("Population", validators=[Optional(), NumberRange(min=0, max=MAX_ID)])
