@@ -298,7 +298,8 @@ def strict(app, world):
         client = strict_app.test_client()
         if role in world.emails:
             html = client.get("/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+            field = r'name="csrf_token"(?: type="hidden")? value="([^"]+)"'
+            token = re.search(field, html).group(1)
             response = client.post(
                 "/login",
                 data={"email": world.emails[role], "password": PASSWORD, "csrf_token": token},
