@@ -12,7 +12,7 @@ whose current period is not done yet; Celery beat sends each job at the start of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.schedules import crontab
@@ -32,7 +32,15 @@ class Job:
     every: timedelta = MINUTE
     at: timedelta = timedelta(0)  # the period's offset from midnight UTC (daily jobs)
     lease: timedelta = timedelta(minutes=5)
-    beat: crontab = field(default_factory=lambda: crontab())  # every minute
+
+    @property
+    def beat(self) -> crontab:
+        """Celery beat's schedule, from the same ``every`` and ``at`` (a start each period)."""
+        if self.every == DAY:
+            minutes = int(self.at.total_seconds()) // 60
+            return crontab(minute=minutes % 60, hour=minutes // 60)
+        step = int(self.every.total_seconds()) // 60
+        return crontab() if step == 1 else crontab(minute=f"*/{step}")
 
     def period(self, now: datetime) -> datetime:
         """The start of the period ``now`` falls in."""
@@ -161,7 +169,6 @@ JOBS: tuple[Job, ...] = (
         reminders,
         "Remind people: voting closes in 24 hours, a petition to answer, a consultation closing.",
         every=timedelta(minutes=5),
-        beat=crontab(minute="*/5"),
     ),
     Job("mail_delivery", mail_delivery, "Send mail still pending (retries after a failure)."),
     Job(
@@ -171,7 +178,6 @@ JOBS: tuple[Job, ...] = (
         every=DAY,
         at=timedelta(hours=7),
         lease=timedelta(hours=1),
-        beat=crontab(minute=0, hour=7),
     ),
     Job(
         "open_data_zip",
@@ -180,7 +186,6 @@ JOBS: tuple[Job, ...] = (
         every=DAY,
         at=timedelta(hours=2),
         lease=timedelta(hours=1),
-        beat=crontab(minute=0, hour=2),
     ),
     Job(
         "petition_reconcile",
@@ -189,7 +194,6 @@ JOBS: tuple[Job, ...] = (
         every=DAY,
         at=timedelta(hours=3),
         lease=timedelta(hours=1),
-        beat=crontab(minute=0, hour=3),
     ),
 )
 
