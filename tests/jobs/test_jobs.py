@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tests.factories import petitions as petitions_tests
 from tests.factories import rounds as rounds_tests
+from tests.factories.mail import FakeSMTP
 from tests.factories.petitions import events, opened, sign_many
 from tests.factories.rounds import start_round
 
@@ -54,39 +55,12 @@ def _queue_rows(db, n: int) -> list[int]:
     return [row.id for row in rows]
 
 
-class FlakySMTP:
-    """A stand-in mail server that records what it is given and can be made to fail."""
-
-    sent: list[str] = []
-    fail = False
-
-    def __init__(self, host, port, timeout=None):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        if FlakySMTP.fail:
-            raise smtplib.SMTPServerDisconnected("the mail server went away")
-        FlakySMTP.sent.append(str(message["To"]))
-
-
 @pytest.fixture
 def smtp(app, monkeypatch):
-    monkeypatch.setattr(smtplib, "SMTP", FlakySMTP)
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    FlakySMTP.sent, FlakySMTP.fail = [], False
-    return FlakySMTP
+    FakeSMTP.sent, FakeSMTP.fail = [], False
+    return FakeSMTP
 
 
 # ---------------------------------------------------------------- mail off the request path

@@ -9,31 +9,7 @@ import smtplib
 import pytest
 
 from tests.conftest import PASSWORD
-
-
-class FakeSMTP:
-    sent: list[str] = []
-    fail = False
-
-    def __init__(self, host, port, timeout=None):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        if FakeSMTP.fail:
-            raise smtplib.SMTPServerDisconnected("the mail server went away")
-        FakeSMTP.sent.append(message["To"])
+from tests.factories.mail import FakeSMTP
 
 
 @pytest.fixture
