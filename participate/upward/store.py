@@ -34,6 +34,16 @@ from participate.upward.statements import CF, CLUSTERS, SQL, _chunks, _expire, _
 from participate.util import utcnow
 
 
+def _weights_table(weighted: Sequence[tuple[str, float]]) -> tuple[str, dict[str, Any]]:
+    """The rows of a ``VALUES`` table of (feature, weight) and their parameters. Only bind
+    parameter names (:f0, :w0, ...) go into the SQL text, never a value."""
+    values = ", ".join(f"(:f{i}, CAST(:w{i} AS FLOAT))" for i in range(len(weighted)))
+    params: dict[str, Any] = {}
+    for i, (feature, weight) in enumerate(weighted):
+        params[f"f{i}"], params[f"w{i}"] = feature, weight
+    return values, params
+
+
 class SqlStore(ClusterFigures):
     """One inbox's index and aggregates (`participate.core.clustering.Store`)."""
 
@@ -90,13 +100,11 @@ class SqlStore(ClusterFigures):
         # partial / sqrt(text_sq): partials are never negative), returning at most `limit`.
         if not weighted:
             return []
-        values = ", ".join(f"(:f{i}, CAST(:w{i} AS FLOAT))" for i in range(len(weighted)))
-        params: dict[str, Any] = {"c": self.council_id, "lim": limit}
-        for i, (f, w) in enumerate(weighted):
-            params[f"f{i}"], params[f"w{i}"] = f, w
+        values, params = _weights_table(weighted)
+        params.update(c=self.council_id, lim=limit)
         rows = db.session.execute(
             sa.text(
-                f"WITH q(feature, w) AS (VALUES {values}) "  # placeholders only  # nosec B608
+                f"WITH q(feature, w) AS (VALUES {values}) "  # nosec B608
                 "SELECT cf.cluster_id, SUM(q.w * cf.weight) AS p, MAX(c.text_sq) AS t "
                 "FROM q JOIN upward_cluster_features cf "
                 "ON cf.council_id = :c AND cf.feature = q.feature "
@@ -126,13 +134,10 @@ class SqlStore(ClusterFigures):
         out = {k: (0.0, 0.0) for k in keys}
         if not keys or not vector:
             return out
-        items = list(vector.items())
-        values = ", ".join(f"(:f{i}, CAST(:w{i} AS FLOAT))" for i in range(len(items)))
-        params: dict[str, Any] = {"ids": list(keys)}
-        for i, (f, w) in enumerate(items):
-            params[f"f{i}"], params[f"w{i}"] = f, w
+        values, params = _weights_table(list(vector.items()))
+        params["ids"] = list(keys)
         statement = sa.text(
-            f"WITH q(feature, w) AS (VALUES {values}) "  # placeholders only  # nosec B608
+            f"WITH q(feature, w) AS (VALUES {values}) "  # nosec B608
             "SELECT cf.cluster_id, substr(cf.feature, 1, 1) = '#' AS tag, SUM(q.w * cf.weight) "
             "FROM q JOIN upward_cluster_features cf ON cf.feature = q.feature "
             "WHERE cf.cluster_id IN :ids GROUP BY cf.cluster_id, substr(cf.feature, 1, 1) = '#'"
