@@ -52,8 +52,18 @@ def page(context):
 def assert_accessible(page, label: str = "") -> None:
     """No serious or critical axe-core violation on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
-    results = Axe().run(page)
+    # After a click on a link the new page may still be replacing the old one: wait for it to
+    # load, and run axe again if the document was swapped while axe read it.
+    page.wait_for_load_state()
+    try:
+        results = Axe().run(page)
+    except PlaywrightError as error:
+        if "documentElement" not in str(error):
+            raise
+        page.wait_for_load_state()
+        results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     details = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
