@@ -16,7 +16,7 @@ from participate.extensions import db
 from participate.forms_util import apply_error
 from participate.petitions.models import Petition
 from participate.petitions.roles import conflict_note
-from participate.rounds import services
+from participate.rounds import hooks, services
 from participate.rounds.access import require, role_in
 from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
@@ -55,12 +55,7 @@ def _candidates(council):
     from participate.proposals.services import list_proposals
 
     proposals = list_proposals(council, status="open", sort="supported", per_page=100).items
-    try:
-        from participate.upward.integration import consultations_to_answer
-    except ImportError:  # the upward feature is not installed
-        consultations = []
-    else:
-        consultations = consultations_to_answer(council)
+    consultations = hooks.candidates("consultation", council)
     return proposals, services.petitions_to_answer(council), consultations
 
 

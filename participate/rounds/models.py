@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 import participate.petitions.models  # noqa: F401  (tables referenced below)
 import participate.proposals.models  # noqa: F401
-import participate.upward.models  # noqa: F401  (consultations on an agenda)
 import participate.votes.models  # noqa: F401
 from participate.core.phases import PHASES, SCHEDULED_PHASES
 from participate.councils.models import CONSTITUENCIES
@@ -180,7 +179,8 @@ class AgendaItem(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id"), index=True)
     petition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("petitions.id"), index=True)
-    # A national consultation the council answers (the upward feature; migration 0006_upward).
+    # A national consultation the council answers (the upward feature registers the kind,
+    # `participate.rounds.hooks`; its table is loaded with every feature's models; 0006_upward).
     consultation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("upward_consultations.id"), index=True
     )

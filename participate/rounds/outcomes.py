@@ -23,6 +23,7 @@ from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.rounds.access import require
 from participate.rounds.common import items_of, text_field
+from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.models import DECISIONS, AgendaItem, Round
 from participate.rounds.voting import GOVERNANCE_PETITIONS
 from participate.util import utcnow
@@ -260,10 +261,10 @@ def _take_effect(
         )
         proposals.set_status(actor, proposal, status, reason=note[:2000], commit=False)
         return None
-    if item.kind == "consultation":
-        from participate.upward.integration import consultation_outcome
-
-        consultation_outcome(actor, round_, item, decision, reasons, motion_id=motion_id)
+    if item.kind in EXTRA_KINDS:
+        EXTRA_KINDS[item.kind].take_effect(
+            actor, round_, item, decision, reasons, motion_id=motion_id
+        )
         return None
     from participate.petitions import services as petitions
     from participate.petitions.models import Petition

@@ -20,6 +20,7 @@ from participate.rounds.forms import (
     MethodForm,
     QuestionForm,
 )
+from participate.rounds.hooks import candidates
 from participate.rounds.participation import KIND_LABELS, participation
 from participate.rounds.presenting import agenda_rows, timeline
 
@@ -87,10 +88,8 @@ def _addable(round_, role) -> list[tuple[str, str]]:
         (f"petition-{p.id}", f"Petition: {p.title}")
         for p in services.petitions_to_answer(round_.council)
     ]
-    from participate.upward.integration import consultations_to_answer
-
     choices += [
         (f"consultation-{c.id}", f"Consultation: {c.title}")
-        for c in consultations_to_answer(round_.council)
+        for c in candidates("consultation", round_.council)
     ]
     return choices

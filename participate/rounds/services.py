@@ -30,6 +30,7 @@ from participate.rounds.common import (
     notify_members,
     text_field,
 )
+from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.lifecycle import advance_phase, effective_phase, sync_round
 from participate.rounds.models import AgendaItem, Round
 from participate.util import utcnow
@@ -206,7 +207,7 @@ def _parse_agenda(agenda) -> list[tuple[str, int]]:
         if (
             not isinstance(entry, list | tuple)
             or len(entry) != 2
-            or entry[0] not in ("proposal", "petition", "consultation")
+            or entry[0] not in ("proposal", "petition", *EXTRA_KINDS)
         ):
             raise DomainError(
                 f'Agenda item {entry!r} is not understood: give {{"proposal": id}} or '
@@ -261,13 +262,9 @@ def _add_item(actor, round_: Round, kind: str, subject_id: int, position: int) -
             reason=f"On the agenda of the round “{round_.title}”.",
             commit=False,
         )
-    elif kind == "consultation":
-        from participate.upward.integration import consultation_subject
-
-        consultation = consultation_subject(council, subject_id)
-        item = AgendaItem(
-            kind="consultation", consultation_id=consultation.id, title=consultation.title
-        )
+    elif kind in EXTRA_KINDS:
+        subject = EXTRA_KINDS[kind].subject(council, subject_id)
+        item = AgendaItem(kind=kind, title=subject.title, **{f"{kind}_id": subject.id})
     else:
         petition = _petition_subject(council, subject_id)
         item = AgendaItem(kind="petition", petition_id=petition.id, title=petition.title)

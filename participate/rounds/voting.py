@@ -14,6 +14,7 @@ from participate.core.tally import MAX_OPTIONS, MIN_OPTIONS
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.rounds.access import role_in
+from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.models import ITEM_METHODS, AgendaItem, Round
 from participate.votes import services as votes
 from participate.votes.models import METHOD_LABELS, Motion
@@ -58,10 +59,8 @@ def _description(round_: Round, item: AgendaItem, merged: list[AgendaItem]) -> s
             parts.append(
                 f"The text put to the vote (version {proposal.version}):\n\n{proposal.body}"
             )
-    elif item.kind == "consultation":
-        from participate.upward.integration import consultation_motion_text
-
-        parts.append(consultation_motion_text(item.consultation_id))
+    elif item.kind in EXTRA_KINDS:
+        parts.append(EXTRA_KINDS[item.kind].motion_text(item.subject_id))
     else:
         from participate.petitions.models import Petition
 

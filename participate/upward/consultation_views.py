@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+import participate.upward.integration  # noqa: F401  (registers consultations as round agenda items)
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.extensions import db, login

@@ -8,44 +8,31 @@
   motion's tally: *rejected* -> ``oppose``; *adopted* -> ``amend`` when the winning option
   of a ranked motion proposes an amendment or the recorded reasons begin with "Amend",
   otherwise ``support``; the reasons are the position's text. *deferred* sends nothing.
+
+Rounds imports nothing of upward: this module registers the ``consultation`` agenda item
+kind in `participate.rounds.hooks` when it is imported (by `consultation_views`, which
+`create_app` loads with every feature's views).
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
 from participate.errors import DomainError
 from participate.extensions import db
+from participate.rounds.hooks import ItemKind, register_item_kind
+from participate.rounds.models import AgendaItem, Round
 from participate.util import utcnow
 from participate.votes.models import Motion
 
 
-def rounds_models():
-    """The rounds feature's models module, or None while it is not installed."""
-    if importlib.util.find_spec("participate.rounds.models") is None:
-        return None
-    from participate.features import FEATURES
-
-    if "rounds" not in FEATURES:
-        return None
-    import participate.rounds.models as models
-
-    return models
-
-
 def round_motion_for_proposal(proposal) -> Motion | None:
     """The closed motion of the round agenda item that adopted ``proposal``, if any."""
-    models = rounds_models()
-    if models is None or not hasattr(models, "AgendaItem"):
-        return None
-    item_cls = models.AgendaItem
     item = db.session.scalar(
-        sa.select(item_cls)
-        .where(item_cls.proposal_id == proposal.id, item_cls.decision == "adopted")
-        .order_by(item_cls.decided_at.desc(), item_cls.id.desc())
+        sa.select(AgendaItem)
+        .where(AgendaItem.proposal_id == proposal.id, AgendaItem.decision == "adopted")
+        .order_by(AgendaItem.decided_at.desc(), AgendaItem.id.desc())
         .limit(1)
     )
     seen = set()
@@ -53,7 +40,7 @@ def round_motion_for_proposal(proposal) -> Motion | None:
         item is not None and item.motion_id is None and item.merged_into_id and item.id not in seen
     ):
         seen.add(item.id)
-        item = db.session.get(item_cls, item.merged_into_id)
+        item = db.session.get(AgendaItem, item.merged_into_id)
     if item is None or item.motion_id is None:
         return None
     motion = db.session.get(Motion, item.motion_id)
@@ -66,18 +53,14 @@ def round_motion_for_proposal(proposal) -> Motion | None:
 
 
 def _on_an_open_agenda(consultation_id: int, council_id: int) -> str | None:
-    models = rounds_models()
-    if models is None or not hasattr(models.AgendaItem, "consultation_id"):
-        return None
-    item, round_ = models.AgendaItem, models.Round
     return db.session.scalar(
-        sa.select(round_.title)
-        .join(item, item.round_id == round_.id)
+        sa.select(Round.title)
+        .join(AgendaItem, AgendaItem.round_id == Round.id)
         .where(
-            item.consultation_id == consultation_id,
-            round_.council_id == council_id,
-            round_.phase != "closed",
-            item.decision.is_(None),
+            AgendaItem.consultation_id == consultation_id,
+            Round.council_id == council_id,
+            Round.phase != "closed",
+            AgendaItem.decision.is_(None),
         )
         .limit(1)
     )
@@ -194,3 +177,14 @@ def consultation_outcome(actor, round_, item, decision: str, reasons: str, *, mo
             data={"round": round_.id, "item": item.id, "stance": stance, "why": error.message},
         )
         return None
+
+
+register_item_kind(
+    "consultation",
+    ItemKind(
+        subject=consultation_subject,
+        candidates=consultations_to_answer,
+        motion_text=consultation_motion_text,
+        take_effect=consultation_outcome,
+    ),
+)
