@@ -18,9 +18,13 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/notifications")
 @login_required
 def inbox():
-    return render_template(
-        "notifications/list.html", notifications=services.list_for(current_user.id)
+    """The newest notifications, grouped; showing them marks them read (those that were
+    new keep their "new" mark on this one page), so the header's count drops at once."""
+    days = services.feed_for(current_user.id)
+    services.mark_read(
+        current_user.id, [i for day in days for entry in day.entries for i in entry.unread_ids]
     )
+    return render_template("notifications/list.html", days=days)
 
 
 @bp.route("/notifications/read", methods=["POST"])

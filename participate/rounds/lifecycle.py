@@ -30,7 +30,7 @@ from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.rounds.access import require
 from participate.rounds.common import items_of, notify_members
-from participate.rounds.models import PHASE_LABELS, PHASE_PURPOSES, PhaseChange, Round
+from participate.rounds.models import PHASE_PURPOSES, PhaseChange, Round
 from participate.util import utcnow
 
 # How many times a lazy transition re-reads the round after losing a race.
@@ -219,15 +219,31 @@ def step(round_: Round, current: str, target: str, *, actor, now) -> None:
         subject=round_,
         data={"title": round_.title, "from": current, "to": target, "by": cause},
     )
-    ends = round_.planned_end(target)
-    when = f" until {ends:%-d %b %Y, %H:%M} UTC" if ends else ""
     notify_members(
         round_,
         "round_phase",
-        f"The round “{round_.title}” in {round_.council.name} is now in "
-        f"{PHASE_LABELS[target].lower()}{when}. {PHASE_PURPOSES[target]}",
+        phase_notice(round_.title, round_.council.name, target, round_.planned_end(target)),
         skip=actor,
     )
+
+
+_NOW_IN = {
+    "briefing": "is now in its briefing",
+    "discussion": "is now in discussion",
+    "refinement": "is now in refinement",
+    "voting": "is now open for voting",
+    "outcome": "has finished voting",
+    "closed": "is closed",
+}
+
+
+def phase_notice(title: str, council_name: str, target: str, ends) -> str:
+    """What members are told when a round moves to ``target``: one or two sentences."""
+    when = f" until {ends:%-d %b %Y, %H:%M} UTC" if ends and target != "closed" else ""
+    purpose = PHASE_PURPOSES[target]
+    if target == "outcome":
+        when = f"; the outcome phase runs{when}" if when else ""
+    return f"The round “{title}” in {council_name} {_NOW_IN[target]}{when}. {purpose}"
 
 
 def _enter(round_: Round, current: str, target: str, *, actor, now) -> None:
