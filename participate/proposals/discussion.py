@@ -62,6 +62,15 @@ def _parent(proposal: Proposal, parent_id) -> Comment | None:
     return parent
 
 
+# How a follower is told of a new comment, by its stance: "Ann commented in support of “X”."
+_COMMENTED = {
+    "for": "commented in support of",
+    "against": "commented against",
+    "neutral": "commented on",
+    "question": "asked a question about",
+}
+
+
 def add_comment(actor, proposal: Proposal, *, body, stance, parent_id=None) -> Comment:
     """A member comments with a stance, or replies to a comment of the same proposal.
 
@@ -100,11 +109,11 @@ def add_comment(actor, proposal: Proposal, *, body, stance, parent_id=None) -> C
         .values(comments_count=Proposal.comments_count + 1)
     )
     db.session.flush()
-    what = f"replied to {parent_author(parent)}" if parent else f"commented ({stance})"
+    what = f"replied to {parent_author(parent)} on" if parent else _COMMENTED[stance]
     notify_followers(
         proposal,
         "proposal_comment",
-        f"{actor.name} {what} on “{proposal.title}”.",
+        f"{actor.name} {what} “{proposal.title}”.",
         f"#comment-{comment.id}",
         skip=[actor.id],
     )

@@ -282,7 +282,8 @@ def _tell_the_councils(council: Council, answer: Answer, covered: list[Forward])
         notify(
             users,
             "upward_answered",
-            f"{council.name} answered “{answer.title}”: {label}. {answer.reasons[:200]}",
+            f"{council.name} answered “{answer.title}”: {label}. Its reasons are on the "
+            "proposal's page.",
             link_for[council_id] + "#upward",
         )
     return link_for

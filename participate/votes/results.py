@@ -80,7 +80,7 @@ def outcome_sentence(result: dict[str, Any]) -> str:
         return f"{winner} won." if winner else "no decision (too few constituencies took part)."
     if result.get("method") == "consent":
         n = result.get("objections", 0)
-        return "it proceeds: nobody objected." if result.get("passed") else f"{n} objection(s)."
+        return "it proceeds: nobody objected." if result.get("passed") else f"{n} objection{'' if n == 1 else 's'}."
     return "passed." if result.get("passed") else "not passed."
 
 
