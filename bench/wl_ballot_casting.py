@@ -39,6 +39,8 @@ import random
 
 import httpbench as hb
 
+from participate.votes.closing import close_voting
+
 NAME = "ballot_casting_http"
 CHANGE_EVERY = 10
 CONSTITUENCIES = (
@@ -130,7 +132,7 @@ def _close_and_count(database_url: str, motion_id: int) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": hb.SECRET_KEY})
     with app.app_context():
-        result = services.close_voting(None, services.get_motion(motion_id))
+        result = close_voting(None, services.get_motion(motion_id))
         db.session.remove()
         db.engine.dispose()
     ballots = hb.count_rows(

@@ -13,6 +13,8 @@ from email.policy import default
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+
 
 def _mails(outbox, before=frozenset()):
     new = sorted(set(outbox.glob("*.eml")) - set(before))
@@ -196,7 +198,7 @@ def test_vote_reminder_goes_once_to_eligible_members_who_have_not_voted(db, make
     votes.open_voting(clerk, far, _at(72))
     late = make.user("late@example.org")  # joined after the snapshot: not eligible
     make.member(late, council, "citizen")
-    votes.cast_ballot(voter, motion, choice="yes")
+    cast_ballot(voter, motion, choice="yes")
     from participate.notifications import preferences
 
     preferences.update_settings(opted_out, changes={"reminder_vote": "off"})

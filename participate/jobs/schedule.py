@@ -58,7 +58,7 @@ def round_phases(now: datetime) -> int:
 
 
 def motion_closes(now: datetime) -> int:
-    from participate.votes.services import close_due_motions
+    from participate.votes.closing import close_due_motions
 
     return close_due_motions(now)
 

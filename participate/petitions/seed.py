@@ -21,6 +21,7 @@ from participate.extensions import db
 from participate.petitions import counters, services, signing
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
+from participate.votes.closing import close_voting
 
 POOL = 6_000  # signers who are not members of the demo councils
 
@@ -363,5 +364,5 @@ def _governance_vote(ctx, petition: Petition) -> int | None:
             continue
         choice = "no" if ctx.rng.random() < 0.15 else "yes"
         cast_ballot(user, motion, choice=choice)
-    votes.close_voting(clerk, motion)
+    close_voting(clerk, motion)
     return motion.id

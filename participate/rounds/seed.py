@@ -30,6 +30,7 @@ from participate.rounds.minutes import build
 from participate.rounds.models import PhaseChange, Question, Round
 from participate.util import utcnow
 from participate.votes import services as votes
+from participate.votes.ballots import cast_ballot
 
 # Days each phase lasts in the demo schedules.
 LENGTHS = {"briefing": 7, "discussion": 14, "refinement": 7, "voting": 7, "outcome": 7}
@@ -142,7 +143,7 @@ def _vote(motion, people, yes_share: dict[str, float], rng, turnout: float = 0.7
                 if roll < yes_share.get(constituency, 0.5) * 0.96
                 else "no"
             )
-            votes.cast_ballot(user, motion, choice=choice)
+            cast_ballot(user, motion, choice=choice)
             cast += 1
     return cast
 

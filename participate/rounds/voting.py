@@ -17,6 +17,7 @@ from participate.rounds.access import role_in
 from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.models import ITEM_METHODS, AgendaItem, Round
 from participate.votes import services as votes
+from participate.votes.closing import close_voting
 from participate.votes.models import METHOD_LABELS, Motion
 
 GOVERNANCE_PETITIONS = ("cooperative_governance", "constitution_change")
@@ -134,7 +135,7 @@ def close_motions(round_: Round, items: list[AgendaItem], *, actor) -> None:
             continue
         motion = db.session.get(Motion, item.motion_id)
         if motion is not None and motion.status == "open":
-            votes.close_voting(actor, motion, commit=False)
+            close_voting(actor, motion, commit=False)
 
 
 def set_method(actor, round_: Round, item: AgendaItem, *, method: str, options=None) -> AgendaItem:

@@ -39,6 +39,8 @@ from participate.upward.seed_content import (
 from participate.upward.store import _refresh_dates
 from participate.util import utcnow
 from participate.votes import services as votes
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 
 # topic -> how many local councils adopt it (spread over the regions)
 SPREAD = {
@@ -163,8 +165,8 @@ class Demo:
         for user in self.voters(members):
             if self.rng.random() < 0.75:
                 choice = "yes" if self.rng.random() < 0.8 else self.rng.choice(["no", "abstain"])
-                votes.cast_ballot(user, motion, choice=choice)
-        votes.close_voting(clerk, motion)
+                cast_ballot(user, motion, choice=choice)
+        close_voting(clerk, motion)
         proposals.set_status(clerk, proposal, "on_agenda", reason="On the agenda of the round.")
         proposals.set_status(
             clerk, proposal, "adopted", reason=reason or "Adopted at the council's round."
@@ -265,8 +267,8 @@ class Demo:
         votes.open_voting(clerk, motion, None)
         for user in self.voters(members):
             if self.rng.random() < 0.7:
-                votes.cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.75 else "no")
-        votes.close_voting(clerk, motion)
+                cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.75 else "no")
+        close_voting(clerk, motion)
         proposals.set_status(clerk, proposal, "on_agenda", reason="On the regional round's agenda.")
         proposals.set_status(clerk, proposal, "adopted", reason=REGIONAL_NOTE)
         db.session.refresh(proposal)
@@ -412,10 +414,8 @@ class Demo:
             votes.open_voting(clerk, motion, None)
             for user in self.voters(members):
                 if self.rng.random() < 0.6:
-                    votes.cast_ballot(
-                        user, motion, choice="yes" if self.rng.random() < 0.7 else "no"
-                    )
-            votes.close_voting(clerk, motion)
+                    cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.7 else "no")
+            close_voting(clerk, motion)
         consultations.submit_position(
             clerk,
             consultation,

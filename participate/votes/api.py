@@ -10,7 +10,7 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document, text
 from participate.councils import services as councils
 from participate.errors import DomainError
-from participate.votes import services
+from participate.votes import ballots, results, services
 from participate.votes.checks import MAX_OPTION_LENGTH, MAX_REASON
 from participate.votes.models import Motion
 from participate.votes.views import limit_casting
@@ -48,11 +48,11 @@ def motion_json(motion: Motion, *, full: bool = True) -> dict[str, Any]:
         origin=motion.origin or None,
         rules=motion.rules,
         constitution_version=motion.constitution_version,
-        turnout=services.turnout_by_constituency(motion) or None,
+        turnout=results.turnout_by_constituency(motion) or None,
         # Constituencies whose published figures may show how their few members voted.
         small_constituencies=services.small_constituencies(motion) or None,
         result=motion.result if motion.status == "closed" else None,
-        objections=services.objections(motion) if motion.method == "consent" else None,
+        objections=results.objections(motion) if motion.method == "consent" else None,
         ballot_file=url_for("api.motion_ballot_file", motion_id=motion.id, _external=True)
         if motion.status == "closed"
         else None,
@@ -171,7 +171,7 @@ document(
 @limit_casting
 def cast_ballot(motion_id: int):
     user = token_user()
-    outcome = services.cast_ballot(user, motion_id, **_ballot_from_json(json_body()))
+    outcome = ballots.cast_ballot(user, motion_id, **_ballot_from_json(json_body()))
     return jsonify(
         {"motion": motion_id, "receipt": outcome.receipt, "changed": not outcome.first}
     ), (201 if outcome.first else 200)
@@ -224,7 +224,7 @@ document(
 @bp.get("/motions/<int:motion_id>/ballots.json")
 def motion_ballot_file(motion_id: int):
     motion = services.motion_for(_caller(), motion_id)
-    response = jsonify(services.ballot_file(motion))
+    response = jsonify(results.ballot_file(motion))
     response.headers["Content-Disposition"] = (
         f'attachment; filename="motion-{motion.id}-ballots.json"'
     )
@@ -244,7 +244,7 @@ document(
 @bp.get("/motions/<int:motion_id>/receipts/<code>")
 def receipt(motion_id: int, code: str):
     motion = services.motion_for(_caller(), motion_id)
-    entry = services.lookup_receipt(motion, code)
+    entry = results.lookup_receipt(motion, code)
     if entry is None:
         raise DomainError(
             f"No ballot with receipt {code} was counted on motion {motion_id}. Check the code; "

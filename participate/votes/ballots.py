@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,11 +29,11 @@ from participate.extensions import db
 from participate.util import utcnow
 from participate.votes import seal
 from participate.votes.checks import check_ballot
+from participate.votes.closing import close_if_due
 from participate.votes.models import Ballot, Motion, MotionEligibility, MotionParticipation
 
 # Receipts: 16 characters from 32 unambiguous ones (no 0/O, 1/I), 80 random bits.
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_RECEIPT_RE = re.compile(r"^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$")
 
 
 @dataclass(frozen=True)
@@ -75,15 +74,6 @@ def new_receipt() -> str:
     bits = secrets.randbits(80)
     code = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(16))
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))
-
-
-def normalise_receipt(text: str) -> str | None:
-    """A receipt as typed (any case, spaces or dashes) in its canonical form, or None."""
-    cleaned = re.sub(r"[\s\-]", "", (text or "").upper())
-    if len(cleaned) != 16:
-        return None
-    code = "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
-    return code if _RECEIPT_RE.match(code) else None
 
 
 # ---------------------------------------------------------------- who may vote
@@ -314,8 +304,6 @@ def cast_ballot(
 def _close_if_past(motion_id: int, row) -> None:
     status, closes_at = row[0], row[1]
     if status == "open" and closes_at is not None and closes_at <= utcnow():
-        from participate.votes.services import close_if_due
-
         motion = db.session.get(Motion, motion_id)
         if motion is not None:
             close_if_due(motion)

@@ -6,6 +6,7 @@ they belong to.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ MAX_OPTION_LENGTH = 200
 MAX_REASON = 2000
 # The shortest voting period a clerk may set, so that nobody opens a vote nobody can see.
 MIN_VOTING_PERIOD = timedelta(minutes=5)
+# A receipt: four groups of four from ballots.RECEIPT_ALPHABET.
+_RECEIPT_RE = re.compile(r"^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$")
 
 
 def check_motion(
@@ -233,3 +236,12 @@ def check_ballot(
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def normalise_receipt(text: str) -> str | None:
+    """A receipt as typed (any case, spaces or dashes) in its canonical form, or None."""
+    cleaned = re.sub(r"[\s\-]", "", (text or "").upper())
+    if len(cleaned) != 16:
+        return None
+    code = "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
+    return code if _RECEIPT_RE.match(code) else None

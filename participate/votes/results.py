@@ -15,7 +15,7 @@ from participate.councils.models import CONSTITUENCIES
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.votes import seal
-from participate.votes.ballots import normalise_receipt
+from participate.votes.checks import normalise_receipt
 from participate.votes.models import Ballot, Motion
 from participate.votes.seal import Opened
 
@@ -80,7 +80,11 @@ def outcome_sentence(result: dict[str, Any]) -> str:
         return f"{winner} won." if winner else "no decision (too few constituencies took part)."
     if result.get("method") == "consent":
         n = result.get("objections", 0)
-        return "it proceeds: nobody objected." if result.get("passed") else f"{n} objection{'' if n == 1 else 's'}."
+        return (
+            "it proceeds: nobody objected."
+            if result.get("passed")
+            else f"{n} objection{'' if n == 1 else 's'}."
+        )
     return "passed." if result.get("passed") else "not passed."
 
 

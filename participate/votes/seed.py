@@ -16,6 +16,8 @@ from participate.accounts.models import User
 from participate.extensions import db
 from participate.util import utcnow
 from participate.votes import services
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 
 COUNCIL = "health-manchester"
 
@@ -77,7 +79,7 @@ def seed(ctx) -> None:
         closes_at=now + timedelta(days=7),
     )
     ballots += _cast_binary(motion, voters, CLOSED_BINARY_YES, rng, turnout=0.75)
-    services.close_voting(clerk, motion)
+    close_voting(clerk, motion)
 
     motion = services.open_motion(
         clerk,
@@ -94,9 +96,9 @@ def seed(ctx) -> None:
                 ranking = list(CLOSED_RANKINGS[constituency])
                 if rng.random() < 0.25 and len(ranking) > 2:  # some disagree on the order
                     ranking[1], ranking[2] = ranking[2], ranking[1]
-                services.cast_ballot(user, motion, ranking=ranking)
+                cast_ballot(user, motion, ranking=ranking)
                 ballots += 1
-    services.close_voting(clerk, motion)
+    close_voting(clerk, motion)
 
     motion = services.open_motion(
         clerk,
@@ -108,10 +110,10 @@ def seed(ctx) -> None:
     )
     objectors = [voters["employee"][0], voters["partner"][0]]
     for user, reason in zip(objectors, OBJECTIONS, strict=True):
-        services.cast_ballot(user, motion, objection=reason)
+        cast_ballot(user, motion, objection=reason)
         ballots += 1
     ballots += _cast_consents(motion, voters, rng, skip=objectors, share=0.6)
-    services.close_voting(clerk, motion)
+    close_voting(clerk, motion)
 
     # ---------------------------------------------------------------- open now
     motion = services.open_motion(
@@ -136,7 +138,7 @@ def seed(ctx) -> None:
     for people in voters.values():
         for user in people:
             if user.id != citizen.id and rng.random() < 0.4:
-                services.cast_ballot(user, motion, ranking=rng.sample(WINTER, k=rng.randint(1, 3)))
+                cast_ballot(user, motion, ranking=rng.sample(WINTER, k=rng.randint(1, 3)))
                 ballots += 1
 
     motion = services.open_motion(
@@ -147,7 +149,7 @@ def seed(ctx) -> None:
         description=_LETTERS,
         closes_at=now + timedelta(days=5),
     )
-    services.cast_ballot(citizen, motion, choice="consent")
+    cast_ballot(citizen, motion, choice="consent")
     ballots += 1 + _cast_consents(motion, voters, rng, skip=[citizen], share=0.35)
 
     db.session.commit()
@@ -183,10 +185,10 @@ def _cast_binary(motion, voters, yes_share, rng, *, turnout, skip=()) -> int:
                 if roll < yes_share[constituency] * 0.95
                 else "no"
             )
-            services.cast_ballot(user, motion, choice=choice)
+            cast_ballot(user, motion, choice=choice)
             cast += 1
             if rng.random() < 0.05:  # a few change their mind before the close
-                services.cast_ballot(user, motion, choice="no" if choice == "yes" else "yes")
+                cast_ballot(user, motion, choice="no" if choice == "yes" else "yes")
     return cast
 
 
@@ -196,7 +198,7 @@ def _cast_consents(motion, voters, rng, *, skip, share) -> int:
     for people in voters.values():
         for user in people:
             if user.id not in skipped and rng.random() < share:
-                services.cast_ballot(user, motion, choice="consent")
+                cast_ballot(user, motion, choice="consent")
                 cast += 1
     return cast
 

@@ -5,10 +5,9 @@ system itself (a round advancing by its schedule, or a motion whose closing time
 passed being closed the next time it is read or written): no permission check, and the
 audit log records no actor. Views and the API always pass the signed-in user.
 
-Casting lives in ``participate.votes.ballots``, publishing (tally, turnout, ballot file,
-receipts) in ``participate.votes.results`` and the checks on input in
-``participate.votes.checks``; the services of the first two are re-exported here, so
-another feature imports every votes service from this module.
+Casting lives in ``participate.votes.ballots``, closing in ``participate.votes.closing``,
+publishing (tally, turnout, ballot file, receipts) in ``participate.votes.results`` and the
+checks on input in ``participate.votes.checks``; import each service from its module.
 
 A motion's life: ``draft`` (created, question editable by nobody but the services) ->
 ``open`` (rules and eligible voters snapshotted, ballots accepted) -> ``closed``
@@ -19,7 +18,6 @@ transition and any ballot write outside ``open`` (migration 0003_votes).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,11 +29,11 @@ from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.util import utcnow
-from participate.votes import checks, results
+from participate.votes import checks
+from participate.votes.closing import close_if_due
 from participate.votes.models import (
     Motion,
     MotionEligibility,
-    MotionParticipation,
 )
 
 MIN_VOTING_PERIOD = checks.MIN_VOTING_PERIOD
@@ -72,35 +70,6 @@ def motions_of(council: Council, *, include_drafts: bool = False) -> list[Motion
     for motion in motions:
         close_if_due(motion)
     return motions
-
-
-def close_if_due(motion: Motion, now: datetime | None = None) -> bool:
-    """Close an open motion whose closing time has passed; True when it is now closed."""
-    if motion.status != "open" or motion.closes_at is None or motion.closes_at > (now or utcnow()):
-        return motion.status == "closed"
-    try:
-        close_voting(None, motion)
-    except Conflict:
-        # Someone else closed it at the same moment: read their result.
-        db.session.rollback()
-        db.session.refresh(motion)
-    return True
-
-
-def close_due_motions(now: datetime | None = None) -> int:
-    """Close every open motion whose closing time has passed by ``now``, whether or not anyone
-    reads it (the scheduled job's sweep; participate.jobs). Returns how many it closed."""
-    due = db.session.scalars(
-        sa.select(Motion.id)
-        .where(Motion.status == "open", Motion.closes_at <= (now or utcnow()))
-        .order_by(Motion.id)
-    ).all()
-    closed = 0
-    for motion_id in due:
-        motion = db.session.get(Motion, motion_id)
-        if motion is not None and motion.status == "open":
-            closed += close_if_due(motion, now)
-    return closed
 
 
 # ---------------------------------------------------------------- creating and opening
@@ -281,74 +250,6 @@ def open_motion(
     return motion
 
 
-# ---------------------------------------------------------------- closing and tallying
-
-
-def close_voting(actor, motion: Motion, *, commit: bool = True) -> dict[str, Any]:
-    """Close voting, tally from SQL counts, publish the result; returns the result.
-
-    ``actor`` None: closed by its schedule. The motion row is claimed first (its lock
-    makes ballots in flight finish, and later ones be refused by the database), then
-    the ballots are counted with GROUP BY and fed to the core tally functions.
-    """
-    council = motion.council
-    if actor is not None:
-        require_clerk(actor, council)
-    if motion.status != "open":
-        raise Conflict(
-            "Voting on this motion has not opened yet."
-            if motion.status == "draft"
-            else "Voting on this motion is already closed; its result is published.",
-            code="not_open",
-        )
-    now = utcnow()
-    claimed = db.session.execute(
-        sa.update(Motion)
-        .where(Motion.id == motion.id, Motion.status == "open", Motion.closed_at.is_(None))
-        .values(closed_at=now)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise Conflict("Voting on this motion was closed by someone else.", code="not_open")
-    result = results.tally_motion(motion)
-    ballots = sum(row["voted"] for row in result["constituencies"].values())
-    db.session.execute(
-        sa.update(Motion).where(Motion.id == motion.id).values(status="closed", result=result)
-    )
-    db.session.expire(motion)
-    record_event(
-        "motion.closed",
-        actor=actor,
-        council=council,
-        subject=motion,
-        data={
-            "title": motion.title,
-            "by": "clerk" if actor is not None else "schedule",
-            "ballots": ballots,
-        },
-    )
-    record_event(
-        "motion.tallied",
-        actor=actor,
-        council=council,
-        subject=motion,
-        data={"method": motion.method, **results.outcome_summary(result)},
-    )
-    voters = db.session.scalars(
-        sa.select(MotionParticipation.user_id).where(MotionParticipation.motion_id == motion.id)
-    ).all()
-    notify(
-        voters,
-        "vote_result",
-        f"The result of '{motion.title}' in {council.name} is published: "
-        f"{results.outcome_sentence(result)}",
-        f"/motions/{motion.id}",
-    )
-    if commit:
-        db.session.commit()
-    return result
-
-
 def small_constituencies(motion: Motion) -> dict[str, int]:
     """Constituencies so small that the published figures may show how their members voted
     (``core.secrecy``); known once voting opens (the eligibility snapshot)."""
@@ -361,48 +262,3 @@ def disclosure_warning(motion: Motion, constituency: str | None) -> str | None:
     if eligible is None:
         return None
     return secrecy.disclosure_warning(CONSTITUENCY_LABELS[constituency], eligible)
-
-
-# Casting and publishing, re-exported so that other features import every votes service
-# from this module.
-from participate.votes.ballots import (  # noqa: E402
-    CastResult,
-    VoteStatus,
-    cast_ballot,
-    my_vote_status,
-    normalise_receipt,
-)
-from participate.votes.results import (  # noqa: E402
-    ballot_file,
-    lookup_receipt,
-    objections,
-    outcome_sentence,
-    outcome_summary,
-    tally_motion,
-    turnout_by_constituency,
-)
-
-__all__ = [
-    "MIN_VOTING_PERIOD",
-    "CastResult",
-    "VoteStatus",
-    "ballot_file",
-    "cast_ballot",
-    "close_if_due",
-    "close_voting",
-    "create_motion",
-    "disclosure_warning",
-    "get_motion",
-    "lookup_receipt",
-    "motions_of",
-    "my_vote_status",
-    "normalise_receipt",
-    "objections",
-    "open_motion",
-    "open_voting",
-    "outcome_sentence",
-    "outcome_summary",
-    "small_constituencies",
-    "tally_motion",
-    "turnout_by_constituency",
-]

@@ -14,7 +14,8 @@ from participate.errors import DomainError
 from participate.extensions import db, htmx
 from participate.forms_util import apply_error
 from participate.ratelimit import Limit, account_key, limited
-from participate.votes import services
+from participate.votes import closing, results, services
+from participate.votes.ballots import VoteStatus, cast_ballot, my_vote_status
 from participate.votes.forms import MotionForm, OpenVotingForm, ReceiptForm, ballot_from_form
 from participate.votes.models import METHOD_LABELS, Ballot, Motion, MotionParticipation
 
@@ -137,7 +138,7 @@ def new_motion(slug: str):
 def _page_context(motion: Motion, **extra) -> dict:
     council = motion.council
     is_clerk = councils.is_clerk(current_user, council)
-    status = services.my_vote_status(current_user, motion)
+    status = my_vote_status(current_user, motion)
     context = {
         "motion": motion,
         "council": council,
@@ -146,9 +147,9 @@ def _page_context(motion: Motion, **extra) -> dict:
         "disclosure": services.disclosure_warning(motion, status.constituency)
         if status.can_vote
         else None,
-        "turnout": services.turnout_by_constituency(motion),
+        "turnout": results.turnout_by_constituency(motion),
         "result": motion.result if motion.status == "closed" else None,
-        "objections": services.objections(motion),
+        "objections": results.objections(motion),
         "open_form": OpenVotingForm() if is_clerk and motion.status == "draft" else None,
         "receipt_form": ReceiptForm(formdata=None),
         "lookup": None,
@@ -172,7 +173,7 @@ def turnout(motion_id: int):
     if not htmx:
         return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#turnout-h")
     return render_template(
-        "votes/_turnout.html", motion=motion, turnout=services.turnout_by_constituency(motion)
+        "votes/_turnout.html", motion=motion, turnout=results.turnout_by_constituency(motion)
     )
 
 
@@ -184,7 +185,7 @@ def cast(motion_id: int):
     if not current_user.is_authenticated:  # no session, or a stale one (password changed)
         return _sign_in_to_vote(motion_id)
     try:
-        outcome = services.cast_ballot(current_user, motion_id, **ballot_from_form(request.form))
+        outcome = cast_ballot(current_user, motion_id, **ballot_from_form(request.form))
     except DomainError as error:
         if error.status == 404:
             raise
@@ -199,7 +200,7 @@ def cast(motion_id: int):
     if not htmx:
         flash(message, "success")
         return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#your-vote", 303)
-    status = services.VoteStatus(
+    status = VoteStatus(
         can_vote=True,
         voted=True,
         receipt=outcome.receipt,
@@ -277,14 +278,14 @@ def close_voting(motion_id: int):
             cancel_url=url_for("votes.motion_detail", motion_id=motion.id),
         )
     try:
-        result = services.close_voting(current_user, motion)
+        result = closing.close_voting(current_user, motion)
     except DomainError as error:
         if error.status in (403, 404):
             raise
         flash(error.message, "error")
         return redirect(url_for("votes.motion_detail", motion_id=motion_id), 303)
     flash(
-        f"Voting closed and the result is published: {services.outcome_sentence(result)}",
+        f"Voting closed and the result is published: {results.outcome_sentence(result)}",
         "success",
     )
     return redirect(url_for("votes.motion_detail", motion_id=motion_id) + "#result-h", 303)
@@ -298,7 +299,7 @@ def receipt_lookup(motion_id: int):
     status = 200
     if form.validate():
         try:
-            entry = services.lookup_receipt(motion, form.code.data)
+            entry = results.lookup_receipt(motion, form.code.data)
         except DomainError as error:
             form.code.errors = [*form.code.errors, error.message]
             status = error.status

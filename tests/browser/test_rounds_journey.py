@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from participate.rounds.models import AgendaItem
 from participate.votes import services as votes
+from participate.votes.ballots import cast_ballot
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
@@ -181,7 +182,7 @@ def test_a_whole_round_from_briefing_to_minutes(browser, live_server, make, db, 
             sa.select(AgendaItem.motion_id).where(AgendaItem.proposal_id == first.id)
         )
         for member in world["others"]:  # the rest of the council votes too
-            votes.cast_ballot(member, votes.get_motion(motion_id), choice="yes")
+            cast_ballot(member, votes.get_motion(motion_id), choice="yes")
 
         # -- Outcome: the clerk records both decisions and closes the round.
         _advance(clerk, round_url, "outcome")

@@ -29,6 +29,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from participate.votes.closing import close_voting
+from participate.votes.results import ballot_file
 from tests.conftest import LiveServer, api_token
 from tests.factories.votes import counts, later
 
@@ -190,7 +192,7 @@ def test_many_members_casting_and_changing_at_once_end_with_one_ballot_each(db, 
         assert receipts[key] == answers[(user_id, motion_id)][-1].json()["receipt"]
 
     # The tally counts exactly these ballots, and the file re-tallies to the same result.
-    result = services.close_voting(clerk, db.session.merge(binary))
+    result = close_voting(clerk, db.session.merge(binary))
     assert sum(row["voted"] for row in result["constituencies"].values()) == len(voters)
 
 
@@ -218,7 +220,7 @@ def test_closing_while_ballots_arrive_counts_every_acknowledged_ballot(db, serve
 
     def close():  # in this thread, which holds the app context
         time.sleep(0.15)
-        return services.close_voting(clerk, db.session.get(Motion, motion.id))
+        return close_voting(clerk, db.session.get(Motion, motion.id))
 
     def voters_batch(batch):
         start.wait()
@@ -366,10 +368,10 @@ def test_a_server_restart_mid_surge_loses_and_half_writes_nothing(app, db, serve
             last = plans[(user_id, motion_id)][-1]
             assert (ballot.choice, ballot.ranking) == (last.get("choice"), last.get("ranking"))
             assert ballot.receipt == answers[(user_id, motion_id)][-1]["receipt"]
-        result = services.close_voting(clerk, motion)
+        result = close_voting(clerk, motion)
         assert sum(row["voted"] for row in result["constituencies"].values()) == len(voters)
         db.session.expire_all()
         motion = db.session.get(Motion, motion_id)
-        assert tally_ballot_file(services.ballot_file(motion)) == motion.result
+        assert tally_ballot_file(ballot_file(motion)) == motion.result
     verified = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output

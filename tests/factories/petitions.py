@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.closing import close_voting
+
 SMALL_RULES = {"petition_minimum": 3, "petition_rate": 0, "petition_sponsors": 2}
 
 
@@ -135,5 +137,5 @@ def _passed_motion(world, db, *, passed=True):
     )
     for user in voters:
         cast_ballot(user, motion, choice="yes" if passed else "no")
-    votes.close_voting(world.clerk, motion)
+    close_voting(world.clerk, motion)
     return motion

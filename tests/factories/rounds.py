@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+
 
 @pytest.fixture
 def hm(make):
@@ -124,8 +126,8 @@ def vote_all(hm, round_, choice="yes", *, skip=()):
                 if member in skip:
                     continue
                 if motion.method == "schulze":
-                    votes.cast_ballot(member, motion, ranking=list(motion.options))
+                    cast_ballot(member, motion, ranking=list(motion.options))
                 elif motion.method == "consent":
-                    votes.cast_ballot(member, motion, choice="consent")
+                    cast_ballot(member, motion, choice="consent")
                 else:
-                    votes.cast_ballot(member, motion, choice=choice)
+                    cast_ballot(member, motion, choice=choice)

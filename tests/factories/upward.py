@@ -9,6 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
+
 
 @dataclass
 class World:
@@ -107,8 +110,8 @@ def adopt(clerk, council, title: str, body: str, themes=(), supporters=(), motio
         )
         votes.open_voting(clerk, motion, None)
         for user, choice in motion_votes.items():
-            votes.cast_ballot(user, motion, choice=choice)
-        votes.close_voting(clerk, motion)
+            cast_ballot(user, motion, choice=choice)
+        close_voting(clerk, motion)
     proposals.set_status(clerk, proposal, "on_agenda")
     proposals.set_status(clerk, proposal, "adopted", reason="Adopted by the council.")
     db.session.refresh(proposal)

@@ -21,6 +21,9 @@ from collections import Counter, defaultdict
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
+from participate.votes.results import ballot_file
 from tests.conftest import api_token
 
 VOTERS = {"citizen": 26, "employee": 18}
@@ -55,8 +58,8 @@ def election(make, db, client):
         )
         assert response.status_code in (200, 201), response.get_data(as_text=True)
         truth[user.id] = (constituency, choice)
-    services.close_voting(clerk, motion)
-    published = services.ballot_file(motion)
+    close_voting(clerk, motion)
+    published = ballot_file(motion)
     db.session.expire_all()
     order = [user.id for user, _ in voters]
     return {"motion": motion, "truth": truth, "order": order, "file": published}
@@ -313,7 +316,7 @@ def test_a_rotated_key_still_opens_ballots_through_the_fallbacks(app, make):
     motion = services.open_motion(
         clerk, council, title="Longer opening", method="binary", closes_at=later()
     )
-    receipts = {services.cast_ballot(v, motion, choice="yes").receipt for v in voters}
+    receipts = {cast_ballot(v, motion, choice="yes").receipt for v in voters}
     old = app.config["SECRET_KEY"]
     try:
         app.config["SECRET_KEY"] = "a-new-key"
@@ -321,7 +324,7 @@ def test_a_rotated_key_still_opens_ballots_through_the_fallbacks(app, make):
             opened_ballots(motion)  # never a guess, never a 500
         app.config["SECRET_KEY_FALLBACKS"] = [old]
         assert {b.receipt for b in opened_ballots(motion)} == receipts
-        result = services.close_voting(clerk, motion)
+        result = close_voting(clerk, motion)
         assert result["constituencies"]["citizen"]["voted"] == 3
     finally:
         app.config["SECRET_KEY"] = old

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
 from tests.conftest import api_token
 
 SMALL_RULES = {"petition_minimum": 2, "petition_rate": 0, "petition_sponsors": 1}
@@ -155,7 +156,7 @@ def test_a_member_sees_the_votes_they_can_cast_and_not_the_others(world, db):
     cast = votes.open_motion(
         clerk, council, title="Adopt the triage leaflet", method="binary", closes_at=_later(3)
     )
-    votes.cast_ballot(world.member, cast, choice="yes")
+    cast_ballot(world.member, cast, choice="yes")
     schools = world.councils["schools-manchester"]
     schools_clerk = world.make.clerk(schools)
     world.make.member(world.make.user(), schools, "citizen")
@@ -175,7 +176,7 @@ def test_a_member_sees_the_votes_they_can_cast_and_not_the_others(world, db):
     assert item.council == council.name
     assert _agenda(late).section("votes") is None
     # Somebody who voted on both sees neither.
-    votes.cast_ballot(world.member, mine, choice="no")
+    cast_ballot(world.member, mine, choice="no")
     assert _agenda(world.member).section("votes") is None
 
 

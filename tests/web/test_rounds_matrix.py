@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from participate.core import phases
 from participate.core.rules import ROLES
+from participate.votes.ballots import cast_ballot
 from tests.factories import rounds as shared
 from tests.factories.rounds import advance_to, start_round
 
@@ -233,8 +234,8 @@ def test_ballots_only_in_voting(db, hm):
     round_ = _round_in(hm, "voting")
     motion = votes.get_motion(round_.items[0].motion_id)
     voter = hm["members"]["citizen"][0]
-    votes.cast_ballot(voter, motion, choice="yes")
+    cast_ballot(voter, motion, choice="yes")
     advance_to(hm, round_, "outcome")
     with pytest.raises(DomainError) as refused:
-        votes.cast_ballot(hm["members"]["citizen"][1], votes.get_motion(motion.id), choice="yes")
+        cast_ballot(hm["members"]["citizen"][1], votes.get_motion(motion.id), choice="yes")
     assert refused.value.code == "voting_closed" and "voting phase" in refused.value.message

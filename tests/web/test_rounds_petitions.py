@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
 from tests.factories import rounds as shared
 from tests.factories.rounds import advance_to, start_round
 
@@ -58,7 +59,7 @@ def _vote(hm, round_, item, choice):
     motion = votes.get_motion(item.motion_id)
     for group in hm["members"].values():
         for member in group:
-            votes.cast_ballot(member, motion, choice=choice)
+            cast_ballot(member, motion, choice=choice)
     return motion
 
 

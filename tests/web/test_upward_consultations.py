@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 from tests.conftest import api_token, htmx_headers
 from tests.factories.upward import build_world, close_consultation
 
@@ -138,8 +140,8 @@ def test_a_council_submits_its_position_with_its_motions_tally(
     motion = votes.create_motion(world.manchester_clerk, mcr, title="Our position", method="binary")
     votes.open_voting(world.manchester_clerk, motion, None)
     for user in world.members["health-manchester"][:3]:
-        votes.cast_ballot(user, motion, choice="yes")
-    votes.close_voting(world.manchester_clerk, motion)
+        cast_ballot(user, motion, choice="yes")
+    close_voting(world.manchester_clerk, motion)
     login_as(world.manchester_clerk)
     page = client.get(
         f"/councils/health-manchester/consultations/{consultation.id}/position"
@@ -276,8 +278,8 @@ def _decided(clerk, council, votes_by_user):
     motion = votes.create_motion(clerk, council, title="Our position", method="binary")
     votes.open_voting(clerk, motion, None)
     for user, choice in votes_by_user.items():
-        votes.cast_ballot(user, motion, choice=choice)
-    votes.close_voting(clerk, motion)
+        cast_ballot(user, motion, choice=choice)
+    close_voting(clerk, motion)
     return motion
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 from tests.conftest import api_token
 from tests.factories.upward import STATEMENT, adopt, build_world, count, forward
 
@@ -100,8 +102,8 @@ def test_the_form_can_name_the_deciding_motion(client, login_as, world, db):
     proposal = adopt(world.manchester_clerk, mcr, *GP)
     motion = votes.create_motion(world.manchester_clerk, mcr, title="Our vote", method="binary")
     votes.open_voting(world.manchester_clerk, motion, None)
-    votes.cast_ballot(world.members["health-manchester"][0], motion, choice="yes")
-    votes.close_voting(world.manchester_clerk, motion)
+    cast_ballot(world.members["health-manchester"][0], motion, choice="yes")
+    close_voting(world.manchester_clerk, motion)
     login_as(world.manchester_clerk)
     response = client.post(
         f"/proposals/{proposal.id}/forward",

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from participate.votes.ballots import cast_ballot
 from tests.factories.upward import STATEMENT, build_world, forward
 
 
@@ -54,13 +55,12 @@ def _round(world, agenda):
 
 def _vote_and_decide(world, round_, decision, reasons, choice="yes"):
     from participate.rounds import services
-    from participate.votes import services as votes
 
     while round_.phase != "voting":
         services.advance_phase(world.manchester_clerk, round_)
     item = round_.items[0]
     for user in world.members["health-manchester"][:4]:
-        votes.cast_ballot(user, item.motion_id, choice=choice)
+        cast_ballot(user, item.motion_id, choice=choice)
     services.advance_phase(world.manchester_clerk, round_)
     services.record_outcome(
         world.manchester_clerk, round_, item, decision=decision, reasons=reasons

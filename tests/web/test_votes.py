@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from participate.votes.ballots import cast_ballot, my_vote_status
+from participate.votes.closing import close_voting
 from participate.votes.results import opened_ballots
 from tests.conftest import htmx_headers
 from tests.factories import votes as factory
@@ -26,7 +28,7 @@ def test_votes_tab_lists_open_and_closed_motions(client, db, hm):
 
     open_one = open_motion(hm, title="Open the clinic on Saturdays")
     closed_one = open_motion(hm, method="consent", title="Adopt the new triage leaflet")
-    services.close_voting(hm["clerk"], closed_one)
+    close_voting(hm["clerk"], closed_one)
     services.create_motion(hm["clerk"], hm["council"], title="A draft only", method="binary")
 
     html = client.get("/councils/health-manchester/votes").get_data(as_text=True)
@@ -53,11 +55,9 @@ def test_clerk_sees_drafts_and_new_motion_button(client, login_as, hm):
 
 
 def test_member_sees_that_they_voted_in_the_list(client, login_as, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     voter = hm["members"]["citizen"][0]
-    services.cast_ballot(voter, motion, choice="yes")
+    cast_ballot(voter, motion, choice="yes")
     login_as(voter)
     html = client.get("/councils/health-manchester/votes").get_data(as_text=True)
     assert "you have voted" in html
@@ -232,7 +232,6 @@ def test_only_clerks_create_motions(client, db, make, login_as, hm, who):
 
 
 def test_member_casts_then_changes_a_binary_ballot(client, db, login_as, hm):
-
     motion = open_motion(hm)
     voter = hm["members"]["citizen"][0]
     login_as(voter)
@@ -256,7 +255,6 @@ def test_member_casts_then_changes_a_binary_ballot(client, db, login_as, hm):
 
 
 def test_ranked_ballot_from_the_select_per_rank_form(client, db, login_as, hm):
-
     motion = open_motion(hm, method="schulze")
     login_as(hm["members"]["employee"][0])
     page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
@@ -299,7 +297,6 @@ def test_bad_ballots_are_refused_and_nothing_is_written(
 
 
 def test_consent_ballots_consent_and_object(client, db, login_as, hm):
-
     motion = open_motion(hm, method="consent")
     login_as(hm["members"]["citizen"][0])
     assert (
@@ -363,7 +360,7 @@ def test_no_ballot_on_a_draft_or_a_closed_motion(client, db, login_as, hm):
 
     draft = services.create_motion(hm["clerk"], hm["council"], title="Draft", method="binary")
     closed = open_motion(hm)
-    services.close_voting(hm["clerk"], closed)
+    close_voting(hm["clerk"], closed)
     login_as(hm["members"]["citizen"][0])
     response = client.post(f"/motions/{draft.id}/ballot", data={"choice": "yes"})
     assert response.status_code == 409 and "has not opened yet" in response.get_data(as_text=True)
@@ -398,11 +395,9 @@ def test_htmx_cast_returns_the_ballot_panel_fragment(client, db, login_as, hm):
 
 
 def test_turnout_fragment_counts_only(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
-    services.cast_ballot(hm["members"]["leader"][0], motion, choice="no")
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    cast_ballot(hm["members"]["leader"][0], motion, choice="no")
     response = client.get(f"/motions/{motion.id}/turnout", headers=htmx_headers())
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
@@ -417,12 +412,10 @@ def test_turnout_fragment_counts_only(client, db, hm):
 
 
 def test_results_are_hidden_until_the_clerk_closes(client, db, login_as, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     for user in hm["members"]["citizen"][:3]:
-        services.cast_ballot(user, motion, choice="yes")
-    services.cast_ballot(hm["members"]["employee"][0], motion, choice="no")
+        cast_ballot(user, motion, choice="yes")
+    cast_ballot(hm["members"]["employee"][0], motion, choice="no")
     page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert 'id="results"' not in page and "Passed" not in page and "ballots.json" not in page
     assert "Counts only" in page
@@ -452,20 +445,18 @@ def test_results_are_hidden_until_the_clerk_closes(client, db, login_as, hm):
 
 
 def test_binary_result_page_shows_support_quorum_minority_and_bars(client, db, make, hm):
-    from participate.votes import services
-
     council = hm["council"]
     extra = make.members(council, {"employee": 1})
     motion = open_motion(hm)
     citizens, employees, leaders = (hm["members"][c] for c in ("citizen", "employee", "leader"))
     for user in citizens[:3]:
-        services.cast_ballot(user, motion, choice="yes")
-    services.cast_ballot(citizens[3], motion, choice="no")
+        cast_ballot(user, motion, choice="yes")
+    cast_ballot(citizens[3], motion, choice="no")
     for user in [*employees, *extra][:3]:
-        services.cast_ballot(user, motion, choice="no")
+        cast_ballot(user, motion, choice="no")
     for user in leaders:
-        services.cast_ballot(user, motion, choice="yes")
-    result = services.close_voting(hm["clerk"], motion)
+        cast_ballot(user, motion, choice="yes")
+    result = close_voting(hm["clerk"], motion)
     # citizens 3/4 yes, employees 0/3, leaders 2/2: S = (0.75 + 0 + 1) / 3 = 0.583 > 0.5
     assert result["passed"] is True
     assert result["minority"] == ["employee"]
@@ -477,30 +468,26 @@ def test_binary_result_page_shows_support_quorum_minority_and_bars(client, db, m
 
 
 def test_schulze_result_page_shows_winner_full_ranking_and_pairwise(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm, method="schulze")
     # Citizens 3 B>A>G, 1 A>G; employees 2 B>G>A, 1 A: weighted, Beta beats both.
     ballots = [["Beta", "Alpha", "Gamma"]] * 3 + [["Alpha", "Gamma"]]
     ballots += [["Beta", "Gamma", "Alpha"]] * 2 + [["Alpha"]]
     voters = hm["members"]["citizen"] + hm["members"]["employee"]
     for user, ranking in zip(voters, ballots, strict=True):
-        services.cast_ballot(user, motion, ranking=ranking)
-    result = services.close_voting(hm["clerk"], motion)
+        cast_ballot(user, motion, ranking=ranking)
+    result = close_voting(hm["clerk"], motion)
     assert result["winner"] == "Beta" and result["ranking"][0] == "Beta"
     html = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert "Winner: Beta" in html and "Full ranking" in html and "Head to head" in html
 
 
 def test_consent_result_publishes_objections_with_reasons(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm, method="consent")
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="consent")
-    services.cast_ballot(
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="consent")
+    cast_ballot(
         hm["members"]["employee"][0], motion, objection="Staffing on Sundays is not covered."
     )
-    result = services.close_voting(hm["clerk"], motion)
+    result = close_voting(hm["clerk"], motion)
     assert result["passed"] is False and result["objections"] == 1
     html = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert "Does not proceed" in html
@@ -512,9 +499,8 @@ def test_motion_closes_itself_when_its_time_has_passed(client, db, hm):
     from participate.votes.models import Motion
 
     motion = open_motion(hm)
-    from participate.votes import services
 
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
     db.session.execute(
         sa.update(Motion)
         .where(Motion.id == motion.id)
@@ -557,13 +543,11 @@ def test_ballot_after_the_closing_time_is_refused_and_closes_the_motion(client, 
 
 
 def test_receipt_lookup_after_close(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
-    cast = services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    cast = cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
     early = client.get(f"/motions/{motion.id}/receipt", query_string={"code": cast.receipt})
     assert early.status_code == 409
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     found = client.get(f"/motions/{motion.id}/receipt", query_string={"code": cast.receipt.lower()})
     assert found.status_code == 200
     html = found.get_data(as_text=True)
@@ -585,7 +569,6 @@ def test_receipt_lookup_after_close(client, db, hm):
 
 def test_rules_are_frozen_at_opening_and_governance_uses_its_threshold(db, hm):
     from participate.councils.models import ConstitutionVersion
-    from participate.votes import services
 
     first = open_motion(hm, kind="governance")
     assert first.rules["threshold"] == pytest.approx(2 / 3)
@@ -607,7 +590,7 @@ def test_rules_are_frozen_at_opening_and_governance_uses_its_threshold(db, hm):
     assert first.rules["quorum"] == 0.1 and first.constitution_version == 1
     assert second.rules["quorum"] == 0.5 and second.rules["threshold"] == 0.6
     assert second.constitution_version == 2
-    services.cast_ballot(hm["members"]["citizen"][0], first, choice="yes")
+    cast_ballot(hm["members"]["citizen"][0], first, choice="yes")
     db.session.refresh(first)
     assert first.rules["quorum"] == 0.1
 
@@ -636,7 +619,7 @@ def test_permission_matrix(client, db, make, login_as, hm, role, state, action):
     else:
         motion = open_motion(hm)
         if state == "closed":
-            services.close_voting(hm["clerk"], motion)
+            close_voting(hm["clerk"], motion)
     user = {
         "visitor": None,
         "account": make.user(),
@@ -678,7 +661,6 @@ def test_permission_matrix(client, db, make, login_as, hm, role, state, action):
 def test_demo_seed_has_open_and_closed_motions_of_each_method(app, client, db):
     from participate.accounts.models import User
     from participate.seed import seed
-    from participate.votes import services
     from participate.votes.models import Motion
 
     summary = seed(scale=1, password="demo-password")
@@ -703,7 +685,7 @@ def test_demo_seed_has_open_and_closed_motions_of_each_method(app, client, db):
             row["voted"] for row in motion.result["constituencies"].values()
         )
     citizen = db.session.scalars(sa.select(User).where(User.email == "citizen@example.org")).one()
-    statuses = [services.my_vote_status(citizen, m) for m in motions if m.status == "open"]
+    statuses = [my_vote_status(citizen, m) for m in motions if m.status == "open"]
     assert any(s.can_vote and not s.voted for s in statuses)
     assert any(s.voted for s in statuses)
     for motion in motions:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from participate.votes.ballots import cast_ballot
+from participate.votes.closing import close_voting
 from tests.conftest import api_token
 from tests.factories.votes import counts, make_hm, open_motion
 
@@ -21,10 +23,8 @@ def error_of(response) -> dict:
 
 
 def test_motion_json_shows_rules_and_turnout_but_no_result_while_open(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm, method="schulze")
-    services.cast_ballot(hm["members"]["citizen"][0], motion, ranking=["Beta"])
+    cast_ballot(hm["members"]["citizen"][0], motion, ranking=["Beta"])
     data = client.get(f"/api/v1/motions/{motion.id}").get_json()
     assert data["status"] == "open" and data["method"] == "schulze"
     assert data["options"] == ["Alpha", "Beta", "Gamma"]
@@ -63,7 +63,6 @@ def test_cast_201_then_change_200_with_the_same_receipt(client, db, hm):
 
 
 def test_ranked_and_consent_ballots_by_api(client, db, hm):
-
     ranked = open_motion(hm, method="schulze")
     consent = open_motion(hm, method="consent")
     headers = api_token(hm["members"]["citizen"][0])
@@ -126,8 +125,6 @@ def test_bad_ballots_by_api_are_refused_with_json_errors(
 
 
 def test_api_refusals_for_people_and_states(client, db, make, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     url = f"/api/v1/motions/{motion.id}/ballots"
     assert error_of(client.post(url, json={"choice": "yes"}))["code"] == "token_required"
@@ -142,7 +139,7 @@ def test_api_refusals_for_people_and_states(client, db, make, hm):
     assert error_of(late_response)["code"] == "joined_after_opening"
     not_json = client.post(url, data="choice=yes", headers=api_token(hm["members"]["citizen"][0]))
     assert not_json.status_code == 400 and error_of(not_json)["code"] == "bad_json"
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     closed = client.post(
         url, json={"choice": "yes"}, headers=api_token(hm["members"]["citizen"][0])
     )
@@ -155,13 +152,11 @@ def test_api_refusals_for_people_and_states(client, db, make, hm):
 
 
 def test_ballot_file_is_refused_before_close_and_published_after(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
-    cast = services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    cast = cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
     early = client.get(f"/api/v1/motions/{motion.id}/ballots.json")
     assert early.status_code == 409 and error_of(early)["code"] == "not_closed"
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     response = client.get(f"/api/v1/motions/{motion.id}/ballots.json")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -184,12 +179,10 @@ def test_ballot_file_is_refused_before_close_and_published_after(client, db, hm)
 
 
 def test_receipt_endpoint(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm, method="consent")
-    cast = services.cast_ballot(hm["members"]["employee"][0], motion, objection="Too early.")
+    cast = cast_ballot(hm["members"]["employee"][0], motion, objection="Too early.")
     assert client.get(f"/api/v1/motions/{motion.id}/receipts/{cast.receipt}").status_code == 409
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     found = client.get(f"/api/v1/motions/{motion.id}/receipts/{cast.receipt.replace('-', '')}")
     assert found.status_code == 200
     assert found.get_json()["ballot"] == {

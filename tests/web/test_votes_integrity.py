@@ -11,6 +11,9 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from participate.votes import results
+from participate.votes.ballots import cast_ballot, my_vote_status
+from participate.votes.closing import close_voting
 from tests.conftest import api_token
 from tests.factories.votes import counts, make_hm, open_motion
 
@@ -41,11 +44,9 @@ INSERT = sa.text(
 
 
 def test_database_refuses_ballot_writes_after_close(db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
-    services.close_voting(hm["clerk"], motion)
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    close_voting(hm["clerk"], motion)
     with pytest.raises(sa.exc.IntegrityError, match="ballot_refused"):
         db.session.execute(INSERT, _raw_ballot(motion.id))
     db.session.rollback()
@@ -88,10 +89,8 @@ def _just_after(moment):
 
 
 def test_database_keeps_receipt_and_constituency_of_a_ballot(db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="yes")
     for column, value in (
         ("receipt_digest", "a" * 64),
         ("receipt_sealed", b"another receipt"),
@@ -106,8 +105,6 @@ def test_database_keeps_receipt_and_constituency_of_a_ballot(db, hm):
 
 
 def test_database_freezes_rules_question_and_eligibility_once_open(db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     for statement in (
         "UPDATE motions SET rules = '{\"quorum\": 0}' WHERE id = :m",
@@ -127,7 +124,7 @@ def test_database_freezes_rules_question_and_eligibility_once_open(db, hm):
             {"m": motion.id, "u": _new_user(db).id},
         )
     db.session.rollback()
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     for statement in (
         "UPDATE motions SET status = 'open' WHERE id = :m",
         "UPDATE motions SET result = '{\"passed\": true}' WHERE id = :m",
@@ -186,13 +183,12 @@ def test_ballot_table_has_no_user_column_and_participation_no_choice_or_time(db)
 
 
 def test_ref_is_an_hmac_of_motion_and_user_and_receipts_are_random(app, db, hm):
-    from participate.votes import services
     from participate.votes.models import Ballot
 
     voter = hm["members"]["citizen"][0]
     first, second = open_motion(hm), open_motion(hm)
-    r1 = services.cast_ballot(voter, first, choice="yes").receipt
-    r2 = services.cast_ballot(voter, second, choice="yes").receipt
+    r1 = cast_ballot(voter, first, choice="yes").receipt
+    r2 = cast_ballot(voter, second, choice="yes").receipt
     assert r1 != r2
     key = app.config["SECRET_KEY"].encode()
     expected = hmac.new(key, f"{first.id}:{voter.id}".encode(), hashlib.sha256).hexdigest()
@@ -207,13 +203,12 @@ def test_ref_is_an_hmac_of_motion_and_user_and_receipts_are_random(app, db, hm):
 
 def test_no_page_api_or_export_links_a_choice_to_a_person(client, db, login_as, hm, tmp_path):
     from participate.dump import export_database
-    from participate.votes import services
 
     voter = hm["members"]["employee"][1]
     secret_reason = "Quokka-zebra reason nobody else would write"
     motion = open_motion(hm, method="consent")
-    cast = services.cast_ballot(voter, motion, objection=secret_reason)
-    services.cast_ballot(hm["members"]["citizen"][0], motion, choice="consent")
+    cast = cast_ballot(voter, motion, objection=secret_reason)
+    cast_ballot(hm["members"]["citizen"][0], motion, choice="consent")
 
     def pages(*urls):
         return {url: client.get(url).get_data(as_text=True) for url in urls}
@@ -239,7 +234,7 @@ def test_no_page_api_or_export_links_a_choice_to_a_person(client, db, login_as, 
                 assert cast.receipt not in body, (who, url)
     client.post("/logout")
 
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     # After close the reason is published, but never next to the voter's name or e-mail.
     for url, body in pages(*public, f"/api/v1/motions/{motion.id}/ballots.json").items():
         if secret_reason in body:
@@ -260,11 +255,9 @@ def test_no_page_api_or_export_links_a_choice_to_a_person(client, db, login_as, 
 
 
 def test_voter_sees_that_they_voted_but_not_their_choice(client, db, login_as, hm):
-    from participate.votes import services
-
     motion = open_motion(hm, method="schulze", options=["Rooftop garden", "Night bus"])
     voter = hm["members"]["citizen"][0]
-    services.cast_ballot(voter, motion, ranking=["Night bus", "Rooftop garden"])
+    cast_ballot(voter, motion, ranking=["Night bus", "Rooftop garden"])
     login_as(voter)
     html = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert "You have voted." in html
@@ -276,12 +269,10 @@ def test_voter_sees_that_they_voted_but_not_their_choice(client, db, login_as, h
 
 
 def _cast_many(setup, motion, ballots):
-    from participate.votes import services
-
     people = {c: list(users) for c, users in setup["members"].items()}
     people["employee"].append(setup["clerk"])
     for constituency, kwargs in ballots:
-        services.cast_ballot(people[constituency].pop(0), motion, **kwargs)
+        cast_ballot(people[constituency].pop(0), motion, **kwargs)
 
 
 ROUND_TRIPS = {
@@ -318,12 +309,11 @@ ROUND_TRIPS = {
 def test_page_result_equals_participate_tally_on_the_downloaded_file(
     app, client, db, hm, tmp_path, method, kind
 ):
-    from participate.votes import services
     from participate.votes.models import Motion
 
     motion = open_motion(hm, method=method, kind=kind)
     _cast_many(hm, motion, ROUND_TRIPS[method])
-    services.close_voting(hm["clerk"], motion)
+    close_voting(hm["clerk"], motion)
     stored = db.session.get(Motion, motion.id).result
 
     download = client.get(f"/motions/{motion.id}")
@@ -339,11 +329,9 @@ def test_page_result_equals_participate_tally_on_the_downloaded_file(
 
 
 def test_page_shows_the_figures_of_the_stored_result(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     _cast_many(hm, motion, ROUND_TRIPS["binary"])
-    result = services.close_voting(hm["clerk"], motion)
+    result = close_voting(hm["clerk"], motion)
     html = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert f"{result['weighted_support'] * 100:.1f}%" in html
     for row in result["constituencies"].values():
@@ -354,12 +342,10 @@ def test_page_shows_the_figures_of_the_stored_result(client, db, hm):
 
 
 def test_tally_cli_refuses_a_malformed_file_naming_the_first_bad_entry(app, db, hm, tmp_path):
-    from participate.votes import services
-
     motion = open_motion(hm)
     _cast_many(hm, motion, ROUND_TRIPS["binary"][:3])
-    services.close_voting(hm["clerk"], motion)
-    data = services.ballot_file(motion)
+    close_voting(hm["clerk"], motion)
+    data = results.ballot_file(motion)
     data["ballots"][1]["choice"] = "maybe"
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
@@ -373,16 +359,14 @@ def test_tally_cli_refuses_a_malformed_file_naming_the_first_bad_entry(app, db, 
 
 
 def test_api_token_cast_is_counted_in_the_file(client, db, hm):
-    from participate.votes import services
-
     motion = open_motion(hm)
     response = client.post(
         f"/api/v1/motions/{motion.id}/ballots",
         json={"choice": "yes"},
         headers=api_token(hm["members"]["leader"][0]),
     )
-    services.close_voting(hm["clerk"], motion)
-    data = services.ballot_file(motion)
+    close_voting(hm["clerk"], motion)
+    data = results.ballot_file(motion)
     assert data["ballots"] == [
         {"constituency": "leader", "receipt": response.get_json()["receipt"], "choice": "yes"}
     ]
@@ -398,15 +382,14 @@ def test_export_import_round_trip_keeps_closed_motions_and_their_ballots(db, hm,
     from participate import create_app
     from participate.config import TestConfig
     from participate.dump import export_database, import_database
-    from participate.votes import services
     from participate.votes.models import Motion
     from participate.votes.results import opened_ballots
 
     motion = open_motion(hm, method="consent")
-    services.cast_ballot(hm["members"]["citizen"][0], motion, objection="Kept on restore.")
-    services.close_voting(hm["clerk"], motion)
+    cast_ballot(hm["members"]["citizen"][0], motion, objection="Kept on restore.")
+    close_voting(hm["clerk"], motion)
     still_open = open_motion(hm)
-    services.cast_ballot(hm["members"]["citizen"][0], still_open, choice="yes")
+    cast_ballot(hm["members"]["citizen"][0], still_open, choice="yes")
     export_database(tmp_path / "dump")
     before = sorted((b.receipt, b.choice) for m in (motion, still_open) for b in opened_ballots(m))
 
@@ -461,20 +444,19 @@ def _fresh_database(db, tmp_path) -> str:
 
 def test_a_changed_server_key_never_lets_a_member_vote_twice(app, client, db, hm):
     from participate.errors import Conflict
-    from participate.votes import services
 
     motion = open_motion(hm)
     voter = hm["members"]["citizen"][0]
-    services.cast_ballot(voter, motion, choice="yes")
+    cast_ballot(voter, motion, choice="yes")
     old = app.config["SECRET_KEY"]
     app.config["SECRET_KEY"] = "rotated-while-voting-was-open"
     try:
         with pytest.raises(Conflict, match="cannot be changed"):
-            services.cast_ballot(voter, motion, choice="no")
+            cast_ballot(voter, motion, choice="no")
     finally:
         app.config["SECRET_KEY"] = old
     assert counts(db, motion.id) == (1, 1)
-    services.cast_ballot(voter, motion, choice="no")  # with the key back, changing works
+    cast_ballot(voter, motion, choice="no")  # with the key back, changing works
     assert counts(db, motion.id) == (1, 1)
 
 
@@ -488,7 +470,6 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    from participate.votes import services
     from participate.votes.ballots import ballot_ref
     from participate.votes.results import opened_ballots
 
@@ -569,9 +550,9 @@ def test_migration_0007_seals_the_ballots_already_cast(app, db, hm):
         for motion, _user, receipt, choice, ranking, reason in plain
     }
     # Each voter still finds their own ballot and receipt, and can change it.
-    status = services.my_vote_status(citizens[0], binary)
+    status = my_vote_status(citizens[0], binary)
     assert status.voted and status.receipt == "AAAA-BBBB-CCCC-DDDD"
-    again = services.cast_ballot(citizens[0], binary, choice="no")
+    again = cast_ballot(citizens[0], binary, choice="no")
     assert again.receipt == "AAAA-BBBB-CCCC-DDDD" and not again.first
     # The schema is the models' again, and the guards are back.
     with db.engine.connect() as connection:
