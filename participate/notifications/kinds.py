@@ -118,6 +118,12 @@ _KINDS = (
     ),
     Kind("upward_consultation", "a national consultation asks your council", UPWARD, DIGEST),
     Kind("upward_adopted", "a national requirement is adopted after consulting", UPWARD, DIGEST),
+    Kind(
+        "upward_consultation_closed",
+        "a consultation your council published closes and its results are ready",
+        UPWARD,
+        IMMEDIATE,
+    ),
 )
 
 KINDS: dict[str, Kind] = {k.key: k for k in _KINDS}

@@ -110,3 +110,25 @@ def test_the_round_phase_notices_read_as_sentences(app, db):
     assert texts["closed"].startswith(
         "The round “Winter” in Health and care council, Leeds is closed"
     )
+
+
+def test_every_kind_the_app_notifies_is_on_the_settings_page():
+    """Each ``notify*(people, "kind", ...)`` in the code names a kind kinds.py lists, so a
+    person can choose how it reaches them."""
+    import ast
+    from pathlib import Path
+
+    from participate.notifications.kinds import KINDS
+
+    senders = {"notify", "notify_members", "notify_followers", "notify_signers"}
+    used: dict[str, str] = {}
+    for path in Path("participate").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or len(node.args) < 2:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            kind = node.args[1]
+            if name in senders and isinstance(kind, ast.Constant) and isinstance(kind.value, str):
+                used[kind.value] = f"{path}:{node.lineno}"
+    assert len(used) > 25
+    assert {k: where for k, where in used.items() if k not in KINDS} == {}
