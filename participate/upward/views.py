@@ -129,6 +129,7 @@ def forward(proposal_id: int):
         options=options,
         deciding=deciding,
         supports=proposals.supports_by_constituency(proposal.id),
+        members=councils.members_by_constituency(council.id),
     ), status
 
 
