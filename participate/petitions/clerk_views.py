@@ -9,12 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from participate.councils import services as councils
+from participate.councils.access import role_in
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.params import int_arg, whole_number
 from participate.petitions import services, signing
 from participate.petitions.blueprint import bp
+from participate.petitions.conflicts import conflict_note
 from participate.petitions.forms import (
     ActionForm,
     ApplyChangeForm,
@@ -23,7 +25,6 @@ from participate.petitions.forms import (
     RejectForm,
     ResponseForm,
 )
-from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
 from participate.util import utcnow
 

@@ -26,6 +26,7 @@ from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
+from participate.councils.access import refusal, role_in
 from participate.councils.models import Council
 from participate.councils.services import (
     clerks_of,
@@ -38,6 +39,7 @@ from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
 from participate.petitions import counters, counts
+from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import (
     PUBLISHED,
     RESPONSE_DECISIONS,
@@ -46,7 +48,6 @@ from participate.petitions.models import (
     PetitionCounter,
     PetitionSponsor,
 )
-from participate.petitions.roles import check_no_conflict, refusal, role_in
 from participate.petitions.standards import STANDARDS
 from participate.util import utcnow
 

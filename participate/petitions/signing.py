@@ -20,12 +20,13 @@ from participate.audit.services import record_event
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
+from participate.councils.access import refusal, role_in
 from participate.councils.models import Council, Place, Service
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.petitions import counters
+from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import Petition, Signature
-from participate.petitions.roles import check_no_conflict, refusal, role_in
 from participate.util import utcnow
 
 # ---------------------------------------------------------------- the facts that do not change

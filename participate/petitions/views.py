@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.councils import services as councils
+from participate.councils.access import role_in
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
@@ -31,6 +32,7 @@ from participate.petitions import (
 )
 from participate.petitions import counts as petition_counts
 from participate.petitions.blueprint import bp
+from participate.petitions.conflicts import conflict_note
 from participate.petitions.forms import (
     WEIGHT_FIELDS,
     ActionForm,
@@ -41,7 +43,6 @@ from participate.petitions.forms import (
     SignForm,
 )
 from participate.petitions.models import Petition
-from participate.petitions.roles import conflict_note, role_in
 from participate.petitions.standards import STANDARDS
 from participate.ratelimit import retry_after_headers
 from participate.util import utcnow

@@ -7,24 +7,18 @@ import sqlalchemy as sa
 
 from participate.core import proposals as rules
 from participate.core.rules import RuleViolation
+from participate.councils.access import Standing, invalid, require_proposal, text_field
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
-from participate.proposals.access import (
-    Standing,
-    invalid,
-    require,
-    require_visible,
-    run_agenda_gates,
-    text_field,
-)
 from participate.proposals.common import (
     add_version,
     commit_or_conflict,
     ensure_following,
     notify_followers,
 )
+from participate.proposals.gates import require_visible, run_agenda_gates
 from participate.proposals.models import Amendment, Proposal
 from participate.util import utcnow
 
@@ -41,7 +35,7 @@ def get_amendment(amendment_id: int) -> Amendment:
 def propose_amendment(actor, proposal: Proposal, *, body, reason) -> Amendment:
     """A member proposes a new text for the proposal's body and says why."""
     standing = Standing(actor, proposal.council)
-    require(proposal, "propose_amendment", standing)
+    require_proposal(proposal, "propose_amendment", standing)
     require_visible(proposal)
     try:
         body = rules.validate_body(body)
@@ -60,6 +54,7 @@ def propose_amendment(actor, proposal: Proposal, *, body, reason) -> Amendment:
         label="reason for the amendment",
         limit=REASON_LIMIT,
         hint="Say what the change improves; the author and the council read it.",
+        article="a",
     )
     run_agenda_gates(proposal, "propose_amendment", actor)
     amendment = Amendment(
@@ -93,7 +88,7 @@ def resolve_amendment(actor, amendment: Amendment, *, accept: bool, reason="") -
     """
     proposal = db.session.get(Proposal, amendment.proposal_id)
     standing = Standing(actor, proposal.council)
-    require(
+    require_proposal(
         proposal,
         "resolve_amendment",
         standing,
@@ -111,6 +106,7 @@ def resolve_amendment(actor, amendment: Amendment, *, accept: bool, reason="") -
         limit=REASON_LIMIT,
         required=not accept,
         hint="The person who proposed it and the council will see it.",
+        article="a",
     )
     run_agenda_gates(proposal, "resolve_amendment", actor)
     now = utcnow()

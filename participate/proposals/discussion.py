@@ -6,18 +6,12 @@ import sqlalchemy as sa
 
 from participate.core import proposals as rules
 from participate.core.rules import RuleViolation
+from participate.councils.access import Standing, invalid, require_proposal, signed_in
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.proposals.access import (
-    Standing,
-    invalid,
-    require,
-    require_visible,
-    run_agenda_gates,
-    signed_in,
-)
 from participate.proposals.common import commit_or_conflict, ensure_following, notify_followers
+from participate.proposals.gates import require_visible, run_agenda_gates
 from participate.proposals.models import Comment, Follow, Proposal, Support
 from participate.util import utcnow
 
@@ -78,7 +72,7 @@ def add_comment(actor, proposal: Proposal, *, body, stance, parent_id=None) -> C
     """
     standing = Standing(actor, proposal.council)
     action = "reply" if parent_id not in (None, "") else "comment"
-    require(proposal, action, standing)
+    require_proposal(proposal, action, standing)
     require_visible(proposal)
     try:
         stance = rules.validate_stance(stance)
@@ -133,7 +127,7 @@ def parent_author(parent: Comment) -> str:
 def support(actor, proposal: Proposal) -> Support:
     """A member supports the proposal once (a unique constraint holds it under any race)."""
     standing = Standing(actor, proposal.council)
-    require(proposal, "support", standing)
+    require_proposal(proposal, "support", standing)
     require_visible(proposal)
     already = "You already support this proposal: each member supports once. "
     already += "Withdraw your support first if you changed your mind."
@@ -165,7 +159,7 @@ def support(actor, proposal: Proposal) -> Support:
 def withdraw_support(actor, proposal: Proposal) -> None:
     """A member takes back their support."""
     standing = Standing(actor, proposal.council)
-    require(proposal, "withdraw_support", standing)
+    require_proposal(proposal, "withdraw_support", standing)
     deleted = db.session.execute(
         sa.delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == actor.id)
     ).rowcount

@@ -11,13 +11,18 @@ import hashlib
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.core import conflicts
-from participate.core.rules import CLERKS, RuleViolation, role_refusal
+from participate.core.rules import CLERKS
+from participate.councils.access import (
+    Standing,
+    check_no_conflict,
+    require_proposal,
+    require_role,
+    text_field,
+)
 from participate.councils.services import clerks_of
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
-from participate.proposals.access import Standing, refusal, require, text_field
 from participate.proposals.common import commit_or_conflict
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
 from participate.util import utcnow
@@ -43,20 +48,10 @@ def _open_flags(proposal: Proposal, comment: Comment | None):
     return query.where(Flag.comment_id == comment.id)
 
 
-def require_clerk_role(standing: Standing, doing: str) -> None:
-    if not standing.is_clerk:
-        raise refusal(role_refusal(standing.role, CLERKS, doing))
-
-
 def check_not_own(actor, author_id: int | None, what: str, doing: str) -> None:
     """Refuse (403 conflict_of_interest) a clerk moderating their own proposal or comment:
     another clerk of the council moderates it."""
-    try:
-        conflicts.check_no_conflict(
-            actor.id, actor.name, subject=what, doing=doing, author_id=author_id
-        )
-    except RuleViolation as violation:
-        raise refusal(violation) from None
+    check_no_conflict(actor, subject=what, doing=doing, author_id=author_id)
 
 
 def get_hiding(hiding_id: int) -> Hiding:
@@ -70,7 +65,7 @@ def flag(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
     """Ask the clerk to look at a proposal or comment; one flag per person per content."""
     content = _content(proposal, comment)
     standing = Standing(actor, proposal.council)
-    require(proposal, "flag", standing)
+    require_proposal(proposal, "flag", standing)
     what = _what(comment)
     if content.hidden_at is not None:
         raise Conflict(f"This {what} is already hidden by the clerk.", code="already_hidden")
@@ -87,6 +82,7 @@ def flag(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
         label="reason for flagging",
         limit=FLAG_REASON_LIMIT,
         hint="Say which of the council's standards it breaks; only the clerk sees it.",
+        article="a",
     )
     already = f"You already flagged this {what}; the clerk will look at it."
     existing = db.session.scalar(
@@ -124,7 +120,7 @@ def hide(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
     """The clerk hides a proposal or a comment with a public reason; its open flags are closed."""
     content = _content(proposal, comment)
     standing = Standing(actor, proposal.council)
-    require(proposal, "hide", standing, hidden=content.hidden_at is not None)
+    require_proposal(proposal, "hide", standing, hidden=content.hidden_at is not None)
     check_not_own(actor, content.author_id, _what(comment), "hide it")
     reason = text_field(
         reason,
@@ -132,6 +128,7 @@ def hide(actor, proposal: Proposal, *, comment: Comment | None = None, reason) -
         label="public reason",
         limit=REASON_LIMIT,
         hint="It is shown in place of the content as “hidden by the clerk: reason”.",
+        article="a",
     )
     now = utcnow()
     content.hidden_at = now
@@ -188,7 +185,7 @@ def dismiss_flags(actor, proposal: Proposal, *, comment: Comment | None = None, 
     """The clerk finds nothing wrong: the open flags on this content are closed, with the reason."""
     content = _content(proposal, comment)
     standing = Standing(actor, proposal.council)
-    require_clerk_role(standing, "dismiss flags")
+    require_role(standing.role, CLERKS, "dismiss flags")
     check_not_own(actor, content.author_id, _what(comment), "dismiss the flags on it")
     reason = text_field(reason, field="reason", label="reason", limit=REASON_LIMIT, required=False)
     now = utcnow()
@@ -247,7 +244,7 @@ def check_appellant(actor, hiding: Hiding) -> None:
     be sent (still hidden, not appealed yet) is `appeal`'s to say; the page shows that state."""
     proposal = db.session.get(Proposal, hiding.proposal_id)
     standing = Standing(actor, proposal.council)
-    require(
+    require_proposal(
         proposal, "appeal", standing, is_author=standing.user_id == hiding.author_id, hidden=True
     )
 
@@ -257,7 +254,7 @@ def appeal(actor, hiding: Hiding, *, text) -> Hiding:
     proposal = db.session.get(Proposal, hiding.proposal_id)
     content = _hidden_content(hiding)
     standing = Standing(actor, proposal.council)
-    require(
+    require_proposal(
         proposal,
         "appeal",
         standing,
@@ -271,6 +268,7 @@ def appeal(actor, hiding: Hiding, *, text) -> Hiding:
         label="reason for your appeal",
         limit=2_000,
         hint="Say why the content meets the council's standards; the clerk decides.",
+        article="a",
     )
     changed = db.session.execute(
         sa.update(Hiding)
@@ -308,7 +306,7 @@ def decide_appeal(actor, hiding: Hiding, *, reinstate: bool, reason) -> Hiding:
         raise Conflict(
             f"This appeal was already decided ({hiding.decision}).", code="appeal_decided"
         )
-    require(proposal, "decide_appeal", standing, appealed=hiding.appealed_at is not None)
+    require_proposal(proposal, "decide_appeal", standing, appealed=hiding.appealed_at is not None)
     check_not_own(
         actor, hiding.author_id, _what(hiding.comment_id), "decide the appeal against its hiding"
     )
@@ -318,6 +316,7 @@ def decide_appeal(actor, hiding: Hiding, *, reinstate: bool, reason) -> Hiding:
         label="reason for the decision",
         limit=REASON_LIMIT,
         hint="The author and the public audit log see it.",
+        article="a",
     )
     decision = "reinstated" if reinstate else "upheld"
     now = utcnow()

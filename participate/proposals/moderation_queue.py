@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from participate.accounts.models import User
-from participate.core import conflicts
+from participate.core.rules import CLERKS
+from participate.councils.access import Standing, conflict_note, require_role
 from participate.extensions import db
-from participate.proposals.access import Standing
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
-from participate.proposals.moderation import require_clerk_role
 
 
 @dataclass
@@ -43,7 +42,7 @@ class ModerationQueue:
 def moderation_queue(actor, council) -> ModerationQueue:
     """Open flags grouped by content (oldest first), appeals waiting, and recent hidings."""
     standing = Standing(actor, council)
-    require_clerk_role(standing, "see the moderation queue")
+    require_role(standing.role, CLERKS, "see the moderation queue")
     flags = list(
         db.session.scalars(
             sa.select(Flag)
@@ -103,7 +102,9 @@ def moderation_queue(actor, council) -> ModerationQueue:
                 proposal,
                 comment,
                 names.get(author, ""),
-                stepped_aside=_note(actor, author, "comment" if comment else "proposal"),
+                stepped_aside=conflict_note(
+                    actor, subject="comment" if comment else "proposal", author_id=author
+                ),
             )
         groups[key].flags.append(f)
 
@@ -117,15 +118,13 @@ def moderation_queue(actor, council) -> ModerationQueue:
         appeal_notes={
             h.id: note
             for h in hidings_waiting
-            if (note := _note(actor, h.author_id, "comment" if h.comment_id else "proposal"))
+            if (
+                note := conflict_note(
+                    actor, subject="comment" if h.comment_id else "proposal", author_id=h.author_id
+                )
+            )
         },
     )
-
-
-def _note(actor, author_id: int, what: str) -> str | None:
-    if conflicts.interest(getattr(actor, "id", None), author_id=author_id) is None:
-        return None
-    return conflicts.stepped_aside(actor.name, what, conflicts.STARTED)
 
 
 def hidings_by_content(proposal_id: int) -> dict:

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from participate.accounts.models import User
 from participate.core import conflicts
 from participate.core import proposals as rules
+from participate.councils.access import Standing
 from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
 from participate.councils.services import members_by_constituency
 from participate.extensions import db
-from participate.proposals.access import Standing
 from participate.proposals.discussion import is_following, supports
 from participate.proposals.models import Amendment, Comment, Proposal
 from participate.proposals.moderation_queue import hidings_by_content
@@ -296,7 +296,8 @@ def load_proposal_page(proposal_id: int, viewer) -> ProposalPage:
     can = {
         "comment": visible and _allowed(proposal, role, "comment"),
         "reply": visible and _allowed(proposal, role, "reply"),
-        "support": visible and _allowed(proposal, role, "support"),
+        # The author is not offered to support their own proposal (issue 15).
+        "support": visible and not is_author and _allowed(proposal, role, "support"),
         "withdraw_support": _allowed(proposal, role, "withdraw_support"),
         "amend": visible and _allowed(proposal, role, "propose_amendment"),
         "resolve": _allowed(proposal, role, "resolve_amendment", is_author=is_author),

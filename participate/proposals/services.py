@@ -13,22 +13,20 @@ import sqlalchemy as sa
 
 from participate.audit.services import record_event
 from participate.core import proposals as rules
-from participate.core.rules import RuleViolation
+from participate.core.rules import MEMBERS, RuleViolation
+from participate.councils.access import (
+    Standing,
+    invalid,
+    refusal,
+    require_proposal,
+    require_role,
+    text_field,
+)
 from participate.councils.models import CONSTITUENCIES, Council
 from participate.councils.services import require_clerk
 from participate.errors import DomainError, NotFound
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.proposals.access import (
-    AGENDA_GATES,
-    Standing,
-    invalid,
-    refusal,
-    require,
-    require_member,
-    require_visible,
-    text_field,
-)
 
 # Re-exported, so that other features and the views import one module.
 from participate.proposals.amendments import (
@@ -53,6 +51,7 @@ from participate.proposals.discussion import (
     unfollow,
     withdraw_support,
 )
+from participate.proposals.gates import AGENDA_GATES, require_visible
 from participate.proposals.listing import (
     PER_PAGE,
     SORTS,
@@ -140,7 +139,7 @@ def ensure_allowed(actor, proposal: Proposal, action: str, *, comment=None) -> N
     """Refuse before showing a form what the service would refuse when it is sent."""
     standing = Standing(actor, proposal.council)
     content = comment if comment is not None else proposal
-    require(
+    require_proposal(
         proposal,
         action,
         standing,
@@ -197,7 +196,7 @@ def _set_themes(proposal: Proposal, themes: list[str]) -> None:
 def create_proposal(actor, council: Council, *, title, body, themes=None) -> Proposal:
     """A member writes a proposal in a council; the author follows it from then on."""
     standing = Standing(actor, council)
-    require_member(standing, "write proposals")
+    require_role(standing.role, MEMBERS, "write proposals")
     title, body, theme_list = _validated(title, body, themes)
     now = utcnow()
     proposal = Proposal(
@@ -224,7 +223,7 @@ def create_proposal(actor, council: Council, *, title, body, themes=None) -> Pro
 def edit_proposal(actor, proposal: Proposal, *, title, body, themes=None, note="") -> Proposal:
     """The author revises an open proposal; a changed title or text makes a new public version."""
     standing = Standing(actor, proposal.council)
-    require(proposal, "edit", standing, is_author=standing.user_id == proposal.author_id)
+    require_proposal(proposal, "edit", standing, is_author=standing.user_id == proposal.author_id)
     title, body, theme_list = _validated(title, body, themes)
     note = text_field(note, field="note", label="note on the change", limit=500, required=False)
     current_themes = themes_of([proposal.id]).get(proposal.id, [])
@@ -267,7 +266,9 @@ def _lapse_amendments(proposal: Proposal) -> None:
 def withdraw_proposal(actor, proposal: Proposal, *, reason: str = "") -> Proposal:
     """The author withdraws an open proposal; pending amendments lapse; followers are told."""
     standing = Standing(actor, proposal.council)
-    require(proposal, "withdraw", standing, is_author=standing.user_id == proposal.author_id)
+    require_proposal(
+        proposal, "withdraw", standing, is_author=standing.user_id == proposal.author_id
+    )
     reason = text_field(reason, field="reason", label="reason", limit=1000, required=False)
     _change_status(actor, proposal, "withdrawn", reason)
     db.session.commit()

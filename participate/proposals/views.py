@@ -7,6 +7,7 @@ from flask import flash, render_template, request
 from flask_login import login_required
 
 from participate.core import proposals as rules
+from participate.councils.access import Standing
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.forms_util import apply_error
@@ -15,7 +16,6 @@ from participate.proposals import (
     services,
     views_moderation,  # noqa: F401  (the moderation routes on bp)
 )
-from participate.proposals.access import Standing
 from participate.proposals.blueprint import bp, to_proposal
 from participate.proposals.forms import (
     AmendmentForm,

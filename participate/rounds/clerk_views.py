@@ -11,13 +11,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from participate.confirming import ask_to_confirm, confirmed
 from participate.core.phases import next_phase
 from participate.councils import services as councils
+from participate.councils.access import require_round, role_in
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.forms_util import apply_error
+from participate.petitions.conflicts import conflict_note
 from participate.petitions.models import Petition
-from participate.petitions.roles import conflict_note
 from participate.rounds import hooks, services
-from participate.rounds.access import require, role_in
 from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
     AdvanceForm,
@@ -122,7 +122,7 @@ def advance(round_id: int):
     before = round_.phase
     try:
         if not confirmed() and not round_.is_closed:  # ask first, once allowed
-            require(round_, "advance_phase", current_user)
+            require_round(round_, "advance_phase", current_user)
             return _confirm_advance(round_)
         services.advance_phase(current_user, round_, expected=form.from_phase.data or None)
     except DomainError as error:

@@ -23,12 +23,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
 from participate.audit.services import record_event
+from participate.councils.access import Standing, require_round, text_field
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
-from participate.rounds.access import constituency_in, require
-from participate.rounds.common import item_of, text_field
+from participate.rounds.items import item_of
 from participate.rounds.lifecycle import sync_round
 from participate.rounds.models import Attachment, EvidenceLink, Question, Round
 from participate.util import utcnow
@@ -74,7 +74,7 @@ def _touch(round_: Round) -> None:
 def update_evidence(actor, round_: Round, *, text) -> Round:
     """The clerk publishes (or revises) the evidence pack's text, in briefing."""
     sync_round(round_)
-    require(round_, "publish_evidence", actor)
+    require_round(round_, "publish_evidence", actor)
     text = text_field(
         text,
         field="evidence",
@@ -111,7 +111,7 @@ def clean_url(url) -> str:
 
 def add_link(actor, round_: Round, *, title, url) -> EvidenceLink:
     sync_round(round_)
-    require(round_, "publish_evidence", actor)
+    require_round(round_, "publish_evidence", actor)
     title = text_field(title, field="title", label="link's title", limit=200)
     url = clean_url(url)
     count = db.session.scalar(sa.select(sa.func.count()).where(EvidenceLink.round_id == round_.id))
@@ -138,7 +138,7 @@ def add_link(actor, round_: Round, *, title, url) -> EvidenceLink:
 
 def remove_link(actor, round_: Round, link_id) -> None:
     sync_round(round_)
-    require(round_, "publish_evidence", actor)
+    require_round(round_, "publish_evidence", actor)
     link = db.session.get(EvidenceLink, link_id) if isinstance(link_id, int) else None
     if link is None or link.round_id != round_.id:
         raise NotFound("That link is not in this round's evidence pack.")
@@ -212,7 +212,7 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
 def add_attachment(actor, round_: Round, *, filename: str, data: bytes) -> Attachment:
     """Attach a file to the evidence pack (briefing, clerks)."""
     sync_round(round_)
-    require(round_, "publish_evidence", actor)
+    require_round(round_, "publish_evidence", actor)
     name, content_type = check_upload(filename, data)
     count = db.session.scalar(sa.select(sa.func.count()).where(Attachment.round_id == round_.id))
     if count >= MAX_ATTACHMENTS:
@@ -273,7 +273,7 @@ def get_attachment(round_: Round, attachment_id) -> Attachment:
 
 def remove_attachment(actor, round_: Round, attachment_id) -> None:
     sync_round(round_)
-    require(round_, "publish_evidence", actor)
+    require_round(round_, "publish_evidence", actor)
     attachment = get_attachment(round_, attachment_id)
     path = attachment_path(attachment)
     name = attachment.filename
@@ -314,7 +314,7 @@ def links_of(round_: Round) -> list[EvidenceLink]:
 def ask_question(actor, round_: Round, *, body, item_id=None) -> Question:
     """A member asks the clerk a question about the round or one of its items."""
     sync_round(round_)
-    require(round_, "ask_question", actor)
+    require_round(round_, "ask_question", actor)
     body = text_field(
         body,
         field="body",
@@ -327,7 +327,7 @@ def ask_question(actor, round_: Round, *, body, item_id=None) -> Question:
         round_id=round_.id,
         item_id=item.id if item is not None else None,
         author_id=actor.id,
-        author_constituency=constituency_in(actor, round_.council),
+        author_constituency=Standing(actor, round_.council).constituency,
         phase=round_.phase,
         body=body,
         body_html=render_markdown(body),
@@ -362,7 +362,7 @@ def get_question(round_: Round, question_id) -> Question:
 def answer_question(actor, round_: Round, question: Question, *, answer) -> Question:
     """The clerk answers a question once (a guarded update: two clerks cannot both answer)."""
     sync_round(round_)
-    require(round_, "answer_question", actor)
+    require_round(round_, "answer_question", actor)
     answer = text_field(answer, field="answer", label="answer", limit=ANSWER_LIMIT)
     now = utcnow()
     answered = db.session.execute(

@@ -36,7 +36,7 @@ def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None
     ``stance`` (when the caller gives it) lets a question-stance comment count as a
     question, which briefing allows.
     """
-    from participate.rounds.access import require
+    from participate.councils.access import require_round
     from participate.rounds.lifecycle import effective_phase
     from participate.rounds.services import active_item_for_proposal
 
@@ -55,7 +55,7 @@ def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None
             code="item_merged",
             status=409,
         )
-    require(round_, target, actor, phase=phase)
+    require_round(round_, target, actor, phase=phase)
 
 
 def install() -> None:

@@ -26,10 +26,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from participate.audit.services import record_event
 from participate.core import phases
 from participate.core.rules import RuleViolation
+from participate.councils.access import require_round
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
-from participate.rounds.access import require
-from participate.rounds.common import items_of, notify_members
+from participate.rounds.items import items_of, notify_members
 from participate.rounds.models import PHASE_PURPOSES, PhaseChange, Round
 from participate.util import utcnow
 
@@ -116,7 +116,7 @@ def advance_phase(actor, round_: Round, *, expected: str | None = None) -> Round
         target = phases.check_advance(current)
     except RuleViolation as violation:
         raise Conflict(violation.message, code=violation.code) from None
-    require(round_, "advance_phase", actor)
+    require_round(round_, "advance_phase", actor)
     if current == "outcome":
         from participate.rounds.outcomes import undecided_items
 

@@ -15,11 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
+from participate.councils.access import require_round, text_field
 from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
 from participate.errors import DomainError
 from participate.extensions import db
-from participate.rounds.access import require
-from participate.rounds.common import items_of, text_field
+from participate.rounds.items import items_of
 from participate.rounds.models import PHASE_LABELS, AgendaItem, PhaseChange, Round
 from participate.rounds.participation import KIND_LABELS, contributors, participation
 from participate.util import utcnow
@@ -218,7 +218,7 @@ def publish(round_: Round, *, now: datetime, note: str = "") -> None:
 
 def republish(actor, round_: Round, *, note) -> Round:
     """In the closed phase a clerk republishes the minutes with a note (e.g. a correction)."""
-    require(round_, "publish_minutes", actor)
+    require_round(round_, "publish_minutes", actor)
     note = text_field(
         note,
         field="note",

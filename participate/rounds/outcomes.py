@@ -18,12 +18,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
+from participate.councils.access import require_round, text_field
 from participate.councils.models import CONSTITUENCY_LABELS
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
-from participate.rounds.access import require
-from participate.rounds.common import items_of, text_field
 from participate.rounds.hooks import EXTRA_KINDS
+from participate.rounds.items import items_of
 from participate.rounds.models import DECISIONS, AgendaItem, Round
 from participate.rounds.voting import GOVERNANCE_PETITIONS
 from participate.util import utcnow
@@ -112,7 +112,7 @@ def record_outcome(
     from participate.rounds.lifecycle import sync_round
 
     sync_round(round_)
-    require(round_, "record_outcome", actor)
+    require_round(round_, "record_outcome", actor)
     if item.is_merged:
         raise DomainError(
             "This item was merged into another: it is decided with that item. Record the "
@@ -209,8 +209,8 @@ def record_outcome(
 def _check_no_conflict(actor, items: list[AgendaItem]) -> None:
     """A decision that answers a petition is the petition's answer: a clerk who started or
     sponsored it steps aside (core.conflicts), before anything is written."""
+    from participate.petitions.conflicts import check_no_conflict
     from participate.petitions.models import Petition
-    from participate.petitions.roles import check_no_conflict
 
     for item in items:
         if item.kind == "petition" and item.petition_id is not None:

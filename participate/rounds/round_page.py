@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask_login import current_user
 
 from participate.core import phases
+from participate.councils.access import role_in, round_allows
 from participate.rounds import services
-from participate.rounds.access import may, role_in
 from participate.rounds.blueprint import POLL_SECONDS
 from participate.rounds.forms import (
     AdvanceForm,
@@ -46,7 +46,7 @@ def page_context(round_, **forms) -> dict:
         "round": round_,
         "council": council,
         "role": role,
-        "can": lambda action: may(round_, action, role),
+        "can": lambda action: round_allows(round_, action, role),
         "is_clerk": role == "clerk",
         "rows": rows,
         "steps": timeline(round_),

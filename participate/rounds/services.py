@@ -16,21 +16,20 @@ import sqlalchemy as sa
 from participate.audit.services import record_event
 from participate.core import phases
 from participate.core.rules import CLERKS, RuleViolation, role_refusal
+from participate.councils.access import refusal, require_round, role_in, text_field
 from participate.councils.models import Council
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
-from participate.rounds.access import refusal, require, role_in
-from participate.rounds.common import (
+from participate.rounds.hooks import EXTRA_KINDS
+from participate.rounds.items import (
     commit_or_conflict,
     item_of,
     items_of,
     load_round,
     notify_members,
-    text_field,
 )
-from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.lifecycle import advance_phase, effective_phase, sync_round
 from participate.rounds.models import AgendaItem, Round
 from participate.util import utcnow
@@ -368,7 +367,7 @@ def create_round(
 def add_agenda_item(actor, round_: Round, *, kind: str, subject_id) -> AgendaItem:
     """In briefing, a clerk adds an item at the end of the agenda."""
     sync_round(round_)
-    require(round_, "change_agenda", actor)
+    require_round(round_, "change_agenda", actor)
     ((kind, subject_id),) = _parse_agenda([(kind, subject_id)])
     position = (
         db.session.scalar(
@@ -400,7 +399,7 @@ def add_agenda_item(actor, round_: Round, *, kind: str, subject_id) -> AgendaIte
 def remove_agenda_item(actor, round_: Round, item: AgendaItem) -> None:
     """In briefing, a clerk takes an item off the agenda (a proposal becomes open again)."""
     sync_round(round_)
-    require(round_, "change_agenda", actor)
+    require_round(round_, "change_agenda", actor)
     if len(items_of(round_)) <= 1:
         raise DomainError(
             "This is the agenda's only item: a round needs at least one. Add another first.",
@@ -440,7 +439,7 @@ def merge_items(
     """In refinement, a clerk merges a duplicate item into another: the duplicate takes no
     motion of its own and follows the other's decision. Records which into which."""
     sync_round(round_)
-    require(round_, "merge_agenda_items", actor)
+    require_round(round_, "merge_agenda_items", actor)
     if source.id == target.id:
         raise DomainError(
             "Choose two different items: an item cannot be merged into itself.",

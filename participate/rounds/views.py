@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 
 from participate.core import phases
 from participate.councils import services as councils
+from participate.councils.access import role_in
 from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
@@ -33,7 +34,6 @@ from participate.rounds import (
     clerk_views,  # noqa: F401  (the clerk's routes on bp)
     services,
 )
-from participate.rounds.access import role_in
 from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
     QuestionForm,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from participate.core.tally import MAX_OPTIONS, MIN_OPTIONS
+from participate.councils.access import role_in
 from participate.errors import DomainError
 from participate.extensions import db
-from participate.rounds.access import role_in
 from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.models import ITEM_METHODS, AgendaItem, Round
 from participate.votes import services as votes

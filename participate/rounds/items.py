@@ -1,11 +1,12 @@
-"""Helpers shared by the rounds services: loading, text fields, telling members, committing."""
+"""A round and its agenda items for the rounds services: loading them (404 otherwise), telling
+the council's members about the round, committing (409 when a constraint refuses)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from participate.councils.models import Membership
-from participate.errors import Conflict, DomainError, NotFound
+from participate.errors import Conflict, NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.rounds.models import AgendaItem, Round
@@ -40,45 +41,6 @@ def items_of(round_: Round) -> list[AgendaItem]:
             .order_by(AgendaItem.position)
         )
     )
-
-
-def text_field(
-    value,
-    *,
-    field: str,
-    label: str,
-    limit: int,
-    required: bool = True,
-    minimum: int = 1,
-    hint: str = "",
-) -> str:
-    """A text input: stripped, required unless said, between ``minimum`` and ``limit`` long."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise DomainError(f"The {label} must be text.", code=f"{field}_invalid", field=field)
-    cleaned = value.replace("\r\n", "\n").strip()
-    if not cleaned:
-        if required:
-            raise DomainError(
-                f"Give the {label}." + (f" {hint}" if hint else ""),
-                code=f"{field}_required",
-                field=field,
-            )
-        return ""
-    if len(cleaned) < minimum:
-        raise DomainError(
-            f"The {label} is too short: write at least {minimum} characters.",
-            code=f"{field}_too_short",
-            field=field,
-        )
-    if len(cleaned) > limit:
-        raise DomainError(
-            f"The {label} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.",
-            code=f"{field}_too_long",
-            field=field,
-        )
-    return cleaned
 
 
 def active_member_ids(council_id: int) -> list[int]:
