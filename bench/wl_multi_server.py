@@ -57,7 +57,7 @@ def _setup(database_url: str, member_ids: list[int]) -> dict:
     from participate.accounts.models import User
     from participate.councils.services import council_by_slug, new_constitution_version
     from participate.extensions import db
-    from participate.petitions import services as petitions
+    from participate.petitions import drafting, moderating, sponsoring
     from participate.proposals import services as proposals
 
     motion_id, _second = wl_ballot_casting._setup(database_url, member_ids)
@@ -72,7 +72,7 @@ def _setup(database_url: str, member_ids: list[int]) -> dict:
             settings={"petition_minimum": 10_000_000, "petition_sponsors": 0},
             reason="benchmark: a threshold the surge does not reach",
         )
-        petition = petitions.start_petition(
+        petition = drafting.start_petition(
             author,
             council,
             kind="early_scrutiny",
@@ -80,8 +80,8 @@ def _setup(database_url: str, member_ids: list[int]) -> dict:
             change_text="Hold a scrutiny review of waiting times with patients and staff.",
             reason_text="Waits have doubled in two years; people want answers.",
         )
-        petitions.invite_sponsors(author, petition)
-        petitions.publish(clerk, petition)
+        sponsoring.invite_sponsors(author, petition)
+        moderating.publish(clerk, petition)
         proposal = proposals.create_proposal(
             author,
             council,

@@ -57,7 +57,7 @@ def _setup(database_url: str) -> tuple[int, int]:
     from participate.councils.services import appoint, council_by_slug, new_constitution_version
     from participate.councils.structure import import_structure
     from participate.extensions import db
-    from participate.petitions import services
+    from participate.petitions import drafting, moderating, sponsoring
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": hb.SECRET_KEY})
     with app.app_context():
@@ -99,7 +99,7 @@ def _setup(database_url: str) -> tuple[int, int]:
             "Scrutinise waiting times in accident and emergency",
             "Scrutinise waiting times for a first appointment",
         ):
-            petition = services.start_petition(
+            petition = drafting.start_petition(
                 author,
                 council,
                 kind="early_scrutiny",
@@ -107,8 +107,8 @@ def _setup(database_url: str) -> tuple[int, int]:
                 change_text="Hold a scrutiny review of waiting times with patients and staff.",
                 reason_text="Waits have doubled in two years; people want answers.",
             )
-            services.invite_sponsors(author, petition)
-            services.publish(clerk, petition)
+            sponsoring.invite_sponsors(author, petition)
+            moderating.publish(clerk, petition)
             ids.append(petition.id)
         db.session.remove()
         db.engine.dispose()

@@ -19,7 +19,7 @@ from participate.councils.models import Council
 from participate.errors import NotFound
 from participate.extensions import db
 from participate.petitions.models import PetitionMilestone
-from participate.petitions.services import DECISION_LABELS, PUBLIC_STATUSES, petition_by_id
+from participate.petitions.reading import DECISION_LABELS, PUBLIC_STATUSES, petition_by_id
 from participate.proposals.models import Proposal
 from participate.rounds.models import PHASE_LABELS, AgendaItem, Round
 from participate.rounds.outcomes import DECISION_LABELS as ITEM_DECISION_LABELS

@@ -70,7 +70,7 @@ def petition_counters(now: datetime) -> int:
 
 
 def petition_deadlines(now: datetime) -> int:
-    from participate.petitions.signing import close_expired
+    from participate.petitions.closing import close_expired
 
     return close_expired(now)
 

@@ -14,7 +14,7 @@ from participate.extensions import db
 from participate.opendata.chunks import Record, chunks
 from participate.opendata.formats import iso
 from participate.petitions.models import Petition, PetitionCounter, PetitionTally
-from participate.petitions.services import PUBLIC_STATUSES
+from participate.petitions.reading import PUBLIC_STATUSES
 from participate.proposals.models import Proposal
 from participate.upward.models import Answer, Consultation, ConsultationCouncil, Forward, Position
 

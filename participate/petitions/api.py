@@ -10,7 +10,7 @@ from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.params import int_arg
 from participate.petitions import counts as petition_counts
-from participate.petitions import limits, services, signing
+from participate.petitions import limits, reading, signing
 from participate.petitions.models import Petition
 
 
@@ -56,7 +56,7 @@ def petitions():
     council_slug = request.args.get("council") or ""
     page = int_arg(request.args, "page", code="bad_filter")
     per_page = int_arg(request.args, "per_page", 50, high=100, code="bad_filter")
-    listing = services.list_petitions(
+    listing = reading.list_petitions(
         council=councils.council_by_slug(council_slug) if council_slug else None,
         kind=request.args.get("kind") or None,
         status=request.args.get("status") or None,
@@ -87,7 +87,7 @@ document(
 
 @bp.get("/petitions/<int:petition_id>")
 def petition(petition_id: int):
-    petition = services.petition_for(_viewer(), petition_id)
+    petition = reading.petition_for(_viewer(), petition_id)
     counts = petition_counts.counts_for(petition)
     body = {
         **petition_summary(petition, counts.total),

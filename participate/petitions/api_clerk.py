@@ -8,7 +8,7 @@ from flask import jsonify
 from participate.api import bp, optional_json_body, token_user
 from participate.api.openapi import document, text
 from participate.errors import DomainError
-from participate.petitions import services, signing
+from participate.petitions import answering, invalidating, moderating, reading
 
 
 def _whole_number(data: dict, key: str) -> int | None:
@@ -47,8 +47,8 @@ document(
 def apply_petition_change(petition_id: int):
     user = token_user()
     data = optional_json_body()
-    petition = services.petition_for(user, petition_id)
-    services.apply_governance_change(user, petition, motion_id=_whole_number(data, "motion_id"))
+    petition = reading.petition_for(user, petition_id)
+    answering.apply_governance_change(user, petition, motion_id=_whole_number(data, "motion_id"))
     version = petition.constitution_version
     return jsonify(
         {
@@ -101,8 +101,8 @@ document(
 @bp.post("/petitions/<int:petition_id>/publish")
 def publish_petition(petition_id: int):
     user = token_user()
-    petition = services.petition_for(user, petition_id)
-    services.publish(user, petition)
+    petition = reading.petition_for(user, petition_id)
+    moderating.publish(user, petition)
     return jsonify({"petition": _state(petition)})
 
 
@@ -127,8 +127,10 @@ document(
 def reject_petition(petition_id: int):
     user = token_user()
     data = optional_json_body()
-    petition = services.petition_for(user, petition_id)
-    services.reject(user, petition, standard=_text(data, "standard"), reason=_text(data, "reason"))
+    petition = reading.petition_for(user, petition_id)
+    moderating.reject(
+        user, petition, standard=_text(data, "standard"), reason=_text(data, "reason")
+    )
     return jsonify({"petition": _state(petition)})
 
 
@@ -156,8 +158,8 @@ document(
 def answer_petition(petition_id: int):
     user = token_user()
     data = optional_json_body()
-    petition = services.petition_for(user, petition_id)
-    services.publish_response(
+    petition = reading.petition_for(user, petition_id)
+    answering.publish_response(
         user, petition, decision=_text(data, "decision"), response_text=_text(data, "text")
     )
     return jsonify({"petition": _state(petition), "decision": petition.response_decision})
@@ -200,11 +202,11 @@ document(
 def invalidate_signatures(petition_id: int):
     user = token_user()
     data = optional_json_body()
-    petition = services.petition_for(user, petition_id)
+    petition = reading.petition_for(user, petition_id)
     reason = _text(data, "reason")
     signature_id = _whole_number(data, "signature_id")
     if signature_id is not None:
-        count = signing.invalidate_signature(user, petition, signature_id, reason=reason)
+        count = invalidating.invalidate_signature(user, petition, signature_id, reason=reason)
     else:
         rule = data.get("rule")
         if not isinstance(rule, dict):
@@ -214,10 +216,12 @@ def invalidate_signatures(petition_id: int):
                 code="rule_required",
                 field="rule",
             )
-        count = signing.invalidate_by_rule(
+        count = invalidating.invalidate_by_rule(
             user,
             petition,
-            signing.InvalidationRule(**{k: _text(rule, k) for k in signing.RULE_KEYS if k in rule}),
+            invalidating.InvalidationRule(
+                **{k: _text(rule, k) for k in invalidating.RULE_KEYS if k in rule}
+            ),
             reason=reason,
         )
     return jsonify({"invalidated": count})

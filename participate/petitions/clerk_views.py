@@ -14,7 +14,7 @@ from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.params import int_arg, whole_number
-from participate.petitions import services, signing
+from participate.petitions import answering, invalidating, moderating, reading, signing
 from participate.petitions.blueprint import bp
 from participate.petitions.conflicts import conflict_note
 from participate.petitions.forms import (
@@ -42,12 +42,12 @@ def _council_context(slug: str) -> dict:
 def council_petitions(slug: str):
     context = _council_context(slug)
     council = context["council"]
-    listing = services.list_petitions(council=council, sort="newest", per_page=50)
+    listing = reading.list_petitions(council=council, sort="newest", per_page=50)
     return render_template(
         "petitions/council.html",
         **context,
-        must_answer=services.must_answer(council),
-        queue=services.moderation_queue(council) if context["is_clerk"] else [],
+        must_answer=reading.must_answer(council),
+        queue=reading.moderation_queue(council) if context["is_clerk"] else [],
         listing=listing,
     )
 
@@ -58,7 +58,7 @@ def must_answer(slug: str):
     return render_template(
         "petitions/must_answer.html",
         **context,
-        petitions=services.must_answer(context["council"]),
+        petitions=reading.must_answer(context["council"]),
     )
 
 
@@ -67,7 +67,7 @@ def must_answer(slug: str):
 def moderation(slug: str):
     context = _council_context(slug)
     councils.require_clerk(current_user, context["council"])
-    queue = services.moderation_queue(context["council"])
+    queue = reading.moderation_queue(context["council"])
     return render_template(
         "petitions/moderation.html",
         **context,
@@ -89,12 +89,12 @@ def _back(petition_id: int, anchor: str = ""):
 @bp.route("/petitions/<int:petition_id>/publish", methods=["POST"])
 @login_required
 def publish(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.publish(current_user, petition)
+        moderating.publish(current_user, petition)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -109,11 +109,11 @@ def publish(petition_id: int):
 @bp.route("/petitions/<int:petition_id>/reject", methods=["POST"])
 @login_required
 def reject(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            services.reject(
+            moderating.reject(
                 current_user, petition, standard=form.standard.data, reason=form.reason.data
             )
         except DomainError as error:
@@ -130,13 +130,13 @@ def reject(petition_id: int):
 @bp.route("/petitions/<int:petition_id>/respond", methods=["GET", "POST"])
 @login_required
 def respond(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     if role_in(current_user, petition.council) != "clerk":
         abort(403)
     form = ResponseForm()
     if form.validate_on_submit():
         try:
-            services.publish_response(
+            answering.publish_response(
                 current_user,
                 petition,
                 decision=form.decision.data,
@@ -158,7 +158,7 @@ def respond(petition_id: int):
 @bp.route("/petitions/<int:petition_id>/apply", methods=["POST"])
 @login_required
 def apply_change(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     form = ApplyChangeForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -166,7 +166,7 @@ def apply_change(petition_id: int):
                 flash(message, "error")
         return _back(petition_id)
     try:
-        services.apply_governance_change(current_user, petition, motion_id=form.motion_id.data)
+        answering.apply_governance_change(current_user, petition, motion_id=form.motion_id.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -187,8 +187,8 @@ def _services(petition) -> list[tuple[str, str]]:
     return [("", "Any service"), *signing.service_choices(petition)]
 
 
-def _rule_from(form: InvalidateRuleForm) -> signing.InvalidationRule:
-    return signing.InvalidationRule(
+def _rule_from(form: InvalidateRuleForm) -> invalidating.InvalidationRule:
+    return invalidating.InvalidationRule(
         email_domain=form.email_domain.data or "",
         date_from=datetime.combine(form.date_from.data, time.min) if form.date_from.data else None,
         date_to=(
@@ -206,7 +206,7 @@ def _rule_from(form: InvalidateRuleForm) -> signing.InvalidationRule:
 @bp.route("/petitions/<int:petition_id>/signatures", methods=["GET", "POST"])
 @login_required
 def signatures(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     if role_in(current_user, petition.council) != "clerk":
         abort(403)
     rule_form = InvalidateRuleForm()
@@ -218,9 +218,9 @@ def signatures(petition_id: int):
         try:
             rule = _rule_from(rule_form)
             if request.form.get("action") == "preview":
-                preview = signing.matching_count(current_user, petition, rule)
+                preview = invalidating.matching_count(current_user, petition, rule)
             else:
-                n = signing.invalidate_by_rule(
+                n = invalidating.invalidate_by_rule(
                     current_user, petition, rule, reason=rule_form.reason.data or ""
                 )
                 flash(f"{n:,} signature{'s' if n != 1 else ''} invalidated.", "success")
@@ -232,7 +232,7 @@ def signatures(petition_id: int):
         status = 400
     search = request.args.get("q", "")
     page = int_arg(request.args, "page")
-    rows = signing.recent_signatures(petition, search=search, limit=50, offset=(page - 1) * 50)
+    rows = invalidating.recent_signatures(petition, search=search, limit=50, offset=(page - 1) * 50)
     context = {
         "petition": petition,
         "rows": rows,
@@ -242,7 +242,7 @@ def signatures(petition_id: int):
         "one_form": InvalidateOneForm(),
         "preview": preview,
         "conflict_note": conflict_note(current_user, petition),
-        "declared": signing.declared_counts(petition),
+        "declared": invalidating.declared_counts(petition),
     }
     if htmx and request.method == "GET":
         return render_template("petitions/_signature_rows.html", **context)
@@ -252,12 +252,12 @@ def signatures(petition_id: int):
 @bp.route("/petitions/<int:petition_id>/signatures/invalidate", methods=["POST"])
 @login_required
 def invalidate_one(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     form = InvalidateOneForm()
     if not form.validate_on_submit() or not form.signature_id.data.isdigit():
         abort(400)
     try:
-        signing.invalidate_signature(
+        invalidating.invalidate_signature(
             current_user,
             petition,
             whole_number(form.signature_id.data, "signature_id"),

@@ -18,7 +18,15 @@ import sqlalchemy as sa
 from participate.accounts.models import User
 from participate.core import petitions as rules
 from participate.extensions import db
-from participate.petitions import counters, services, signing
+from participate.petitions import (
+    answering,
+    closing,
+    counters,
+    drafting,
+    moderating,
+    signing,
+    sponsoring,
+)
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
 from participate.votes.closing import close_voting
@@ -55,7 +63,7 @@ def _pool(ctx) -> list[int]:
 
 
 def _start(ctx, author_key, slug, kind, title, change, reason, settings=None) -> Petition:
-    return services.start_petition(
+    return drafting.start_petition(
         ctx.people[author_key] if isinstance(author_key, str) else author_key,
         ctx.councils[slug],
         kind=kind,
@@ -70,19 +78,19 @@ _RESIDENTS: list[int] = []  # the demo residents' ids (loaded accounts expire at
 
 
 def _sponsor(ctx, petition: Petition, n: int) -> None:
-    services.invite_sponsors(petition.author, petition)
+    sponsoring.invite_sponsors(petition.author, petition)
     resident_ids = _RESIDENTS or [u.id for u in ctx.residents]
     candidates = [uid for uid in resident_ids if uid != petition.author_id][: n + 3]
     for user_id in ctx.rng.sample(candidates, n):
         if petition.status != "collecting_sponsors":
             break
-        services.sponsor_petition(db.session.get(User, user_id), petition)
+        sponsoring.sponsor_petition(db.session.get(User, user_id), petition)
 
 
 def _publish(ctx, clerk_key: str, petition: Petition, days_ago: float) -> Petition:
     """Publish through the service, then move its dates back as if it happened days ago."""
     _sponsor(ctx, petition, petition.sponsors_needed)
-    services.publish(ctx.people[clerk_key], petition)
+    moderating.publish(ctx.people[clerk_key], petition)
     opened = utcnow() - timedelta(days=days_ago)
     db.session.execute(
         sa.update(Petition)
@@ -194,7 +202,7 @@ def seed(ctx) -> None:
         "Response times are the worst in the country and someone has to take responsibility.",
     )
     _sponsor(ctx, rejected, rejected.sponsors_needed)
-    services.reject(
+    moderating.reject(
         ctx.people["regional_clerk"],
         rejected,
         standard="S4",
@@ -245,7 +253,7 @@ def seed(ctx) -> None:
     )
     _publish(ctx, "clerk", answered, days_ago=70)
     total += _sign(ctx, answered, pool, answered.threshold + 40, days=30, shape=0.5)
-    services.publish_response(
+    answering.publish_response(
         ctx.people["clerk"],
         answered,
         decision="partly_adopted",
@@ -270,7 +278,7 @@ def seed(ctx) -> None:
     _publish(ctx, "clerk", change, days_ago=90)
     total += _sign(ctx, change, pool, change.threshold + 12, days=40, shape=0.55)
     motion_id = _governance_vote(ctx, change)
-    services.publish_response(
+    answering.publish_response(
         ctx.people["clerk"],
         change,
         decision="adopted",
@@ -280,7 +288,7 @@ def seed(ctx) -> None:
         motion_id=motion_id,
     )
     if motion_id is not None:
-        services.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
+        answering.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
 
     # Closed without reaching the threshold (its deadline passed).
     missed = _start(
@@ -295,7 +303,7 @@ def seed(ctx) -> None:
     _sponsor(ctx, missed, missed.sponsors_needed)
     _publish_as_admin_clerk(ctx, missed, days_ago=200)
     total += _sign(ctx, missed, pool, 312, days=150, shape=0.4)
-    signing.close_if_due(missed.id)
+    closing.close_if_due(missed.id)
 
     # A few more open ones, for the list's filters and sorts.
     leeds = _start(
@@ -320,7 +328,7 @@ def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
     appoint(
         ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"
     )
-    services.publish(ctx.people["regional_clerk"], petition)
+    moderating.publish(ctx.people["regional_clerk"], petition)
     opened = utcnow() - timedelta(days=days_ago)
     db.session.execute(
         sa.update(Petition)

@@ -25,10 +25,13 @@ from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.params import int_arg
 from participate.petitions import (
+    answering,
     clerk_views,  # noqa: F401  (the clerk's routes on bp)
+    drafting,
     limits,
-    services,
+    reading,
     signing,
+    sponsoring,
 )
 from participate.petitions import counts as petition_counts
 from participate.petitions.blueprint import bp
@@ -78,7 +81,7 @@ def constituency_singular(constituency: str) -> str:
 
 @bp.app_template_global()
 def petition_kind_label(kind: str) -> str:
-    return services.KIND_LABELS.get(kind, kind)
+    return reading.KIND_LABELS.get(kind, kind)
 
 
 # ---------------------------------------------------------------- list and standards
@@ -95,7 +98,7 @@ def petition_list():
         "sort": request.args.get("sort") or pc.DEFAULT_SORT,
     }
     try:
-        listing = services.list_petitions(
+        listing = reading.list_petitions(
             council=council,
             kind=filters["kind"] or None,
             status=filters["status"] or None,
@@ -109,8 +112,8 @@ def petition_list():
         "listing": listing,
         "filters": filters,
         "council_choices": councils.list_councils(),
-        "kinds": services.KIND_LABELS,
-        "statuses": services.PUBLIC_STATUSES,
+        "kinds": reading.KIND_LABELS,
+        "statuses": reading.PUBLIC_STATUSES,
         "sorts": pc.SORTS,
     }
     if htmx:
@@ -127,7 +130,7 @@ def standards():
 @login_required
 def mine():
     return render_template(
-        "petitions/mine.html", petitions=services.petitions_of_author(current_user)
+        "petitions/mine.html", petitions=reading.petitions_of_author(current_user)
     )
 
 
@@ -162,7 +165,7 @@ def new_petition():
     if form.validate_on_submit():
         try:
             council = councils.council_by_slug(form.council.data)
-            petition = services.start_petition(
+            petition = drafting.start_petition(
                 current_user,
                 council,
                 kind=form.kind.data,
@@ -171,7 +174,7 @@ def new_petition():
                 reason_text=form.reason_text.data,
                 proposed_settings=form.proposed_settings(),
             )
-        except services.SettingsError as error:
+        except drafting.SettingsError as error:
             _apply_settings_error(form, error)
         except DomainError as error:
             apply_error(form, error)
@@ -189,7 +192,7 @@ def new_petition():
 @bp.route("/petitions/<int:petition_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     if petition.author_id != current_user.id:
         abort(403)
     form = PetitionForm(obj=petition if request.method == "GET" else None)
@@ -206,7 +209,7 @@ def edit(petition_id: int):
                 getattr(form, key).data = f"{value:g}" if isinstance(value, float) else str(value)
     if form.validate_on_submit():
         try:
-            services.edit_petition(
+            drafting.edit_petition(
                 current_user,
                 petition,
                 kind=form.kind.data,
@@ -215,7 +218,7 @@ def edit(petition_id: int):
                 reason_text=form.reason_text.data,
                 proposed_settings=form.proposed_settings(),
             )
-        except services.SettingsError as error:
+        except drafting.SettingsError as error:
             _apply_settings_error(form, error)
         except DomainError as error:
             apply_error(form, error)
@@ -230,9 +233,9 @@ def edit(petition_id: int):
 @bp.route("/petitions/<int:petition_id>/invite", methods=["POST"])
 @login_required
 def invite(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     try:
-        services.invite_sponsors(current_user, petition)
+        sponsoring.invite_sponsors(current_user, petition)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -249,7 +252,7 @@ def invite(petition_id: int):
 
 @bp.route("/petitions/sponsor/<token>", methods=["GET", "POST"])
 def sponsor(token: str):
-    petition = services.petition_by_token(token)
+    petition = sponsoring.petition_by_token(token)
     form = ActionForm()
     status = 200
     if request.method == "POST":
@@ -257,7 +260,7 @@ def sponsor(token: str):
             return redirect(url_for("accounts.login", next=request.path))
         if form.validate_on_submit():
             try:
-                count = services.sponsor_petition(current_user, petition)
+                count = sponsoring.sponsor_petition(current_user, petition)
             except DomainError as error:
                 flash(error.message, "error")
                 status = error.status
@@ -272,8 +275,8 @@ def sponsor(token: str):
         "petitions/sponsor.html",
         petition=petition,
         form=form,
-        count=services.sponsor_count(petition),
-        already=services.is_sponsor(current_user, petition),
+        count=reading.sponsor_count(petition),
+        already=reading.is_sponsor(current_user, petition),
         is_author=current_user.is_authenticated and petition.author_id == current_user.id,
     ), status
 
@@ -316,7 +319,7 @@ def _counts_context(petition: Petition) -> dict:
 
 @bp.route("/petitions/<int:petition_id>")
 def detail(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     role = role_in(current_user, petition.council)
     is_author = current_user.is_authenticated and petition.author_id == current_user.id
     acting = is_author or role == "clerk"  # only they get the forms of the page's actions
@@ -326,18 +329,18 @@ def detail(petition_id: int):
         "role": role,
         "is_author": is_author,
         "is_clerk": role == "clerk",
-        "sponsors": services.sponsors_of(petition) if not petition.is_published else [],
+        "sponsors": reading.sponsors_of(petition) if not petition.is_published else [],
         "action_form": ActionForm() if acting else None,
         "reject_form": RejectForm() if acting else None,
         "response_form": ResponseForm() if acting else None,
         "apply_form": ApplyChangeForm() if acting else None,
         "standards": STANDARDS,
-        "decision_labels": services.DECISION_LABELS,
-        "route_labels": services.ROUTE_LABELS,
-        "kind_hints": services.KIND_HINTS,
+        "decision_labels": reading.DECISION_LABELS,
+        "route_labels": reading.ROUTE_LABELS,
+        "kind_hints": reading.KIND_HINTS,
         "now": utcnow(),
         "can_apply": _can_apply(petition, role),
-        "deciding_motion": services.deciding_motion(petition),
+        "deciding_motion": answering.deciding_motion(petition),
         "conflict_note": conflict_note(current_user, petition) if role == "clerk" else None,
     }
     return render_template("petitions/detail.html", **context)
@@ -357,7 +360,7 @@ def _can_apply(petition: Petition, role: str) -> bool:
 
 @bp.route("/petitions/<int:petition_id>/counts")
 def counts(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     if not htmx:
         return redirect(url_for("petitions.detail", petition_id=petition_id) + "#counts")
     return render_template("petitions/_counts.html", **_counts_context(petition))
@@ -365,7 +368,7 @@ def counts(petition_id: int):
 
 @bp.route("/petitions/<int:petition_id>/chart")
 def chart(petition_id: int):
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     if not htmx:
         return redirect(url_for("petitions.detail", petition_id=petition_id) + "#chart")
     return render_template("petitions/_chart.html", **_counts_context(petition))
@@ -377,7 +380,7 @@ def counts_csv(petition_id: int):
     import csv
     import io
 
-    petition = services.petition_for(current_user, petition_id)
+    petition = reading.petition_for(current_user, petition_id)
     counts = petition_counts.counts_for(petition)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -4,7 +4,7 @@ report; the decision then takes effect on the item's subject.
 - proposal: adopted -> adopted, rejected -> rejected, deferred -> open again
   (`participate.proposals.services.set_status`);
 - petition: adopted / rejected -> the council's answer is published
-  (`participate.petitions.services.publish_response`); a passed governance petition's
+  (`participate.petitions.answering.publish_response`); a passed governance petition's
   change is applied as a new constitution version (`apply_governance_change`); deferred
   leaves it waiting for a later round.
 
@@ -197,10 +197,10 @@ def record_outcome(
         },
     )
     if governance is not None:
-        from participate.petitions import services as petitions
+        from participate.petitions import answering
 
         # Commits the whole decision (the petitions service owns that last write).
-        petitions.apply_governance_change(actor, governance, motion_id=item.motion_id)
+        answering.apply_governance_change(actor, governance, motion_id=item.motion_id)
     else:
         db.session.commit()
     return item
@@ -266,13 +266,13 @@ def _take_effect(
             actor, round_, item, decision, reasons, motion_id=motion_id
         )
         return None
-    from participate.petitions import services as petitions
+    from participate.petitions import answering
     from participate.petitions.models import Petition
 
     petition = db.session.get(Petition, item.petition_id)
     if petition is None or decision == "deferred" or petition.status != "threshold_reached":
         return None
-    petitions.publish_response(
+    answering.publish_response(
         actor,
         petition,
         decision=decision,

@@ -280,7 +280,7 @@ def _closed(ctx) -> Round | None:
 
 
 def _briefing(ctx) -> Round | None:
-    from participate.petitions.services import must_answer
+    from participate.petitions.reading import must_answer
 
     slug = "health-manchester"
     if slug not in ctx.councils:

@@ -84,7 +84,7 @@ def active_item_for_proposal(proposal_id: int) -> AgendaItem | None:
 def petitions_to_answer(council: Council) -> list:
     """Petitions past their threshold that the council must answer and that are not on the
     agenda of a round yet (the candidates for a new agenda)."""
-    from participate.petitions.services import must_answer
+    from participate.petitions.reading import must_answer
 
     taken = set(
         db.session.scalars(

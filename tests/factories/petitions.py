@@ -36,9 +36,9 @@ def world(make):
 
 
 def draft(world, kind="early_scrutiny", council=None, settings=None, title=None):
-    from participate.petitions import services
+    from participate.petitions import drafting
 
-    return services.start_petition(
+    return drafting.start_petition(
         world.author,
         council or world.council,
         kind=kind,
@@ -50,20 +50,20 @@ def draft(world, kind="early_scrutiny", council=None, settings=None, title=None)
 
 
 def in_moderation(world, **kw):
-    from participate.petitions import services
+    from participate.petitions import sponsoring
 
     petition = draft(world, **kw)
-    services.invite_sponsors(world.author, petition)
+    sponsoring.invite_sponsors(world.author, petition)
     while petition.status == "collecting_sponsors":
-        services.sponsor_petition(world.make.user(), petition)
+        sponsoring.sponsor_petition(world.make.user(), petition)
     return petition
 
 
 def opened(world, **kw):
-    from participate.petitions import services
+    from participate.petitions import moderating
 
     petition = in_moderation(world, **kw)
-    services.publish(world.clerk, petition)
+    moderating.publish(world.clerk, petition)
     return petition
 
 

@@ -58,9 +58,10 @@ def build(make) -> World:
     from participate.accounts.services import create_token, tokens_of
     from participate.councils.services import new_constitution_version
     from participate.extensions import db
-    from participate.petitions import services as petitions
+    from participate.petitions import drafting, moderating
     from participate.petitions.models import Signature
     from participate.petitions.signing import sign_petition
+    from participate.petitions.sponsoring import invite_sponsors, sponsor_petition
     from participate.proposals import amendments, discussion, moderation
     from participate.proposals import services as proposals
     from participate.rounds import evidence
@@ -131,7 +132,7 @@ def build(make) -> World:
     motion = votes.create_motion(clerk, mcr, title="Adopt the winter plan", method="binary")
     votes.open_voting(clerk, motion, None)
     draft_motion = votes.create_motion(clerk, mcr, title="A draft motion", method="binary")
-    drafted = petitions.start_petition(
+    drafted = drafting.start_petition(
         people["account"],
         mcr,
         kind="early_scrutiny",
@@ -154,7 +155,7 @@ def build(make) -> World:
     signer = fast_user("petition.signer@example.org")
 
     def petition(title: str, until: str):
-        started = petitions.start_petition(
+        started = drafting.start_petition(
             author,
             mcr,
             kind="early_scrutiny",
@@ -162,11 +163,11 @@ def build(make) -> World:
             change_text=f"Ask for an early inspection: {title.lower()}.",
             reason_text="People waited over four hours on many Saturdays this year.",
         )
-        petitions.invite_sponsors(author, started)
+        invite_sponsors(author, started)
         if until != "collecting_sponsors":
-            petitions.sponsor_petition(sponsor, started)
+            sponsor_petition(sponsor, started)
         if until in ("open", "threshold_reached"):
-            petitions.publish(clerk, started)
+            moderating.publish(clerk, started)
         if until == "threshold_reached":
             sign_petition(signer, started.id, declaration="live", place="manchester")
         db.session.refresh(started)

@@ -34,9 +34,9 @@ def world(make):
 
 
 def _in_moderation(world, *, author=None, sponsor=None):
-    from participate.petitions import services
+    from participate.petitions import drafting, sponsoring
 
-    petition = services.start_petition(
+    petition = drafting.start_petition(
         author or world.author,
         world.council,
         kind="early_scrutiny",
@@ -44,21 +44,21 @@ def _in_moderation(world, *, author=None, sponsor=None):
         change_text="Ask for an early inspection of the out-of-hours GP service.",
         reason_text="People waited over four hours on many Saturdays this year.",
     )
-    services.invite_sponsors(petition.author, petition)
+    sponsoring.invite_sponsors(petition.author, petition)
     if sponsor is not None:
-        services.sponsor_petition(sponsor, petition)
+        sponsoring.sponsor_petition(sponsor, petition)
     while petition.status == "collecting_sponsors":
-        services.sponsor_petition(world.make.user(), petition)
+        sponsoring.sponsor_petition(world.make.user(), petition)
     return petition
 
 
 def _reached(world, *, sponsor):
     from participate.extensions import db
-    from participate.petitions import services
+    from participate.petitions import moderating
     from participate.petitions.signing import sign_petition
 
     petition = _in_moderation(world, sponsor=sponsor)
-    services.publish(world.other, petition)
+    moderating.publish(world.other, petition)
     for _ in range(3):
         sign_petition(world.make.user(), petition.id, declaration="live", place="manchester")
     db.session.refresh(petition)

@@ -51,9 +51,9 @@ def _round(clerk, council, proposal, title: str, first_end_days: float):
 
 
 def _petition(author, council, title: str):
-    from participate.petitions import services as petitions
+    from participate.petitions import drafting
 
-    return petitions.start_petition(
+    return drafting.start_petition(
         author,
         council,
         kind="early_scrutiny",
@@ -64,11 +64,11 @@ def _petition(author, council, title: str):
 
 
 def _in_moderation(world, title: str):
-    from participate.petitions import services as petitions
+    from participate.petitions import sponsoring
 
     petition = _petition(world.other, world.council, title)
-    petitions.invite_sponsors(world.other, petition)
-    petitions.sponsor_petition(world.make.user(), petition)
+    sponsoring.invite_sponsors(world.other, petition)
+    sponsoring.sponsor_petition(world.make.user(), petition)
     return petition
 
 
@@ -212,11 +212,11 @@ def test_rounds_where_a_member_can_act_say_what_to_do_and_by_when(world, db):
 
 
 def test_a_members_petitions_with_their_state(world, db):
-    from participate.petitions import services as petitions
+    from participate.petitions import moderating
 
     draft = _petition(world.member, world.council, "Inspect the walk-in centre")
     signed = _in_moderation(world, "Inspect the out-of-hours GP service")
-    petitions.publish(world.clerk, signed)
+    moderating.publish(world.clerk, signed)
     _sign(signed, world.member)
     texts = _texts(_agenda(world.member), "petitions")
     assert len(texts) == 2
@@ -267,7 +267,7 @@ def test_someone_with_nothing_to_do_gets_an_empty_agenda(make, db):
 
 def test_a_clerk_sees_requests_flags_petitions_and_near_deadlines(world, db):
     from participate.councils.services import request_membership
-    from participate.petitions import services as petitions
+    from participate.petitions import moderating
     from participate.proposals import services as proposals
 
     request_membership(world.make.user(), world.council, "citizen", "I use the walk-in centre.")
@@ -277,7 +277,7 @@ def test_a_clerk_sees_requests_flags_petitions_and_near_deadlines(world, db):
     proposals.flag(world.member, post, comment=comment, reason="Rude and says nothing.")
     _in_moderation(world, "Inspect the out-of-hours GP service")
     answered = _in_moderation(world, "Inspect the community dental service")
-    petitions.publish(world.clerk, answered)
+    moderating.publish(world.clerk, answered)
     for signer in world.others[1:3]:
         _sign(answered, signer)
     db.session.refresh(answered)

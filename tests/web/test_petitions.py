@@ -160,10 +160,10 @@ def test_the_author_edits_a_draft_and_nobody_else_does(client, world, db):
 
 
 def test_the_text_is_fixed_once_sponsors_are_invited(client, world, db):
-    from participate.petitions import services
+    from participate.petitions import sponsoring
 
     petition = draft(world)
-    services.invite_sponsors(world.author, petition)
+    sponsoring.invite_sponsors(world.author, petition)
     login(client, world.author)
     response = client.post(
         f"/petitions/{petition.id}/edit", data={**NEW, "title": "Changed title here"}
@@ -444,10 +444,10 @@ def test_the_must_answer_list_and_a_response_at_a_meeting(client, world, db):
 
 
 def test_publish_response_from_a_round_is_labelled_and_closes(world, db):
-    from participate.petitions import services
+    from participate.petitions import answering, reading
 
     petition, _ = reached(world)
-    services.publish_response(
+    answering.publish_response(
         None,
         petition,
         decision="adopted",
@@ -457,16 +457,18 @@ def test_publish_response_from_a_round_is_labelled_and_closes(world, db):
     )
     assert petition.status == "closed" and petition.response_route == "round"
     assert petition.response_motion_id == 41 and petition.response_round_id == 4
-    assert services.must_answer(world.council) == []
+    assert reading.must_answer(world.council) == []
 
 
 def test_an_open_petition_cannot_be_answered_yet(world, db):
     from participate.errors import DomainError
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition = opened(world)
     with pytest.raises(DomainError) as refused:
-        services.publish_response(world.clerk, petition, decision="adopted", response_text="x" * 30)
+        answering.publish_response(
+            world.clerk, petition, decision="adopted", response_text="x" * 30
+        )
     assert refused.value.status == 409
 
 
@@ -564,20 +566,20 @@ def test_petition_pages_render_for_a_visitor(client, world, db):
 def test_a_passed_constitution_change_becomes_a_new_version_naming_petition_and_motion(world, db):
     pytest.importorskip("participate.votes.services")
     from participate.councils.services import current_constitution, settings_of
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, _ = reached(
         world, kind="constitution_change", settings={"weights": {"citizen": 2}, "quorum": 0.2}
     )
     motion = _passed_motion(world, db)
-    services.publish_response(
+    answering.publish_response(
         world.clerk,
         petition,
         decision="adopted",
         response_text="Passed by the governance vote.",
         motion_id=motion.id,
     )
-    services.apply_governance_change(world.clerk, petition, motion_id=motion.id)
+    answering.apply_governance_change(world.clerk, petition, motion_id=motion.id)
     version = current_constitution(world.council)
     assert version.cause == f"petition:{petition.id}; motion:{motion.id}"
     settings = settings_of(world.council)
@@ -590,11 +592,11 @@ def test_a_passed_constitution_change_becomes_a_new_version_naming_petition_and_
 def test_a_governance_change_needs_a_passed_motion(world, db):
     pytest.importorskip("participate.votes.services")
     from participate.errors import DomainError
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, _ = reached(world, kind="constitution_change", settings={"quorum": 0.2})
     motion = _passed_motion(world, db, passed=False)
-    services.publish_response(
+    answering.publish_response(
         world.clerk,
         petition,
         decision="rejected",
@@ -602,18 +604,18 @@ def test_a_governance_change_needs_a_passed_motion(world, db):
         motion_id=motion.id,
     )
     with pytest.raises(DomainError) as refused:
-        services.apply_governance_change(world.clerk, petition, motion_id=motion.id)
+        answering.apply_governance_change(world.clerk, petition, motion_id=motion.id)
     assert refused.value.code == "motion_not_passed"
     with pytest.raises(DomainError) as refused:
-        services.apply_governance_change(world.clerk, petition, motion_id=999_999)
+        answering.apply_governance_change(world.clerk, petition, motion_id=999_999)
     assert refused.value.code == "not_the_deciding_motion"
 
 
 def test_an_early_scrutiny_petition_changes_no_constitution(world, db):
     from participate.errors import DomainError
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, _ = reached(world)
     with pytest.raises(DomainError) as refused:
-        services.apply_governance_change(world.clerk, petition, motion_id=1)
+        answering.apply_governance_change(world.clerk, petition, motion_id=1)
     assert refused.value.code == "not_a_governance_change"

@@ -152,7 +152,7 @@ def test_signing_needs_a_token_and_a_confirmed_email(client, world, db):
 
 
 def test_signing_an_unpublished_or_closed_petition_is_a_409(client, world, db):
-    from participate.petitions import services
+    from participate.petitions import answering
 
     unpublished = draft(world)
     headers = api_token(world.make.user())
@@ -166,7 +166,7 @@ def test_signing_an_unpublished_or_closed_petition_is_a_409(client, world, db):
         "petition_not_published",
     )
     petition, _ = reached(world)
-    services.publish_response(
+    answering.publish_response(
         world.clerk, petition, decision="rejected", response_text="Not this year, see the minutes."
     )
     before = _signature_count(db, petition)

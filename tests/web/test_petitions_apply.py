@@ -31,12 +31,12 @@ def _versions(db, council) -> int:
 def _decided(world, db, *, passed=True):
     """A constitution-change petition answered by a motion (passed or not), and an
     unrelated motion of the same council that passed."""
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, _ = reached(world, kind="constitution_change", settings={"quorum": 0.2})
     unrelated = _passed_motion(world, db)
     deciding = _passed_motion(world, db, passed=passed)
-    services.publish_response(
+    answering.publish_response(
         world.clerk,
         petition,
         decision="adopted" if passed else "rejected",
@@ -48,37 +48,37 @@ def _decided(world, db, *, passed=True):
 
 def test_the_service_refuses_an_unrelated_motion_and_applies_the_deciding_one(world, db):
     from participate.errors import DomainError
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, deciding, unrelated = _decided(world, db)
     before = _versions(db, world.council)
     with pytest.raises(DomainError) as refused:
-        services.apply_governance_change(world.clerk, petition, motion_id=unrelated.id)
+        answering.apply_governance_change(world.clerk, petition, motion_id=unrelated.id)
     assert refused.value.code == "not_the_deciding_motion"
     assert "Only the motion that decided this petition applies it" in refused.value.message
     assert f"motion {deciding.id}" in refused.value.message
     assert _versions(db, world.council) == before
-    services.apply_governance_change(world.clerk, petition)
+    answering.apply_governance_change(world.clerk, petition)
     assert petition.governance_motion_id == deciding.id
     assert _versions(db, world.council) == before + 1
 
 
 def test_a_petition_no_motion_decided_is_not_applied(world, db):
     from participate.errors import DomainError
-    from participate.petitions import services
+    from participate.petitions import answering
 
     petition, _ = reached(world, kind="constitution_change", settings={"quorum": 0.2})
     unrelated = _passed_motion(world, db)
     for motion_id in (unrelated.id, None):
         with pytest.raises(DomainError) as refused:
-            services.apply_governance_change(world.clerk, petition, motion_id=motion_id)
+            answering.apply_governance_change(world.clerk, petition, motion_id=motion_id)
         assert refused.value.code == "no_deciding_motion"
     # answered at a meeting: no motion decided it either
-    services.publish_response(
+    answering.publish_response(
         world.clerk, petition, decision="adopted", response_text="Agreed at the council meeting."
     )
     with pytest.raises(DomainError) as refused:
-        services.apply_governance_change(world.clerk, petition, motion_id=unrelated.id)
+        answering.apply_governance_change(world.clerk, petition, motion_id=unrelated.id)
     assert refused.value.code == "no_deciding_motion"
     assert petition.constitution_version_id is None
 

@@ -164,12 +164,12 @@ def test_a_visitor_is_sent_to_sign_in(client, world, db, big):
 
 
 def _regional(world):
-    from participate.petitions import services
+    from participate.petitions import drafting, moderating, sponsoring
 
     council = world.councils["health-north-west"]
     small_rules(council, petition_minimum=1000)
     clerk = world.make.clerk(council)
-    petition = services.start_petition(
+    petition = drafting.start_petition(
         world.author,
         council,
         kind="early_scrutiny",
@@ -177,10 +177,10 @@ def _regional(world):
         change_text="Hold a regional scrutiny review of ambulance response times.",
         reason_text="Category 2 calls wait twice the national standard in the region.",
     )
-    services.invite_sponsors(world.author, petition)
+    sponsoring.invite_sponsors(world.author, petition)
     while petition.status == "collecting_sponsors":
-        services.sponsor_petition(world.make.user(), petition)
-    services.publish(clerk, petition)
+        sponsoring.sponsor_petition(world.make.user(), petition)
+    moderating.publish(clerk, petition)
     return petition
 
 
@@ -242,7 +242,7 @@ def test_counts_read_the_tallies_once_per_counter_state(client, world, db, big):
 
 def test_an_invalidation_moves_the_counter_so_the_counts_are_read_again(client, world, db, big):
     from participate.petitions.counts import counts_for
-    from participate.petitions.signing import invalidate_signature
+    from participate.petitions.invalidating import invalidate_signature
 
     for _ in range(2):
         login(client, world.make.user())
@@ -265,7 +265,7 @@ def test_an_invalidation_moves_the_counter_so_the_counts_are_read_again(client, 
     ["draft", "collecting_sponsors", "in_moderation", "rejected", "closed", "closed_unsuccessful"],
 )
 def test_petitions_that_take_no_signatures_refuse_them(client, world, db, state):
-    from participate.petitions import services
+    from participate.petitions import answering, moderating
     from participate.petitions.models import Petition
 
     if state in ("draft", "collecting_sponsors", "in_moderation", "rejected"):
@@ -279,13 +279,13 @@ def test_petitions_that_take_no_signatures_refuse_them(client, world, db, state)
             petition.status = "collecting_sponsors"
             db.session.commit()
         elif state == "rejected":
-            services.reject(
+            moderating.reject(
                 world.clerk, petition, standard="S1", reason="Split this into two petitions."
             )
     else:
         petition, _ = reached(world)
         if state == "closed":
-            services.publish_response(
+            answering.publish_response(
                 world.clerk,
                 petition,
                 decision="rejected",
@@ -517,7 +517,7 @@ def test_a_clerk_invalidates_by_rule_after_a_preview(client, world, db, big):
 
 
 def test_invalidation_by_date_range_and_place(world, db):
-    from participate.petitions import signing
+    from participate.petitions import invalidating, signing
     from participate.petitions.counts import counts_for
     from participate.petitions.models import Signature
 
@@ -525,25 +525,32 @@ def test_invalidation_by_date_range_and_place(world, db):
     for place in ("salford", "salford", "manchester"):
         signing.sign_petition(world.make.user(), petition.id, declaration="live", place=place)
     clerk = world.make.clerk(petition.council)
-    n = signing.invalidate_by_rule(
-        clerk, petition, signing.InvalidationRule(place="salford"), reason="Postcodes do not match"
+    n = invalidating.invalidate_by_rule(
+        clerk,
+        petition,
+        invalidating.InvalidationRule(place="salford"),
+        reason="Postcodes do not match",
     )
     assert n == 2
     first = db.session.scalar(sa.select(Signature).where(Signature.invalidated_at.is_(None)))
-    rule = signing.InvalidationRule(
+    rule = invalidating.InvalidationRule(
         date_from=first.created_at - timedelta(seconds=1),
         date_to=first.created_at + timedelta(seconds=1),
     )
     assert (
-        signing.invalidate_by_rule(clerk, petition, rule, reason="Signed during the bot attack")
+        invalidating.invalidate_by_rule(
+            clerk, petition, rule, reason="Signed during the bot attack"
+        )
         == 1
     )
     assert counts_for(petition, refresh_now=False).total == 0
     with pytest.raises(Exception) as bad:
-        signing.matching_count(
+        invalidating.matching_count(
             clerk,
             petition,
-            signing.InvalidationRule(date_from=datetime(2026, 2, 1), date_to=datetime(2026, 1, 1)),
+            invalidating.InvalidationRule(
+                date_from=datetime(2026, 2, 1), date_to=datetime(2026, 1, 1)
+            ),
         )
     assert "after its end" in str(bad.value)
 
