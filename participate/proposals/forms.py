@@ -43,7 +43,7 @@ class ProposalForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    stance = RadioField("Your stance", choices=STANCE_CHOICES, default="neutral")
+    stance = RadioField("Your stance", choices=STANCE_CHOICES, default=None)  # the person chooses
     body = TextAreaField(
         "Your comment",
         description=f"Markdown works. Up to {COMMENT_LIMIT:,} characters.",
