@@ -36,6 +36,7 @@ from participate.petitions.models import (
 )
 from participate.petitions.reading import DECISION_LABELS
 from participate.util import utcnow
+from participate.votes.models import Motion
 
 
 def publish_response(
@@ -141,18 +142,10 @@ def deciding_motion(petition: Petition) -> DecidingMotion | None:
     """The motion that decided the petition: its agenda item's motion in the round that
     answered it (``response_motion_id``, recorded with the answer). ``None`` when no motion
     decided it: not answered yet, or answered at a meeting.
-
-    Without the votes feature the recorded reference is taken as a passed motion.
     """
-    from participate.features import FEATURES
-
     motion_id = petition.response_motion_id
     if motion_id is None:
         return None
-    if "votes" not in FEATURES:
-        return DecidingMotion(motion_id, f"Motion {motion_id}", passed=True, closed=True)
-    from participate.votes.models import Motion
-
     motion = db.session.get(Motion, motion_id)
     if motion is None or motion.council_id != petition.council_id:
         return None

@@ -347,11 +347,8 @@ def detail(petition_id: int):
 
 
 def _can_apply(petition: Petition, role: str) -> bool:
-    from participate.features import FEATURES
-
     return (
         role == "clerk"
-        and "votes" in FEATURES
         and petition.kind in rules.CONSTITUTION_KINDS
         and petition.status in ("threshold_reached", "closed")
         and petition.constitution_version_id is None

@@ -564,7 +564,6 @@ def test_petition_pages_render_for_a_visitor(client, world, db):
 
 
 def test_a_passed_constitution_change_becomes_a_new_version_naming_petition_and_motion(world, db):
-    pytest.importorskip("participate.votes.services")
     from participate.councils.services import current_constitution, settings_of
     from participate.petitions import answering
 
@@ -590,7 +589,6 @@ def test_a_passed_constitution_change_becomes_a_new_version_naming_petition_and_
 
 
 def test_a_governance_change_needs_a_passed_motion(world, db):
-    pytest.importorskip("participate.votes.services")
     from participate.errors import DomainError
     from participate.petitions import answering
 

@@ -17,8 +17,6 @@ from tests.factories.petitions import _passed_motion, page, reached
 
 world = shared.world  # the fixture, shared with test_petitions.py
 
-pytest.importorskip("participate.votes.services")
-
 
 def _versions(db, council) -> int:
     from participate.councils.models import ConstitutionVersion
