@@ -14,6 +14,10 @@ tables, in one of two ways:
   ``_needs_real_commits``, or mark a test ``@pytest.mark.commits``) commit for real and the
   rows are deleted after the test.
 
+The demo data set (``participate seed``) is seeded once per run into a database of its own:
+tests that need it take ``demo`` (rolled back) or ``demo_copy`` (a fresh copy that commits), see
+tests/factories/demo.py.
+
 Passwords are hashed with cheaper scrypt parameters in the test process (``_fast_scrypt``).
 """
 
@@ -136,7 +140,6 @@ REAL_COMMIT_FIXTURES = frozenset({"live_server", "redis_app", "browser", "contex
 REAL_COMMIT_MODULES = frozenset(
     {
         "tests/test_migrations.py",  # DDL, alembic's own connections
-        "tests/test_dump_roundtrip.py",  # another app and database read the dump
         "tests/test_cli.py",  # the CLI runs in an app and transactions of its own
         "tests/web/test_ballot_secrecy.py",  # sqlite3 / pg_dump read the database file
         "tests/web/test_votes_integrity.py",  # fresh databases, DDL, raw connections
@@ -328,6 +331,44 @@ def db(app, request):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+# ------------------------------------------------------------------ the demo world (participate seed)
+
+
+@pytest.fixture(scope="session")
+def demo_world(database_url, tmp_root):
+    """The demo data set, seeded once per run into a database of its own (tests/factories/demo.py)."""
+    from tests.factories.demo import dispose, drop_database, seed_demo_world
+
+    world = seed_demo_world(database_url, tmp_root)
+    yield world
+    dispose(world.app)
+    drop_database(world.url)
+
+
+@pytest.fixture
+def demo(demo_world):
+    """The demo world's app, client and ``db`` (its context pushed), rolled back after the test."""
+    from participate.extensions import db as _db
+    from tests.factories.demo import Demo
+
+    app = demo_world.app
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        with _rolled_back(_db):
+            yield Demo(app, _db, app.test_client(), dict(demo_world.summary), demo_world.url)
+    finally:
+        ctx.pop()
+
+
+@pytest.fixture
+def demo_copy(demo_world, tmp_path):
+    """A fresh copy of the demo world whose rows commit for real (another app or process reads
+    them); its app, client and ``db`` (context pushed). The copy is removed after the test."""
+    with demo_world.copy(tmp_path) as world:
+        yield world
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """participate export / import across databases: SQLite to PostgreSQL and back, file for file.
 
-The demo data set is exported from the test database, imported into an empty database of the
-other kind, exported again (the files must be identical), then imported back into the emptied
-test database and exported a third time (identical again). At each stop the restored platform
-must work as before: proposal search finds what it found (the full-text index is rebuilt), the
-sealed ballots open and tally with the same SECRET_KEY, and the audit chain verifies.
+The demo data set is exported from a copy of the run's demo database (``demo_copy``), imported
+into an empty database of the other kind, exported again (the files must be identical), then
+imported back into the emptied copy and exported a third time (identical again). At each stop
+the restored platform must work as before: proposal search finds what it found (the full-text
+index is rebuilt), the sealed ballots open and tally with the same SECRET_KEY, and the audit
+chain verifies.
 
 On PostgreSQL (CI's PostgreSQL run) the other side is an SQLite file. On SQLite the other
 side is a temporary PostgreSQL database on TEST_DATABASE_URL's server (or the Makefile's
@@ -108,14 +109,13 @@ def platform(app, words=SEARCHES) -> dict:
     return {"search": found, "ballots": ballots, "tallies": tallies}
 
 
-def test_export_import_round_trips_between_sqlite_and_postgresql(app, db, tmp_path):
+def test_export_import_round_trips_between_sqlite_and_postgresql(demo_copy, tmp_path):
     from flask_migrate import upgrade
 
     from participate import create_app
     from participate.proposals.models import Proposal, ProposalTheme
-    from participate.seed import seed
 
-    seed(scale=1, password="demo-password")
+    app, db = demo_copy.app, demo_copy.db
     # Text keys that a language-aware collation (PostgreSQL's ICU or glibc) orders otherwise
     # than SQLite's bytes: the files must not depend on it.
     proposal = db.session.scalars(sa.select(Proposal).order_by(Proposal.id)).first()

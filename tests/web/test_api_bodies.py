@@ -37,11 +37,10 @@ def _ids(db) -> dict[str, str]:
     }
 
 
-def test_no_api_write_fails_on_a_body_that_is_not_an_object(app, client, db):
+def test_no_api_write_fails_on_a_body_that_is_not_an_object(demo):
     from participate.accounts.models import User
-    from participate.seed import seed
 
-    seed(scale=1, password="demo-password")
+    app, client, db = demo.app, demo.client, demo.db
     ids = _ids(db)
     routes = []
     for rule in app.url_map.iter_rules():

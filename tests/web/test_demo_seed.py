@@ -5,12 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 
-def test_every_council_has_discussed_proposals_in_several_statuses(app, client, db):
+def test_every_council_has_discussed_proposals_in_several_statuses(demo):
     from participate.councils.models import Council
     from participate.proposals.models import Comment, Proposal
-    from participate.seed import seed
 
-    seed(scale=1, password="demo-password")
+    client, db = demo.client, demo.db
     councils = db.session.scalars(sa.select(Council)).all()
     assert len(councils) > 20
 
@@ -40,12 +39,11 @@ def test_every_council_has_discussed_proposals_in_several_statuses(app, client, 
     assert page.status_code == 200 and opened and all(t in html for t in opened)
 
 
-def test_the_demo_has_one_place_forum_per_local_place(app, db):
+def test_the_demo_has_one_place_forum_per_local_place(demo):
     """DESIGN §2: each local place has its place forum, ringmaster of the place's service councils."""
     from participate.councils.models import Council, ForumLink, Place
-    from participate.seed import seed
 
-    seed(scale=1, password="demo-password")
+    db = demo.db
     local = set(db.session.scalars(sa.select(Place.id).where(Place.level == "local")))
     forums = db.session.scalars(sa.select(Council).where(Council.service_id.is_(None))).all()
     assert sorted(f.place_id for f in forums) == sorted(local)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 
-def test_the_demo_people_have_something_to_do(app, db):
+def test_the_demo_people_have_something_to_do(demo):
     from participate.accounts.models import User
     from participate.home.services import agenda_for
-    from participate.seed import seed
 
-    seed(scale=1, password="demo-password")
+    app, db = demo.app, demo.db
 
     def keys(email):
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -658,12 +658,11 @@ def test_permission_matrix(client, db, make, login_as, hm, role, state, action):
 # ---------------------------------------------------------------- demo data
 
 
-def test_demo_seed_has_open_and_closed_motions_of_each_method(app, client, db):
+def test_demo_seed_has_open_and_closed_motions_of_each_method(demo):
     from participate.accounts.models import User
-    from participate.seed import seed
     from participate.votes.models import Motion
 
-    summary = seed(scale=1, password="demo-password")
+    client, db, summary = demo.client, demo.db, demo.summary
     assert summary["motions"] >= 6 and summary["ballots"] > 100
     # The standalone motions of health-manchester (rounds add motions of their own).
     motions = db.session.scalars(
