@@ -2,13 +2,14 @@
 list of 10,000 proposals, served by granian (2 workers, ``httpbench.Server``, as ``participate
 serve``) from an SQLite file.
 
-The database is migrated and filled by the demo seed's foundation (scale 2) plus
-``participate.proposals.seed_bench.seed_benchmark`` (bulk inserts: 1,000 comments in three levels of
-replies, 10,000 proposals with themes, versions and ~25,000 supports). Each figure is the p95
-latency of sequential GETs, the three pages interleaved; the baseline is the p95 of the static
-sign-in page (``/login``) of the same server in the same run, and ratio = value / baseline.
-``load_avg`` (before, after) says how busy the machine was; ``server_cpu_ms`` is the workers'
-CPU per request (from /proc), which load on the machine does not inflate the way it does latency.
+The database is migrated and filled by the demo seed's foundation (``participate.seed.councils``,
+scale 2) plus ``participate.seed.scale.proposals.seed_benchmark`` (bulk inserts: 1,000
+comments in three levels of replies, 10,000 proposals with themes, versions and ~25,000
+supports). Each figure is the p95 latency of sequential GETs, the three pages interleaved;
+the baseline is the p95 of the static sign-in page (``/login``) of the same server in the
+same run, and ratio = value / baseline. ``load_avg`` (before, after) says how busy the
+machine was; ``server_cpu_ms`` is the workers' CPU per request (from /proc), which load on
+the machine does not inflate the way it does latency.
 """
 
 from __future__ import annotations
@@ -30,25 +31,17 @@ TARGET_MS = 50.0
 
 SEED = r"""
 import random, sys, time
-import participate.features as features
-features.FEATURES[:] = []          # the foundation's demo only; the proposals come below
 from flask_migrate import upgrade
 from participate import create_app
-from participate.extensions import db
 app = create_app()
 with app.app_context():
     upgrade(directory=sys.argv[1], revision="heads")
-    from participate.seed import seed, SeedContext
-    from participate.accounts.models import User
-    from participate.councils.models import Council
-    import sqlalchemy as sa
+    from participate.seed import councils
+    from participate.seed.context import SeedContext
+    from participate.seed.scale.proposals import seed_benchmark
     started = time.time()
-    seed(scale=2, password="bench-password")
-    features.FEATURES[:] = ["proposals"]
-    from participate.proposals.seed_bench import seed_benchmark
     ctx = SeedContext(scale=2, password="bench-password", rng=random.Random(7))
-    ctx.councils = {c.slug: c for c in db.session.scalars(sa.select(Council))}
-    ctx.people = {"leader": db.session.scalar(sa.select(User).where(User.email == "leader@example.org"))}
+    councils.seed(ctx)  # the demo's foundation only; the proposals come below
     made = seed_benchmark(ctx)
     print(made["thread"], made["council"], round(time.time() - started, 1))
 """

@@ -2,7 +2,7 @@
 
 Builds a fresh SQLite database through the migrations with the demo geography at scale 106
 (~10,110 councils, `participate.seed.geography.structure`) and the upward benchmark data
-(`participate.upward.bench_seed`: 100,000 forwarded proposals in health-england's inbox,
+(`participate.seed.scale.upward`: 100,000 forwarded proposals in health-england's inbox,
 ~2,500 clusters, the clustering index and aggregates), exactly what ``participate seed
 --scale 106`` puts in that inbox, without the other features' data. Quick mode: scale 20
 and 10,000 forwarded proposals. Then:
@@ -67,9 +67,9 @@ def build(url: str, tmp: Path, scale: int, forwards: int) -> dict:
     from participate.councils.services import appoint
     from participate.councils.structure import import_structure
     from participate.extensions import db
-    from participate.seed import SeedContext
+    from participate.seed.context import SeedContext
     from participate.seed.geography import structure
-    from participate.upward.bench_seed import seed_benchmark
+    from participate.seed.scale.upward import seed_benchmark
     from participate.util import utcnow
 
     app = _app(url, tmp)
@@ -123,7 +123,7 @@ def build(url: str, tmp: Path, scale: int, forwards: int) -> dict:
 
 
 def inbox_http(url: str, tmp: Path, quick: bool) -> list[dict]:
-    from participate.upward.seed_content import TOPICS
+    from participate.seed.upward_text import TOPICS
 
     queries = [
         "",

@@ -5,7 +5,6 @@ Each name is a package ``participate/<name>/`` that may provide, by convention:
   views.py   ``bp`` (a Blueprint) and optionally ``COUNCIL_TABS`` [{"label", "endpoint"}] and
              ``NAV_ITEMS`` [{"label", "endpoint"}] shown in the council tabs and the main menu
   api.py     routes on ``participate.api.bp`` (imported before the API blueprint registers)
-  seed.py    ``seed(ctx)`` adding its demo data (participate.seed.SeedContext), run in this order
   cli.py     ``COMMANDS``: click commands added to the ``participate`` CLI
 """
 

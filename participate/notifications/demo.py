@@ -7,7 +7,7 @@ from participate.accounts.models import User
 from participate.notifications import kinds as K
 from participate.notifications.preferences import apply_settings
 
-# demo person's key (participate.seed.DEMO_PEOPLE and the clerks) -> (all e-mail, choices)
+# demo person's key (participate.seed.councils.DEMO_PEOPLE and the clerks) -> (all e-mail, choices)
 DEMO_SETTINGS: dict[str, tuple[bool | None, dict[str, str]]] = {
     # an engaged resident: comments and votes at once, phases not at all
     "citizen": (

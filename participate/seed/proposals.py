@@ -4,8 +4,8 @@ Every demo council gets six proposals, one or more in each status, with threaded
 all four stances from at least three constituencies, supports, and in Manchester's health and
 care council the full story: an accepted, a declined and a pending amendment, a hidden comment
 with its reason and an appeal, and a flag waiting in the clerk's (clerk@example.org) queue.
-Every other council gets one or two proposals, so none is empty. At ``scale > 1`` (benchmarks)
-it adds a proposal with 1,000 comments and a council with 10,000 proposals, bulk inserted.
+Every other council gets one or two proposals, so none is empty. Manchester's flagship thread
+is in ``proposals_story``; the benchmark threads of ``--scale N`` in ``scale/proposals``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ from participate.extensions import db
 from participate.markup import render_markdown
 from participate.proposals import services
 from participate.proposals.models import (
-    Amendment,
     Comment,
-    Flag,
     Follow,
-    Hiding,
     Proposal,
     ProposalTheme,
     ProposalVersion,
     Support,
 )
-from participate.proposals.seed_content import (
+from participate.seed.context import DEMO_COUNCILS
+from participate.seed.proposals_story import manchester_story
+from participate.seed.proposals_text import (
     FORUM,
     HEALTH,
     OTHER,
@@ -40,12 +39,9 @@ from participate.proposals.seed_content import (
     SCHOOLS,
     STANCE_BANK,
 )
-from participate.seed import DEMO_COUNCILS
+from participate.seed.proposals_threads import PLAN, backdate, fill, support
 from participate.util import utcnow
 
-# The first two open proposals of a council are the ones the rounds feature's demo puts on its
-# rounds' agendas (it takes the oldest open ones); the last stays open whatever the rounds do.
-PLAN = ["open", "open", "on_agenda", "adopted", "rejected", "withdrawn", "open"]
 ROUND_NOTE = "Put on the agenda of the council's spring deliberation round."
 DECISIONS = {
     "adopted": "Adopted at the spring round: 68% weighted support, a majority in every "
@@ -64,10 +60,6 @@ def seed(ctx) -> None:
             count += _demo_council(ctx, ctx.councils[slug], index, users)
     count += _other_councils(ctx)
     ctx.summary["proposals"] = count
-    if ctx.scale > 1:
-        from participate.proposals.seed_bench import seed_benchmark
-
-        seed_benchmark(ctx)
     ctx.summary["proposal comments"] = db.session.scalar(
         sa.select(sa.func.count()).select_from(Comment)
     )
@@ -80,10 +72,6 @@ def _bank(council: Council):
     if council.service is None:
         return FORUM
     return SCHOOLS if council.service.slug == "schools" else HEALTH
-
-
-def _fill(text: str, council: Council) -> str:
-    return text.replace("{place}", council.place.name)
 
 
 def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
@@ -102,7 +90,7 @@ def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
         when = start + timedelta(days=slot * 12 + ctx.rng.randint(0, 6))
         # Manchester's last proposal is the flagship (HEALTH[0]); its others come after it.
         title, body, themes = bank[(1 + slot) if manchester else (index * 2 + slot) % len(bank)]
-        title, body = _fill(title, council), _fill(body, council)
+        title, body = fill(title, council), fill(body, council)
         author = _pick_author(ctx, by_constituency, slot)
         if not manchester:
             # Written straight into the tables (the services' path is exercised in Manchester).
@@ -125,9 +113,9 @@ def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
             )
             _discuss(ctx, proposal, by_constituency, n=ctx.rng.randint(6, 10))
             if status != "withdrawn":
-                _support(ctx, proposal, members, ctx.rng.randint(4, 14))
+                support(ctx, proposal, members, ctx.rng.randint(4, 14))
             _finish(proposal, status, author, clerk)
-            _backdate(proposal, when)
+            backdate(proposal, when)
         made += 1
     return made
 
@@ -292,11 +280,6 @@ def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
     return comments
 
 
-def _support(ctx, proposal: Proposal, members: list[User], k: int) -> None:
-    for user in ctx.rng.sample(members, min(k, len(members))):
-        services.support(user, proposal)
-
-
 def _finish(proposal: Proposal, status: str, author: User, clerk) -> None:
     if status == "withdrawn":
         services.withdraw_proposal(author, proposal, reason=WITHDRAWN)
@@ -304,76 +287,6 @@ def _finish(proposal: Proposal, status: str, author: User, clerk) -> None:
         services.set_status(clerk, proposal, "on_agenda", reason=ROUND_NOTE)
         if status in DECISIONS:
             services.set_status(clerk, proposal, status, reason=DECISIONS[status])
-
-
-def _backdate(proposal: Proposal, start) -> None:
-    """Spread the thread over the weeks after ``start`` (the services stamped everything now)."""
-    pid = proposal.id
-    comment_ids = list(
-        db.session.scalars(
-            sa.select(Comment.id).where(Comment.proposal_id == pid).order_by(Comment.id)
-        )
-    )
-    for i, cid in enumerate(comment_ids):
-        db.session.execute(
-            sa.update(Comment)
-            .where(Comment.id == cid)
-            .values(created_at=start + timedelta(hours=5 + i * 9))
-        )
-    end = start + timedelta(hours=5 + len(comment_ids) * 9)
-    for number in range(1, proposal.version + 1):
-        db.session.execute(
-            sa.update(ProposalVersion)
-            .where(ProposalVersion.proposal_id == pid, ProposalVersion.number == number)
-            .values(created_at=start + timedelta(days=2 * (number - 1)))
-        )
-    amendment_ids = list(
-        db.session.scalars(
-            sa.select(Amendment.id).where(Amendment.proposal_id == pid).order_by(Amendment.id)
-        )
-    )
-    for i, aid in enumerate(amendment_ids):
-        db.session.execute(
-            sa.update(Amendment)
-            .where(Amendment.id == aid)
-            .values(
-                created_at=start + timedelta(days=1, hours=i * 7),
-                resolved_at=sa.case(
-                    (Amendment.resolved_at.is_(None), None),
-                    else_=start + timedelta(days=2 * (i + 1)),
-                ),
-            )
-        )
-    db.session.execute(
-        sa.update(Support)
-        .where(Support.proposal_id == pid)
-        .values(created_at=start + timedelta(days=1))
-    )
-    # Moderation happened after the discussion: flags, hidings and the appeal in that order.
-    db.session.execute(
-        sa.update(Flag).where(Flag.proposal_id == pid).values(created_at=end + timedelta(hours=2))
-    )
-    for hiding in db.session.scalars(sa.select(Hiding).where(Hiding.proposal_id == pid)):
-        hiding.created_at = end + timedelta(hours=20)
-        if hiding.appealed_at is not None:
-            hiding.appealed_at = end + timedelta(days=1, hours=9)
-        db.session.execute(
-            sa.update(Comment)
-            .where(Comment.id == hiding.comment_id, Comment.hidden_at.is_not(None))
-            .values(hidden_at=hiding.created_at)
-        )
-    db.session.execute(
-        sa.update(Proposal)
-        .where(Proposal.id == pid)
-        .values(
-            created_at=start,
-            updated_at=start + timedelta(days=2 * (proposal.version - 1)),
-            status_changed_at=sa.case(
-                (Proposal.status_changed_at.is_(None), None), else_=end + timedelta(days=3)
-            ),
-        )
-    )
-    db.session.commit()
 
 
 # ---------------------------------------------------------------- the other councils
@@ -453,7 +366,7 @@ def _other_councils(ctx) -> int:
                 ctx,
                 council,
                 _pick_author(ctx, by_constituency, j),
-                (_fill(title, council), _fill(body, council), themes),
+                (fill(title, council), fill(body, council), themes),
                 status,
                 by_constituency,
                 members,
@@ -463,6 +376,3 @@ def _other_councils(ctx) -> int:
             made += 1
     ctx.summary["memberships"] = ctx.summary.get("memberships", 0) + len(memberships)
     return made
-
-
-from participate.proposals.seed_story import manchester_story  # noqa: E402

@@ -29,6 +29,8 @@ from participate.petitions import (
 )
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
+from participate.votes import services as votes
+from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
 
 POOL = 6_000  # signers who are not members of the demo councils
@@ -345,15 +347,6 @@ def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
 
 def _governance_vote(ctx, petition: Petition) -> int | None:
     """A governance motion on the petition, voted by the council's members (votes feature)."""
-    from participate.features import FEATURES
-
-    if "votes" not in FEATURES:
-        return None
-    try:
-        from participate.votes import services as votes
-        from participate.votes.ballots import cast_ballot
-    except ImportError:
-        return None
     clerk = ctx.people["clerk"]
     council = petition.council
     motion = votes.open_motion(

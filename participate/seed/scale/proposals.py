@@ -19,8 +19,8 @@ from participate.proposals.models import (
     ProposalVersion,
     Support,
 )
-from participate.proposals.seed import PLAN, _fill
-from participate.proposals.seed_content import HEALTH, STANCE_BANK
+from participate.seed.proposals_text import HEALTH, STANCE_BANK
+from participate.seed.proposals_threads import PLAN, fill
 from participate.util import utcnow
 
 BIG_COUNCIL = "health-birmingham"
@@ -108,7 +108,7 @@ def seed_benchmark(ctx) -> dict[str, int]:
     if new_members:
         db.session.execute(sa.insert(Membership), new_members)
     big_members = [(uid, constituency_of[uid]) for uid in sorted(constituency_of)]
-    texts = [(_fill(t, big), _fill(b, big), th) for t, b, th in HEALTH]
+    texts = [(fill(t, big), fill(b, big), th) for t, b, th in HEALTH]
     html = {b: render_markdown(b) for _t, b, _th in texts}
     supporters: list[list[tuple[int, str]]] = []
     rows = []
@@ -172,4 +172,7 @@ def seed_benchmark(ctx) -> dict[str, int]:
     db.session.commit()
     ctx.summary["benchmark thread"] = proposal.id
     ctx.summary["benchmark council proposals"] = BIG_PROPOSALS
+    ctx.summary["proposal comments"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment)
+    )
     return {"thread": proposal.id, "council": big.id}

@@ -9,7 +9,7 @@ each a chain local -> regional -> national. The minister answers some clusters (
 decline, refer to housing) and leaves others waiting. Three national consultations: one
 open with positions from some councils, one closed awaiting adoption, one adopted.
 
-At ``scale > 1`` (benchmarks) `participate.upward.bench_seed` first bulk-loads 100,000
+At ``scale > 1`` (benchmarks) `participate.seed.scale.upward` first bulk-loads up to 100,000
 forwarded proposals into health-england's inbox; the demo then runs on top of them.
 """
 
@@ -26,9 +26,7 @@ from participate.extensions import db
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
 from participate.seed.geography import LOCALS
-from participate.upward import answers, clusters, consultations, services
-from participate.upward.models import Answer, Cluster, Consultation, Forward
-from participate.upward.seed_content import (
+from participate.seed.upward_text import (
     AMENDMENTS,
     CONSULTATIONS,
     OPPOSE,
@@ -36,6 +34,8 @@ from participate.upward.seed_content import (
     SUBSIDIARITY,
     TOPICS,
 )
+from participate.upward import answers, clusters, consultations, services
+from participate.upward.models import Answer, Cluster, Consultation, Forward
 from participate.upward.store import _refresh_dates
 from participate.util import utcnow
 from participate.votes import services as votes
@@ -57,10 +57,6 @@ MIN_MEMBERS = 12
 
 
 def seed(ctx) -> None:
-    if ctx.scale > 1:
-        from participate.upward.bench_seed import seed_benchmark
-
-        seed_benchmark(ctx)
     Demo(ctx).run()
 
 

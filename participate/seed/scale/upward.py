@@ -33,6 +33,7 @@ from participate.core import cascade, clustering
 from participate.councils.models import CONSTITUENCIES, Council, Place, Service
 from participate.extensions import db
 from participate.proposals.models import Proposal
+from participate.seed.upward_text import SUBSIDIARITY, TOPICS
 from participate.upward.models import (
     Answer,
     Cluster,
@@ -44,7 +45,6 @@ from participate.upward.models import (
     InboxTheme,
     Term,
 )
-from participate.upward.seed_content import SUBSIDIARITY, TOPICS
 from participate.util import utcnow
 
 MAX_FORWARDS = 100_000

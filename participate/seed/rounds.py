@@ -20,11 +20,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+import participate.seed.rounds_text as text
 from participate.accounts.models import User
 from participate.extensions import db
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
-from participate.rounds import seed_content as text
 from participate.rounds import services
 from participate.rounds.minutes import build
 from participate.rounds.models import PhaseChange, Question, Round

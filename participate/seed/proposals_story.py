@@ -9,8 +9,8 @@ from datetime import timedelta
 from participate.accounts.models import User
 from participate.extensions import db
 from participate.proposals import services
-from participate.proposals.seed import _backdate, _fill, _support
-from participate.proposals.seed_content import HEALTH
+from participate.seed.proposals_text import HEALTH
+from participate.seed.proposals_threads import backdate, fill, support
 
 
 def manchester_story(ctx, council, clerk, by_constituency, members, start) -> None:
@@ -20,8 +20,8 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
     proposal = services.create_proposal(
         people["citizen"],
         council,
-        title=_fill(title, council),
-        body=_fill(body, council),
+        title=fill(title, council),
+        body=fill(body, council),
         themes=themes,
     )
     residents = {
@@ -137,7 +137,7 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         ),
         reason="Deaf residents cannot book by phone; this makes the hubs accessible to them.",
     )
-    _support(ctx, proposal, members, 26)
+    support(ctx, proposal, members, 26)
     # Moderation: one comment hidden (its author appealed), one flag waiting for the clerk.
     if clerk is not None:
         hiding = services.hide(
@@ -158,4 +158,4 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         comment=flagged,
         reason="Insulting to the people who give their time to this council, and off-topic.",
     )
-    _backdate(proposal, start + timedelta(days=74))
+    backdate(proposal, start + timedelta(days=74))
