@@ -206,6 +206,20 @@ def conflict_note(
 
 # ---------------------------------------------------------------- fields
 
+_PREPOSITIONS = frozenset({"about", "for", "from", "in", "of", "on", "to", "with"})
+
+
+def _is(label: str) -> str:
+    """The verb after a field name: "are" when it is plural, else "is". The head noun is its word before
+    the first preposition ("reasons for the decision", "note on the minutes"), and a plural
+    ends in s (not ss, us or is, as "address", "status", "analysis")."""
+    words = label.lower().split()
+    head = next(
+        (w for i, w in enumerate(words) if i + 1 == len(words) or words[i + 1] in _PREPOSITIONS), ""
+    )
+    plural = head.endswith("s") and not head.endswith(("ss", "us", "is", "'s"))
+    return "are" if plural else "is"
+
 
 def text_field(
     value,
@@ -236,13 +250,13 @@ def text_field(
         return ""
     if len(cleaned) < minimum:
         raise DomainError(
-            f"The {label} is too short: write at least {minimum} characters.",
+            f"The {label} {_is(label)} too short: write at least {minimum} characters.",
             code=f"{field}_too_short",
             field=field,
         )
     if len(cleaned) > limit:
         raise DomainError(
-            f"The {label} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.",
+            f"The {label} {_is(label)} {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.",
             code=f"{field}_too_long",
             field=field,
         )
