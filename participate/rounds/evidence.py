@@ -99,9 +99,16 @@ def update_evidence(actor, round_: Round, *, text) -> Round:
 def clean_url(url) -> str:
     url = text_field(url, field="url", label="link address", limit=2000)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+    if parts.scheme == "http" and parts.netloc and " " not in url:
         raise DomainError(
-            "A link must be a full web address starting with https:// (or http://), "
+            "Give the secure address, starting with https:// as members' browsers expect: "
+            f"https://{url[len('http://') :]} works for most sites.",
+            code="bad_url",
+            field="url",
+        )
+    if parts.scheme != "https" or not parts.netloc or " " in url:
+        raise DomainError(
+            "A link must be a full web address starting with https://, "
             "for example https://www.england.nhs.uk/.",
             code="bad_url",
             field="url",
