@@ -41,6 +41,8 @@ with app.app_context():
     from participate.councils.structure import import_structure
     from participate.proposals import services as proposals
     from participate.rounds import services as rounds
+    from participate.rounds.briefing import answer_question, ask_question, update_evidence
+    from participate.rounds.lifecycle import advance_phase
     from participate.util import utcnow
     import_structure({
         "services": [{"slug": "health", "name": "Health and care"}],
@@ -75,12 +77,12 @@ with app.app_context():
             enumerate(("briefing", "discussion", "refinement", "voting", "outcome"))}
     round_ = rounds.create_round(clerk, council, title="A busy round", purpose="Benchmark.",
                                  agenda=[("proposal", p.id) for p in subjects], schedule=ends)
-    rounds.update_evidence(clerk, round_, text="## Evidence\n\n" + "A line of evidence.\n" * 50)
+    update_evidence(clerk, round_, text="## Evidence\n\n" + "A line of evidence.\n" * 50)
     for i in range(40):
-        q = rounds.ask_question(people[i], round_, body=f"Question {i} about the evidence?")
+        q = ask_question(people[i], round_, body=f"Question {i} about the evidence?")
         if i % 2 == 0:
-            rounds.answer_question(clerk, round_, q, answer=f"Answer to question {i}.")
-    rounds.advance_phase(clerk, round_)
+            answer_question(clerk, round_, q, answer=f"Answer to question {i}.")
+    advance_phase(clerk, round_)
     for i in range(int(sys.argv[2])):
         proposals.add_comment(people[i % 60], subjects[i % 20], body=f"Comment {i}.",
                               stance=["for", "against", "neutral"][i % 3])

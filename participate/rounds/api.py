@@ -12,8 +12,9 @@ from participate.api.openapi import DATETIME, document, text
 from participate.core import phases
 from participate.councils import services as councils
 from participate.errors import DomainError
-from participate.rounds import services
+from participate.rounds import briefing, decisions, evidence, lifecycle, outcomes, services
 from participate.rounds.evidence import QUESTION_LIMIT
+from participate.rounds.items import item_of, items_of
 from participate.rounds.minutes import published
 from participate.rounds.models import Round
 from participate.rounds.participation import participation
@@ -40,7 +41,7 @@ def round_json(round_: Round, *, full: bool = True) -> dict[str, Any]:
     }
     if not full:
         return data
-    rows = agenda_rows(round_, services.items_of(round_))
+    rows = agenda_rows(round_, items_of(round_))
     data.update(
         purpose=round_.purpose,
         schedule=[{"phase": p, "ends_at": _iso(e)} for p, e in round_.planned_ends().items()],
@@ -70,7 +71,7 @@ def round_json(round_: Round, *, full: bool = True) -> dict[str, Any]:
         ],
         evidence={
             "text": round_.evidence,
-            "links": [{"title": x.title, "url": x.url} for x in services.links_of(round_)],
+            "links": [{"title": x.title, "url": x.url} for x in evidence.links_of(round_)],
             "attachments": [
                 {
                     "filename": a.filename,
@@ -84,7 +85,7 @@ def round_json(round_: Round, *, full: bool = True) -> dict[str, Any]:
                         _external=True,
                     ),
                 }
-                for a in services.attachments_of(round_)
+                for a in evidence.attachments_of(round_)
             ],
         },
         questions=[
@@ -95,7 +96,7 @@ def round_json(round_: Round, *, full: bool = True) -> dict[str, Any]:
                 "question": q.body,
                 "answer": q.answer or None,
             }
-            for q in services.questions_of(round_)
+            for q in evidence.questions_of(round_)
         ],
         participation=participation(round_).as_json(),
         minutes=url_for("api.round_minutes", round_id=round_.id, _external=True)
@@ -277,7 +278,7 @@ def advance(round_id: int):
             code="from_phase_required",
             field="from_phase",
         )
-    services.advance_phase(actor, round_, expected=expected)
+    lifecycle.advance_phase(actor, round_, expected=expected)
     return jsonify(round_json(round_))
 
 
@@ -305,12 +306,12 @@ document(
 def record_outcome(round_id: int, item_id: int):
     actor = token_user()
     round_ = services.get_round(round_id)
-    item = services.item_of(round_, item_id)
+    item = item_of(round_, item_id)
     body = json_body()
     minority = body.get("minority_report")
     if minority is None:
-        minority = services.minority_prefill(item)
-    services.record_outcome(
+        minority = outcomes.minority_prefill(item)
+    decisions.record_outcome(
         actor,
         round_,
         item,
@@ -347,7 +348,7 @@ def ask_question(round_id: int):
     body = json_body()
     # The schema refuses a blank or over-long question naming "question" (the service, shared
     # with the page's form, would name its field "body").
-    question = services.ask_question(
+    question = briefing.ask_question(
         actor, round_, body=body.get("question"), item_id=body.get("item")
     )
     return jsonify({"id": question.id, "round": round_.id, "question": question.body}), 201

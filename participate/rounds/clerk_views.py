@@ -17,8 +17,17 @@ from participate.extensions import db
 from participate.forms_util import apply_error
 from participate.petitions.conflicts import conflict_note
 from participate.petitions.models import Petition
-from participate.rounds import hooks, services
+from participate.rounds import (
+    agenda,
+    briefing,
+    decisions,
+    hooks,
+    lifecycle,
+    outcomes,
+    services,
+)
 from participate.rounds.blueprint import bp
+from participate.rounds.evidence import attachment_limit, get_question
 from participate.rounds.forms import (
     AdvanceForm,
     AgendaAddForm,
@@ -34,6 +43,7 @@ from participate.rounds.forms import (
     agenda_from_form,
     default_schedule,
 )
+from participate.rounds.items import item_of, load_round
 from participate.rounds.minutes import republish
 from participate.rounds.models import PHASE_LABELS
 from participate.rounds.outcomes import closed_result
@@ -124,7 +134,7 @@ def advance(round_id: int):
         if not confirmed() and not round_.is_closed:  # ask first, once allowed
             require_round(round_, "advance_phase", current_user)
             return _confirm_advance(round_)
-        services.advance_phase(current_user, round_, expected=form.from_phase.data or None)
+        lifecycle.advance_phase(current_user, round_, expected=form.from_phase.data or None)
     except DomainError as error:
         flash(error.message, "error")
         return _page_with(round_, status=error.status)
@@ -166,7 +176,7 @@ def evidence(round_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            services.update_evidence(current_user, round_, text=form.evidence.data)
+            briefing.update_evidence(current_user, round_, text=form.evidence.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -184,7 +194,7 @@ def add_link(round_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            services.add_link(current_user, round_, title=form.title.data, url=form.url.data)
+            briefing.add_link(current_user, round_, title=form.title.data, url=form.url.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -199,7 +209,7 @@ def add_link(round_id: int):
 def remove_link(round_id: int, link_id: int):
     round_ = services.get_round(round_id)
     try:
-        services.remove_link(current_user, round_, link_id)
+        briefing.remove_link(current_user, round_, link_id)
     except DomainError as error:
         flash(error.message, "error")
         return _page_with(round_, status=error.status)
@@ -217,8 +227,8 @@ def add_attachment(round_id: int):
         try:
             if upload is None or not upload.filename:
                 raise DomainError("Choose a file to attach.", code="file_required", field="file")
-            data = upload.read(services.attachment_limit() + 1)
-            services.add_attachment(current_user, round_, filename=upload.filename, data=data)
+            data = upload.read(attachment_limit() + 1)
+            briefing.add_attachment(current_user, round_, filename=upload.filename, data=data)
         except DomainError as error:
             apply_error(form, error)
             return _page_with(round_, status=error.status, attachment_form=form)
@@ -235,9 +245,9 @@ def _too_large(error):
         return render_template(
             "error.html", status=413, title="Too large", message="That upload is too large."
         ), 413
-    round_ = services.load_round(request.view_args.get("round_id"))
+    round_ = load_round(request.view_args.get("round_id"))
     form = AttachmentForm(formdata=None)
-    limit = services.attachment_limit() // (1024 * 1024)
+    limit = attachment_limit() // (1024 * 1024)
     form.file.errors = [
         f"That file is larger than the server accepts; attachments are limited to {limit} MB. "
         "Compress it or link to it instead."
@@ -250,7 +260,7 @@ def _too_large(error):
 def remove_attachment(round_id: int, attachment_id: int):
     round_ = services.get_round(round_id)
     try:
-        services.remove_attachment(current_user, round_, attachment_id)
+        briefing.remove_attachment(current_user, round_, attachment_id)
     except DomainError as error:
         flash(error.message, "error")
         return _page_with(round_, status=error.status)
@@ -271,7 +281,7 @@ def add_item(round_id: int):
     if form.validate_on_submit():
         kind, _, subject = (form.subject.data or "").partition("-")
         try:
-            item = services.add_agenda_item(current_user, round_, kind=kind, subject_id=subject)
+            item = agenda.add_agenda_item(current_user, round_, kind=kind, subject_id=subject)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -285,9 +295,9 @@ def add_item(round_id: int):
 @login_required
 def remove_item(round_id: int, item_id: int):
     round_ = services.get_round(round_id)
-    item = services.item_of(round_, item_id)
+    item = item_of(round_, item_id)
     try:
-        services.remove_agenda_item(current_user, round_, item)
+        agenda.remove_agenda_item(current_user, round_, item)
     except DomainError as error:
         flash(error.message, "error")
         return _page_with(round_, status=error.status)
@@ -299,11 +309,11 @@ def remove_item(round_id: int, item_id: int):
 @login_required
 def set_method(round_id: int, item_id: int):
     round_ = services.get_round(round_id)
-    item = services.item_of(round_, item_id)
+    item = item_of(round_, item_id)
     form = MethodForm()
     if form.validate_on_submit():
         try:
-            services.set_method(
+            decisions.set_method(
                 current_user, round_, item, method=form.method.data, options=form.options.data
             )
         except DomainError as error:
@@ -323,9 +333,9 @@ def merge(round_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            source = services.item_of(round_, form.source.data)
-            target = services.item_of(round_, form.target.data)
-            services.merge_items(current_user, round_, source, target, reason=form.reason.data)
+            source = item_of(round_, form.source.data)
+            target = item_of(round_, form.target.data)
+            agenda.merge_items(current_user, round_, source, target, reason=form.reason.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -346,11 +356,11 @@ def merge(round_id: int):
 @login_required
 def answer(round_id: int, question_id: int):
     round_ = services.get_round(round_id)
-    question = services.get_question(round_, question_id)
+    question = get_question(round_, question_id)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            services.answer_question(current_user, round_, question, answer=form.answer.data)
+            briefing.answer_question(current_user, round_, question, answer=form.answer.data)
         except DomainError as error:
             flash(error.message, "error")
             return _page_with(round_, status=error.status)
@@ -367,18 +377,18 @@ def answer(round_id: int, question_id: int):
 @login_required
 def outcome(round_id: int, item_id: int):
     round_ = services.get_round(round_id)
-    item = services.item_of(round_, item_id)
+    item = item_of(round_, item_id)
     form = OutcomeForm()
     status = 200 if request.method == "GET" else 400
     if request.method == "GET":
-        form.decision.data = services.suggested_decision(item)
-        form.minority_report.data = services.minority_prefill(item)
+        form.decision.data = outcomes.suggested_decision(item)
+        form.minority_report.data = outcomes.minority_prefill(item)
     elif form.validate_on_submit():
         allowed = role_in(current_user, round_.council) == "clerk" and round_.phase == "outcome"
         if allowed and item.decision is None and not confirmed():  # ask first
             return _confirm_outcome(round_, item, form)
         try:
-            services.record_outcome(
+            decisions.record_outcome(
                 current_user,
                 round_,
                 item,

@@ -1,7 +1,7 @@
 """The agenda gate: while a proposal is on the agenda of a round, the round's phase also
 decides who may comment on it and amend it (`participate.core.phases.PERMISSIONS`).
 
-Registered in `participate.proposals.services.AGENDA_GATES` when this package is imported.
+Registered in `participate.proposals.gates.AGENDA_GATES` when this package is imported.
 The proposals feature calls ``gate(proposal, action, actor)`` before it writes a comment
 ("comment" / "reply"), an amendment ("propose_amendment") or an amendment's resolution
 ("resolve_amendment") on a proposal whose status is ``on_agenda``.
@@ -9,8 +9,15 @@ The proposals feature calls ``gate(proposal, action, actor)`` before it writes a
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from participate.core import phases
+from participate.councils.access import require_round
 from participate.errors import DomainError
+from participate.extensions import db
+from participate.proposals.gates import AGENDA_GATES
+from participate.rounds.lifecycle import effective_phase
+from participate.rounds.models import AgendaItem, Round
 
 # proposal action -> round action of the phase table
 _ACTIONS = {
@@ -28,6 +35,17 @@ def round_action(action: str, stance: str | None = None) -> str | None:
     return _ACTIONS.get(action)
 
 
+def active_item_for_proposal(proposal_id: int) -> AgendaItem | None:
+    """The agenda item of a round not yet closed that holds this proposal, if any."""
+    return db.session.scalar(
+        sa.select(AgendaItem)
+        .join(Round, Round.id == AgendaItem.round_id)
+        .where(AgendaItem.proposal_id == proposal_id, Round.phase != phases.FINAL_PHASE)
+        .order_by(AgendaItem.id.desc())
+        .limit(1)
+    )
+
+
 def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None:
     """Refuse (DomainError 403, the rule's message) what the round's phase does not allow.
 
@@ -36,10 +54,6 @@ def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None
     ``stance`` (when the caller gives it) lets a question-stance comment count as a
     question, which briefing allows.
     """
-    from participate.councils.access import require_round
-    from participate.rounds.lifecycle import effective_phase
-    from participate.rounds.services import active_item_for_proposal
-
     target = round_action(action, stance)
     if target is None:
         return
@@ -60,9 +74,5 @@ def agenda_gate(proposal, action: str, actor, stance: str | None = None) -> None
 
 def install() -> None:
     """Append the gate to the proposals feature's list, once."""
-    try:
-        from participate.proposals.services import AGENDA_GATES
-    except ImportError:  # the proposals feature is not installed
-        return
     if agenda_gate not in AGENDA_GATES:
         AGENDA_GATES.append(agenda_gate)

@@ -15,6 +15,10 @@ it waits for the database write lock and then matches no row. The phase log's un
 simply reads the winner's result (a lazy transition). Whatever a step does — open the
 motions, close and tally them, defer undecided items, publish the minutes — happens in
 the same transaction, so a step happens whole or not at all.
+
+The phase machine calls down into `voting`, `outcomes` and `minutes`, never the other way:
+the use cases that apply the schedule before acting (`services`, `agenda`, `briefing`,
+`decisions`) are above it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
+import participate.rounds.minutes as minutes
+import participate.rounds.outcomes as outcomes
+import participate.rounds.voting as voting
 from participate.audit.services import record_event
 from participate.core import phases
 from participate.core.rules import RuleViolation
@@ -118,9 +125,7 @@ def advance_phase(actor, round_: Round, *, expected: str | None = None) -> Round
         raise Conflict(violation.message, code=violation.code) from None
     require_round(round_, "advance_phase", actor)
     if current == "outcome":
-        from participate.rounds.outcomes import undecided_items
-
-        waiting = undecided_items(round_)
+        waiting = outcomes.undecided_items(round_)
         if waiting:
             titles = "; ".join(f"{i.position}. {i.title}" for i in waiting[:5])
             raise DomainError(
@@ -248,8 +253,6 @@ def phase_notice(title: str, council_name: str, target: str, ends) -> str:
 
 def _enter(round_: Round, current: str, target: str, *, actor, now) -> None:
     """What a phase change does besides the phase itself."""
-    from participate.rounds import outcomes, voting
-
     if target == "voting":
         voting.open_motions(round_, items_of(round_), actor=actor, now=now)
     elif current == "voting":
@@ -260,6 +263,4 @@ def _enter(round_: Round, current: str, target: str, *, actor, now) -> None:
             raise LostRace() from None
     if target == phases.FINAL_PHASE:
         outcomes.defer_undecided(round_, now=now)
-        from participate.rounds.minutes import publish
-
-        publish(round_, now=now)
+        minutes.publish(round_, now=now)

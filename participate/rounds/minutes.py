@@ -19,6 +19,7 @@ from participate.councils.access import require_round, text_field
 from participate.councils.models import CONSTITUENCIES, CONSTITUENCY_LABELS
 from participate.errors import DomainError
 from participate.extensions import db
+from participate.rounds.evidence import attachments_of, links_of, questions_of
 from participate.rounds.items import items_of
 from participate.rounds.models import PHASE_LABELS, AgendaItem, PhaseChange, Round
 from participate.rounds.participation import KIND_LABELS, contributors, participation
@@ -149,8 +150,6 @@ def _item(round_: Round, item: AgendaItem, positions: dict[int, int]) -> dict:
 
 
 def _questions(round_: Round, positions: dict[int, int]) -> list[dict]:
-    from participate.rounds.evidence import questions_of
-
     return [
         {
             "id": q.id,
@@ -167,8 +166,6 @@ def _questions(round_: Round, positions: dict[int, int]) -> list[dict]:
 
 def build(round_: Round, now: datetime | None = None, *, note: str = "") -> dict:
     """The minutes as a JSON-ready dict, from the record as it stands."""
-    from participate.rounds.evidence import attachments_of, links_of
-
     items = items_of(round_)
     positions = {i.id: i.position for i in items}
     taking_part = participation(round_)

@@ -1,5 +1,6 @@
-"""The outcome phase: the clerk records each item's decision, its reasons and any minority
-report; the decision then takes effect on the item's subject.
+"""The outcome phase: what a recorded decision does to the item's subject, what the outcome
+form suggests from the tally, and deferring what is undecided when the phase ends. The
+clerk's use case that records a decision is `decisions.record_outcome`.
 
 - proposal: adopted -> adopted, rejected -> rejected, deferred -> open again
   (`participate.proposals.services.set_status`);
@@ -18,20 +19,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.councils.access import require_round, text_field
 from participate.councils.models import CONSTITUENCY_LABELS
-from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.rounds.hooks import EXTRA_KINDS
 from participate.rounds.items import items_of
-from participate.rounds.models import DECISIONS, AgendaItem, Round
+from participate.rounds.models import AgendaItem, Round
 from participate.rounds.voting import GOVERNANCE_PETITIONS
-from participate.util import utcnow
 from participate.votes.models import Motion
 
 DECISION_LABELS = {"adopted": "Adopted", "rejected": "Rejected", "deferred": "Deferred"}
-REASONS_MIN = 20
-TEXT_LIMIT = 5_000
 
 
 def undecided_items(round_: Round) -> list[AgendaItem]:
@@ -105,121 +101,7 @@ def suggested_decision(item: AgendaItem) -> str:
     return "adopted" if motion_carried(closed_result(item)) else "rejected"
 
 
-def record_outcome(
-    actor, round_: Round, item: AgendaItem, *, decision, reasons, minority_report=""
-) -> AgendaItem:
-    """The clerk records an item's decision; it takes effect at once and cannot be changed."""
-    from participate.rounds.lifecycle import sync_round
-
-    sync_round(round_)
-    require_round(round_, "record_outcome", actor)
-    if item.is_merged:
-        raise DomainError(
-            "This item was merged into another: it is decided with that item. Record the "
-            "decision there.",
-            code="item_merged",
-            status=409,
-        )
-    if item.decision is not None:
-        raise Conflict(
-            f"A decision was already recorded for this item ({item.decision}); decisions "
-            "are final once recorded.",
-            code="outcome_recorded",
-        )
-    if decision not in DECISIONS:
-        raise DomainError(
-            "Choose the decision: adopted, rejected or deferred (to a later round).",
-            code="decision_required",
-            field="decision",
-        )
-    reasons = text_field(
-        reasons,
-        field="reasons",
-        label="reasons for the decision",
-        limit=TEXT_LIMIT,
-        minimum=REASONS_MIN,
-        hint="Members, and any petition's signers, read them in the minutes.",
-    )
-    minority_report = text_field(
-        minority_report,
-        field="minority_report",
-        label="minority report",
-        limit=TEXT_LIMIT,
-        required=False,
-    )
-    result = closed_result(item)
-    if decision == "adopted" and not motion_carried(result):
-        raise DomainError(
-            "The motion on this item did not pass, so the council did not adopt it: record "
-            "rejected, or deferred to take it to a later round.",
-            code="motion_not_carried",
-            field="decision",
-            status=409,
-        )
-    if decision != "deferred":
-        _check_no_conflict(actor, [item, *_merged_into(item)])
-    now = utcnow()
-    claimed = db.session.execute(
-        sa.update(AgendaItem)
-        .where(AgendaItem.id == item.id, AgendaItem.decision.is_(None))
-        .values(
-            decision=decision,
-            reasons=reasons,
-            minority_report=minority_report,
-            decided_at=now,
-            decided_by_id=actor.id,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise Conflict(
-            "Another clerk recorded a decision for this item meanwhile. Reload the round.",
-            code="outcome_recorded",
-        )
-    db.session.refresh(item)
-    governance = _take_effect(actor, round_, item, decision, reasons, now=now)
-    for merged in _merged_into(item):
-        _decide_merged(actor, round_, item, merged, now=now)
-    db.session.execute(sa.update(Round).where(Round.id == round_.id).values(updated_at=now))
-    record_event(
-        "round.outcome_recorded",
-        actor=actor,
-        council=round_.council_id,
-        subject=round_,
-        data={
-            "item": item.id,
-            "title": item.title,
-            "decision": decision,
-            "motion": item.motion_id,
-            "minority": (result or {}).get("minority", []),
-            "minority_report": bool(minority_report),
-        },
-    )
-    if governance is not None:
-        from participate.petitions import answering
-
-        # Commits the whole decision (the petitions service owns that last write).
-        answering.apply_governance_change(actor, governance, motion_id=item.motion_id)
-    else:
-        db.session.commit()
-    return item
-
-
-def _check_no_conflict(actor, items: list[AgendaItem]) -> None:
-    """A decision that answers a petition is the petition's answer: a clerk who started or
-    sponsored it steps aside (core.conflicts), before anything is written."""
-    from participate.petitions.conflicts import check_no_conflict
-    from participate.petitions.models import Petition
-
-    for item in items:
-        if item.kind == "petition" and item.petition_id is not None:
-            petition = db.session.get(Petition, item.petition_id)
-            if petition is not None:
-                check_no_conflict(actor, petition, "record the council's answer to it")
-
-
-def _merged_into(item: AgendaItem) -> list[AgendaItem]:
+def items_merged_into(item: AgendaItem) -> list[AgendaItem]:
     return list(
         db.session.scalars(
             sa.select(AgendaItem).where(
@@ -229,7 +111,7 @@ def _merged_into(item: AgendaItem) -> list[AgendaItem]:
     )
 
 
-def _decide_merged(actor, round_: Round, into: AgendaItem, item: AgendaItem, *, now) -> None:
+def decide_merged(actor, round_: Round, into: AgendaItem, item: AgendaItem, *, now) -> None:
     item.decision = into.decision
     item.reasons = (
         f"Merged into item {into.position}, “{into.title}”, and decided with it: {into.reasons}"
@@ -237,12 +119,10 @@ def _decide_merged(actor, round_: Round, into: AgendaItem, item: AgendaItem, *, 
     item.decided_at = now
     item.decided_by_id = getattr(actor, "id", None)
     db.session.flush()
-    _take_effect(
-        actor, round_, item, into.decision, item.reasons, now=now, motion_id=into.motion_id
-    )
+    take_effect(actor, round_, item, into.decision, item.reasons, now=now, motion_id=into.motion_id)
 
 
-def _take_effect(
+def take_effect(
     actor, round_: Round, item: AgendaItem, decision: str, reasons: str, *, now, motion_id=None
 ):
     """Apply the decision to the item's subject; returns a petition whose change must apply."""
@@ -307,9 +187,9 @@ def defer_undecided(round_: Round, *, now) -> None:
         )
         item.decided_at = now
         db.session.flush()
-        _take_effect(None, round_, item, "deferred", item.reasons, now=now)
-        for merged in _merged_into(item):
-            _decide_merged(None, round_, item, merged, now=now)
+        take_effect(None, round_, item, "deferred", item.reasons, now=now)
+        for merged in items_merged_into(item):
+            decide_merged(None, round_, item, merged, now=now)
         record_event(
             "round.outcome_recorded",
             actor=None,

@@ -9,6 +9,7 @@ from participate.core import phases
 from participate.councils.access import role_in, round_allows
 from participate.rounds import services
 from participate.rounds.blueprint import POLL_SECONDS
+from participate.rounds.evidence import attachment_limit, attachments_of, links_of, questions_of
 from participate.rounds.forms import (
     AdvanceForm,
     AgendaAddForm,
@@ -21,6 +22,7 @@ from participate.rounds.forms import (
     QuestionForm,
 )
 from participate.rounds.hooks import candidates
+from participate.rounds.items import items_of
 from participate.rounds.participation import KIND_LABELS, participation
 from participate.rounds.presenting import agenda_rows, timeline
 
@@ -28,7 +30,7 @@ from participate.rounds.presenting import agenda_rows, timeline
 def page_context(round_, **forms) -> dict:
     council = round_.council
     role = role_in(current_user, council)
-    items = services.items_of(round_)
+    items = items_of(round_)
     rows = agenda_rows(round_, items)
     live = [r.item for r in rows if not r.item.is_merged]
     choices = [("", "The round as a whole")] + [
@@ -50,10 +52,10 @@ def page_context(round_, **forms) -> dict:
         "is_clerk": role == "clerk",
         "rows": rows,
         "steps": timeline(round_),
-        "links": services.links_of(round_),
-        "attachments": services.attachments_of(round_),
-        "attachment_limit": services.attachment_limit(),
-        "questions": services.questions_of(round_),
+        "links": links_of(round_),
+        "attachments": attachments_of(round_),
+        "attachment_limit": attachment_limit(),
+        "questions": questions_of(round_),
         "taking_part": participation(round_),
         "KIND_LABELS": KIND_LABELS,
         "poll": POLL_SECONDS,

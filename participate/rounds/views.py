@@ -31,13 +31,16 @@ from participate.errors import DomainError
 from participate.extensions import htmx
 from participate.forms_util import apply_error
 from participate.rounds import (
+    briefing,
     clerk_views,  # noqa: F401  (the clerk's routes on bp)
+    evidence,
     services,
 )
 from participate.rounds.blueprint import bp
 from participate.rounds.forms import (
     QuestionForm,
 )
+from participate.rounds.items import items_of, load_round
 from participate.rounds.minutes import published, to_markdown
 from participate.rounds.participation import KIND_LABELS, participation
 from participate.rounds.presenting import agenda_rows, timeline
@@ -109,7 +112,7 @@ def round_agenda(round_id: int):
     round_, elsewhere = _fragment_round(round_id)
     if elsewhere is not None:
         return elsewhere
-    rows = agenda_rows(round_, services.items_of(round_))
+    rows = agenda_rows(round_, items_of(round_))
     return _fragment("rounds/_agenda.html", round=round_, rows=rows)
 
 
@@ -138,7 +141,7 @@ def ask(round_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            question = services.ask_question(
+            question = briefing.ask_question(
                 current_user, round_, body=form.body.data, item_id=form.item_id.data or None
             )
         except DomainError as error:
@@ -159,9 +162,9 @@ def ask(round_id: int):
 def attachment(round_id: int, attachment_id: int, filename: str):
     """Serve an evidence file: its stored type, nosniff, images inline, PDFs as downloads,
     and a CSP sandbox so nothing in a file can run as this site."""
-    round_ = services.load_round(round_id)
-    item = services.get_attachment(round_, attachment_id)
-    path = services.attachment_path(item)
+    round_ = load_round(round_id)
+    item = evidence.get_attachment(round_, attachment_id)
+    path = evidence.attachment_path(item)
     if not path.is_file():
         abort(404)
     response = send_file(

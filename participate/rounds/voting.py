@@ -3,7 +3,8 @@
 Entering voting creates and opens a motion for every item that was not merged into
 another (binary by default; the clerk may choose ranked choice for an item with options,
 or consent), closing at the voting phase's planned end. Leaving voting closes and tallies
-the motions still open. Both happen inside the phase change's transaction.
+the motions still open. Both happen inside the phase change's transaction (`lifecycle`
+calls them). The clerk's choice of method is `decisions.set_method`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from participate.core.tally import MAX_OPTIONS, MIN_OPTIONS
-from participate.councils.access import role_in
 from participate.errors import DomainError
 from participate.extensions import db
 from participate.rounds.hooks import EXTRA_KINDS
-from participate.rounds.models import ITEM_METHODS, AgendaItem, Round
+from participate.rounds.models import AgendaItem, Round
 from participate.votes import services as votes
 from participate.votes.closing import close_voting
-from participate.votes.models import METHOD_LABELS, Motion
+from participate.votes.models import Motion
 
 GOVERNANCE_PETITIONS = ("cooperative_governance", "constitution_change")
 _TITLE_ROOM = 150
@@ -136,66 +136,3 @@ def close_motions(round_: Round, items: list[AgendaItem], *, actor) -> None:
         motion = db.session.get(Motion, item.motion_id)
         if motion is not None and motion.status == "open":
             close_voting(actor, motion, commit=False)
-
-
-def set_method(actor, round_: Round, item: AgendaItem, *, method: str, options=None) -> AgendaItem:
-    """A clerk chooses how an item is put to the vote, until voting opens.
-
-    ``schulze`` needs 2 to 20 options (one per line in the form); ``binary`` and
-    ``consent`` take none.
-    """
-    from participate.core.phases import PHASES
-    from participate.rounds.lifecycle import sync_round
-
-    sync_round(round_)
-    if role_in(actor, round_.council) != "clerk":
-        raise DomainError(
-            "Only the council's clerks can choose how an item is voted on; ask a clerk.",
-            code="clerks_only",
-            status=403,
-        )
-    if PHASES.index(round_.phase) >= PHASES.index("voting"):
-        raise DomainError(
-            f"The voting method is fixed once voting opens, and this round is in the "
-            f"{round_.phase} phase. Choose methods before voting starts.",
-            code="method_fixed",
-            status=409,
-        )
-    if item.is_merged:
-        raise DomainError(
-            "This item was merged into another: it is decided by that item's motion.",
-            code="item_merged",
-            status=409,
-        )
-    if method not in ITEM_METHODS:
-        raise DomainError(
-            "Choose a voting method: " + ", ".join(METHOD_LABELS[m] for m in ITEM_METHODS) + ".",
-            code="bad_method",
-            field="method",
-        )
-    if isinstance(options, str):
-        options = options.splitlines()
-    given = [str(o).strip() for o in (options or []) if str(o).strip()]
-    cleaned = None
-    if method == "schulze":
-        cleaned = clean_options(given)
-    elif given:
-        raise DomainError(
-            "Options are for ranked-choice items only: a yes/no or consent vote asks one "
-            "question. Choose ranked choice or remove the options.",
-            code="options_not_allowed",
-            field="options",
-        )
-    item.method = method
-    item.options = cleaned
-    from participate.audit.services import record_event
-
-    record_event(
-        "round.voting_method_set",
-        actor=actor,
-        council=round_.council_id,
-        subject=round_,
-        data={"item": item.id, "title": item.title, "method": method, "options": cleaned},
-    )
-    db.session.commit()
-    return item

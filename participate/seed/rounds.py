@@ -26,8 +26,18 @@ from participate.extensions import db
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
 from participate.rounds import services
+from participate.rounds.briefing import (
+    add_attachment,
+    add_link,
+    answer_question,
+    ask_question,
+    update_evidence,
+)
+from participate.rounds.decisions import record_outcome
+from participate.rounds.lifecycle import advance_phase
 from participate.rounds.minutes import build
 from participate.rounds.models import PhaseChange, Question, Round
+from participate.rounds.outcomes import minority_prefill, suggested_decision
 from participate.util import utcnow
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
@@ -111,9 +121,9 @@ def _start(ctx, clerk_key: str, slug: str, content: dict, agenda, target: str) -
         schedule=_schedule(target),
     )
     if content.get("evidence"):
-        services.update_evidence(ctx.people[clerk_key], round_, text=content["evidence"])
+        update_evidence(ctx.people[clerk_key], round_, text=content["evidence"])
     for title, url in content.get("links", []):
-        services.add_link(ctx.people[clerk_key], round_, title=title, url=url)
+        add_link(ctx.people[clerk_key], round_, title=title, url=url)
     return round_
 
 
@@ -121,7 +131,7 @@ def _advance(ctx, clerk_key: str, round_: Round, phase: str) -> None:
     from participate.core.phases import PHASES as ALL
 
     while ALL.index(round_.phase) < ALL.index(phase):
-        services.advance_phase(ctx.people[clerk_key], round_)
+        advance_phase(ctx.people[clerk_key], round_)
 
 
 def _first(people: dict[str, list[User]], constituency: str, index: int = 0) -> User | None:
@@ -199,7 +209,7 @@ def _closed(ctx) -> Round | None:
         return None
     clerk = ctx.people["clerk"]
     people = _members(ctx, slug)
-    services.add_attachment(
+    add_attachment(
         clerk,
         round_,
         filename="winter-access-briefing.pdf",
@@ -213,7 +223,7 @@ def _closed(ctx) -> Round | None:
             ],
         ),
     )
-    services.add_attachment(
+    add_attachment(
         clerk,
         round_,
         filename="handover-delays-by-month.png",
@@ -222,8 +232,8 @@ def _closed(ctx) -> Round | None:
     items = sorted(round_.items, key=lambda i: i.position)
     for n, (constituency, question, item_index, answer) in enumerate(content["questions"]):
         asker = _first(people, constituency, n)
-        q = services.ask_question(asker, round_, body=question, item_id=items[item_index].id)
-        services.answer_question(clerk, round_, q, answer=answer)
+        q = ask_question(asker, round_, body=question, item_id=items[item_index].id)
+        answer_question(clerk, round_, q, answer=answer)
     _advance(ctx, "clerk", round_, "discussion")
     for n, (index, constituency, stance, body) in enumerate(content["comments"]):
         proposals.add_comment(
@@ -260,16 +270,16 @@ def _closed(ctx) -> Round | None:
     _advance(ctx, "clerk", round_, "outcome")
     adopted_reason, rejected_reason = content["reasons"]
     for item in items:
-        decision = services.suggested_decision(item)
-        services.record_outcome(
+        decision = suggested_decision(item)
+        record_outcome(
             clerk,
             round_,
             item,
             decision=decision,
             reasons=adopted_reason if decision == "adopted" else rejected_reason,
-            minority_report=services.minority_prefill(item),
+            minority_report=minority_prefill(item),
         )
-    services.advance_phase(clerk, round_)
+    advance_phase(clerk, round_)
     _backdate(round_, anchor=round_.closed_at - timedelta(minutes=5))
     minutes = build(round_, round_.closed_at)
     minutes.update(version=1, published_at=round_.closed_at.isoformat(timespec="seconds") + "Z")
@@ -292,9 +302,9 @@ def _briefing(ctx) -> Round | None:
     round_ = _start(ctx, "clerk", slug, content, [("petition", waiting[0].id)], "briefing")
     people = _members(ctx, slug)
     for n, (constituency, question, answer) in enumerate(content["questions"]):
-        q = services.ask_question(_first(people, constituency, n + 5), round_, body=question)
+        q = ask_question(_first(people, constituency, n + 5), round_, body=question)
         if answer:
-            services.answer_question(ctx.people["clerk"], round_, q, answer=answer)
+            answer_question(ctx.people["clerk"], round_, q, answer=answer)
     _backdate(round_)
     return round_
 
@@ -401,14 +411,14 @@ def _outcome(ctx) -> Round | None:
         )
     _advance(ctx, "leeds_clerk", round_, "outcome")
     first = sorted(round_.items, key=lambda i: i.position)[0]
-    decision = services.suggested_decision(first)
-    services.record_outcome(
+    decision = suggested_decision(first)
+    record_outcome(
         ctx.people["leeds_clerk"],
         round_,
         first,
         decision=decision,
         reasons=text.OUTCOME["reason"] if decision == "adopted" else text.OUTCOME["rejected"],
-        minority_report=services.minority_prefill(first),
+        minority_report=minority_prefill(first),
     )
     _backdate(round_)
     return round_

@@ -27,13 +27,7 @@ class FakeSMTP:
     def login(self, user, password):
         pass
 
-    def ehlo_or_helo_if_needed(self):
-        pass
-
-    def has_extn(self, name):
-        return name.lower() == "8bitmime"
-
-    def send_message(self, message, mail_options=()):
+    def send_message(self, message):
         if FakeSMTP.fail:
             raise smtplib.SMTPServerDisconnected("the mail server went away")
         FakeSMTP.sent.append(str(message["To"]))

@@ -88,10 +88,10 @@ def start_round(hm, *, items=None, title="Winter pressures on urgent care", ends
 
 def advance_to(hm, round_, phase):
     from participate.core.phases import PHASES
-    from participate.rounds import services
+    from participate.rounds.lifecycle import advance_phase
 
     while PHASES.index(round_.phase) < PHASES.index(phase):
-        services.advance_phase(hm["clerk"], round_)
+        advance_phase(hm["clerk"], round_)
     return round_
 
 

@@ -64,7 +64,7 @@ def build(make) -> World:
     from participate.petitions.sponsoring import invite_sponsors, sponsor_petition
     from participate.proposals import amendments, discussion, moderation
     from participate.proposals import services as proposals
-    from participate.rounds import evidence
+    from participate.rounds import briefing
     from participate.rounds import services as rounds
     from participate.upward.consultations import publish_consultation, submit_position
     from participate.upward.services import forward_proposal
@@ -119,9 +119,9 @@ def build(make) -> World:
         agenda=[("proposal", on_agenda.id)],
         schedule=_schedule(),
     )
-    question = evidence.ask_question(member, round_, body="What is the evidence?")
-    link = evidence.add_link(clerk, round_, title="Report", url="https://example.org/report")
-    attachment = evidence.add_attachment(
+    question = briefing.ask_question(member, round_, body="What is the evidence?")
+    link = briefing.add_link(clerk, round_, title="Report", url="https://example.org/report")
+    attachment = briefing.add_attachment(
         clerk,
         round_,
         filename="notes.pdf",

@@ -44,7 +44,8 @@ def _build(make) -> dict:
     from participate.proposals import discussion, moderation
     from participate.proposals import services as proposals
     from participate.proposals.models import Proposal
-    from participate.rounds import services as rounds
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.lifecycle import advance_phase
     from participate.rounds.models import Round
     from participate.upward.answers import answer_cluster
     from participate.upward.consultations import submit_position
@@ -92,15 +93,15 @@ def _build(make) -> dict:
     # The round runs to its end: its item is voted on, decided, and the minutes published.
     round_ = db.session.get(Round, ids["round_id"])
     while round_.phase != "outcome":
-        rounds.advance_phase(clerk, round_)
-    rounds.record_outcome(
+        advance_phase(clerk, round_)
+    record_outcome(
         clerk,
         round_,
         round_.items[0],
         decision="rejected",
         reasons="Too few members voted for it, so the council does not adopt it this time.",
     )
-    rounds.advance_phase(clerk, round_)
+    advance_phase(clerk, round_)
     assert round_.phase == "closed"
 
     # The minister answers the first forwarded proposal's cluster.

@@ -226,21 +226,22 @@ def test_a_stale_advance_is_refused_with_a_clear_message(client, db, login_as, h
 
 def test_advancing_a_closed_round_is_refused(db, hm):
     from participate.errors import DomainError
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.lifecycle import advance_phase
 
     round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
     advance_to(hm, round_, "outcome")
-    services.record_outcome(
+    record_outcome(
         hm["clerk"],
         round_,
         round_.items[0],
         decision="rejected",
         reasons="Nobody voted for it, so the council does not adopt it.",
     )
-    services.advance_phase(hm["clerk"], round_)
+    advance_phase(hm["clerk"], round_)
     assert round_.phase == "closed"
     with pytest.raises(DomainError) as refused:
-        services.advance_phase(hm["clerk"], round_)
+        advance_phase(hm["clerk"], round_)
     assert refused.value.code == "round_closed" and refused.value.status == 409
     assert "closed round has no next phase" in refused.value.message
 
@@ -291,13 +292,14 @@ def test_a_phase_whose_end_passed_advances_when_the_round_is_read(client, db, hm
 def test_outcome_cannot_close_with_undecided_items_but_the_schedule_defers_them(db, hm):
     from participate.errors import DomainError
     from participate.rounds import services
+    from participate.rounds.lifecycle import advance_phase
     from participate.rounds.models import Round
     from participate.util import utcnow
 
     round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
     advance_to(hm, round_, "outcome")
     with pytest.raises(DomainError) as refused:
-        services.advance_phase(hm["clerk"], round_)
+        advance_phase(hm["clerk"], round_)
     assert refused.value.code == "outcomes_missing"
     now = utcnow()
     ends = {
@@ -473,12 +475,12 @@ def test_clerk_merges_duplicates_in_refinement_and_they_share_one_motion(client,
 
 
 def test_entering_voting_opens_one_motion_per_item_and_leaving_closes_them(db, hm):
-    from participate.rounds import services
+    from participate.rounds.decisions import set_method
     from participate.votes.models import Motion
 
     round_ = start_round(hm)
     item = sorted(round_.items, key=lambda i: i.position)[1]
-    services.set_method(
+    set_method(
         hm["clerk"],
         round_,
         item,
@@ -502,17 +504,17 @@ def test_entering_voting_opens_one_motion_per_item_and_leaving_closes_them(db, h
 
 def test_voting_method_is_fixed_once_voting_opens(db, hm):
     from participate.errors import DomainError
-    from participate.rounds import services
+    from participate.rounds.decisions import set_method
 
     round_ = start_round(hm)
     advance_to(hm, round_, "voting")
     with pytest.raises(DomainError) as refused:
-        services.set_method(hm["clerk"], round_, round_.items[0], method="consent")
+        set_method(hm["clerk"], round_, round_.items[0], method="consent")
     assert refused.value.code == "method_fixed"
 
 
 def test_outcome_records_decisions_with_minority_report_prefilled(client, db, login_as, hm):
-    from participate.rounds import services
+    from participate.rounds.outcomes import minority_prefill
     from participate.votes import services as votes
 
     round_ = start_round(hm, items=[("proposal", p.id) for p in hm["proposals"][:2]])
@@ -531,7 +533,7 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
     assert page.status_code == 200
     assert "Service leaders: a majority voted against the motion" in html
     assert re.search(r'<input checked[^>]*value="adopted"', html)
-    prefill = services.minority_prefill(adopted_item)
+    prefill = minority_prefill(adopted_item)
     response = client.post(
         f"/rounds/{round_.id}/items/{adopted_item.id}/outcome",
         data={
@@ -577,14 +579,12 @@ def test_outcome_records_decisions_with_minority_report_prefilled(client, db, lo
 
 def test_short_reasons_are_refused(db, hm):
     from participate.errors import DomainError
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
 
     round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
     advance_to(hm, round_, "outcome")
     with pytest.raises(DomainError) as refused:
-        services.record_outcome(
-            hm["clerk"], round_, round_.items[0], decision="rejected", reasons="No."
-        )
+        record_outcome(hm["clerk"], round_, round_.items[0], decision="rejected", reasons="No.")
     assert refused.value.field == "reasons"
     db.session.refresh(round_.items[0])
     assert round_.items[0].decision is None
@@ -595,13 +595,16 @@ def test_short_reasons_are_refused(db, hm):
 
 def test_minutes_are_published_when_the_round_closes(client, db, hm):
     from participate.proposals import services as proposals
-    from participate.rounds import services
+    from participate.rounds.briefing import ask_question
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.lifecycle import advance_phase
+    from participate.rounds.outcomes import minority_prefill, suggested_decision
     from participate.votes import services as votes
 
     round_ = start_round(hm, items=[("proposal", p.id) for p in hm["proposals"][:2]])
     assert client.get(f"/rounds/{round_.id}/minutes").status_code == 404
     member = hm["members"]["employee"][1]
-    services.ask_question(member, round_, body="What does it cost?")
+    ask_question(member, round_, body="What does it cost?")
     advance_to(hm, round_, "discussion")
     proposals.add_comment(
         member, hm["proposals"][0], body="Staff would welcome this.", stance="for"
@@ -628,16 +631,16 @@ def test_minutes_are_published_when_the_round_closes(client, db, hm):
         cast_ballot(m, motion, choice="no")
     advance_to(hm, round_, "outcome")
     for item in round_.items:
-        passed = services.suggested_decision(item)
-        services.record_outcome(
+        passed = suggested_decision(item)
+        record_outcome(
             hm["clerk"],
             round_,
             item,
             decision=passed,
             reasons="As the members voted, recorded by the clerk.",
-            minority_report=services.minority_prefill(item),
+            minority_report=minority_prefill(item),
         )
-    services.advance_phase(hm["clerk"], round_)
+    advance_phase(hm["clerk"], round_)
     page = client.get(f"/rounds/{round_.id}/minutes")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -54,12 +54,12 @@ def test_unchanged_fragment_answers_304(client, db, hm, fragment):
 
 
 def test_etag_changes_when_someone_takes_part(client, db, hm):
-    from participate.rounds import services
+    from participate.rounds.briefing import ask_question
 
     round_ = start_round(hm)
     url = f"/rounds/{round_.id}/participation"
     etag = client.get(url, headers=htmx_headers()).headers["ETag"]
-    services.ask_question(hm["members"]["leader"][0], round_, body="Which wards are affected?")
+    ask_question(hm["members"]["leader"][0], round_, body="Which wards are affected?")
     changed = client.get(url, headers={**htmx_headers(), "If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag

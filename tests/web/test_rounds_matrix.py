@@ -54,14 +54,15 @@ def _people(make, council):
 
 def _round_in(hm, phase):
     """A round with three items, a question asked in briefing, moved to ``phase``."""
-    from participate.rounds import services
+    from participate.rounds.briefing import ask_question
+    from participate.rounds.decisions import record_outcome
 
     round_ = start_round(hm, items=[("proposal", p.id) for p in hm["proposals"][:2]])
-    services.ask_question(hm["members"]["citizen"][0], round_, body="What is the evidence?")
+    ask_question(hm["members"]["citizen"][0], round_, body="What is the evidence?")
     if phases.PHASES.index(phase) >= phases.PHASES.index("closed"):
         advance_to(hm, round_, "outcome")
         for item in round_.items:
-            services.record_outcome(
+            record_outcome(
                 hm["clerk"],
                 round_,
                 item,
@@ -102,7 +103,12 @@ def _written(db) -> tuple:
 
 def _act(action, actor, round_, hm):
     from participate.proposals import services as proposals
-    from participate.rounds import minutes, services
+    from participate.rounds import minutes
+    from participate.rounds.agenda import add_agenda_item, merge_items
+    from participate.rounds.briefing import answer_question, ask_question, update_evidence
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.evidence import questions_of
+    from participate.rounds.lifecycle import advance_phase
 
     items = sorted(round_.items, key=lambda i: i.position)
     proposal = proposals.get_proposal(items[0].proposal_id)
@@ -116,22 +122,18 @@ def _act(action, actor, round_, hm):
             reason="Bank holidays see the same demand.",
         )
     if action == "ask_question":
-        return services.ask_question(actor, round_, body="Who pays for it?")
+        return ask_question(actor, round_, body="Who pays for it?")
     if action == "answer_question":
-        question = services.questions_of(round_)[0]
-        return services.answer_question(actor, round_, question, answer="The council does.")
+        question = questions_of(round_)[0]
+        return answer_question(actor, round_, question, answer="The council does.")
     if action == "publish_evidence":
-        return services.update_evidence(actor, round_, text="The figures for last winter.")
+        return update_evidence(actor, round_, text="The figures for last winter.")
     if action == "change_agenda":
-        return services.add_agenda_item(
-            actor, round_, kind="proposal", subject_id=hm["proposals"][2].id
-        )
+        return add_agenda_item(actor, round_, kind="proposal", subject_id=hm["proposals"][2].id)
     if action == "merge_agenda_items":
-        return services.merge_items(
-            actor, round_, items[1], items[0], reason="They ask for the same thing."
-        )
+        return merge_items(actor, round_, items[1], items[0], reason="They ask for the same thing.")
     if action == "record_outcome":
-        return services.record_outcome(
+        return record_outcome(
             actor,
             round_,
             items[0],
@@ -139,7 +141,7 @@ def _act(action, actor, round_, hm):
             reasons="The motion did not pass in this round.",
         )
     if action == "advance_phase":
-        return services.advance_phase(actor, round_)
+        return advance_phase(actor, round_)
     if action == "publish_minutes":
         return minutes.republish(actor, round_, note="Corrected the list of attendees.")
     raise AssertionError(action)
@@ -153,10 +155,10 @@ def test_services_follow_the_permission_table(db, make, hm, phase, action):
     people = _people(make, hm["council"]) | {"clerk": hm["clerk"]}
     round_ = _round_in(hm, phase)
     if (phase, action) == ("outcome", "advance_phase"):
-        from participate.rounds import services
+        from participate.rounds.decisions import record_outcome
 
         for item in round_.items:  # closing also needs every decision recorded
-            services.record_outcome(
+            record_outcome(
                 hm["clerk"],
                 round_,
                 item,

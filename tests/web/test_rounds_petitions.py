@@ -66,7 +66,7 @@ def _vote(hm, round_, item, choice):
 def test_a_passed_constitution_petition_is_answered_and_applied(db, hm):
     from participate.councils.services import settings_of
     from participate.petitions.models import Petition
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
     from participate.votes.models import Motion
 
     petition = _petition(hm)
@@ -79,7 +79,7 @@ def test_a_passed_constitution_petition_is_answered_and_applied(db, hm):
     assert motion.kind == "governance" and motion.title.startswith("Grant the petition")
     _vote(hm, round_, item, "yes")
     advance_to(hm, round_, "outcome")
-    services.record_outcome(
+    record_outcome(
         hm["clerk"],
         round_,
         item,
@@ -97,7 +97,8 @@ def test_a_passed_constitution_petition_is_answered_and_applied(db, hm):
 def test_a_rejected_petition_is_answered_and_a_deferred_one_keeps_waiting(db, hm):
     from participate.errors import DomainError
     from participate.petitions.models import Petition
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.lifecycle import advance_phase
 
     rejected = _petition(hm, title="Raise the quorum to 20%")
     deferred = _petition(
@@ -110,7 +111,7 @@ def test_a_rejected_petition_is_answered_and_a_deferred_one_keeps_waiting(db, hm
     _vote(hm, round_, first, "no")
     advance_to(hm, round_, "outcome")
     with pytest.raises(DomainError) as refused:
-        services.record_outcome(
+        record_outcome(
             hm["clerk"],
             round_,
             first,
@@ -118,14 +119,14 @@ def test_a_rejected_petition_is_answered_and_a_deferred_one_keeps_waiting(db, hm
             reasons="The clerk would like it to pass anyway.",
         )
     assert refused.value.code == "motion_not_carried"
-    services.record_outcome(
+    record_outcome(
         hm["clerk"],
         round_,
         first,
         decision="rejected",
         reasons="Members voted against raising the quorum this year.",
     )
-    services.record_outcome(
+    record_outcome(
         hm["clerk"],
         round_,
         second,
@@ -137,7 +138,7 @@ def test_a_rejected_petition_is_answered_and_a_deferred_one_keeps_waiting(db, hm
     assert db.session.get(Petition, rejected.id).response_decision == "rejected"
     assert db.session.get(Petition, rejected.id).constitution_version_id is None
     assert db.session.get(Petition, deferred.id).status == "threshold_reached"
-    services.advance_phase(hm["clerk"], round_)
+    advance_phase(hm["clerk"], round_)
     # The deferred petition can go on a new round's agenda.
     again = start_round(hm, items=[("petition", deferred.id)], title="The spring round")
     assert again.items[0].petition_id == deferred.id
@@ -186,7 +187,7 @@ def test_a_passed_cooperative_governance_petition_is_applied_as_a_new_version(db
     from participate.audit.models import AuditEvent
     from participate.councils.services import current_constitution, settings_of
     from participate.petitions.models import Petition
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
     from participate.votes.models import Motion
 
     before = current_constitution(hm["council"])
@@ -208,7 +209,7 @@ def test_a_passed_cooperative_governance_petition_is_applied_as_a_new_version(db
     assert motion.kind == "governance" and motion.title.startswith("Grant the petition")
     _vote(hm, round_, item, "yes")
     advance_to(hm, round_, "outcome")
-    services.record_outcome(
+    record_outcome(
         hm["clerk"],
         round_,
         item,
@@ -238,7 +239,7 @@ def test_a_clerk_who_started_the_petition_does_not_record_its_answer(client, db,
     """Issue 13, finding 3: the round's outcome on a petition is the petition's answer."""
     from participate.errors import DomainError
     from participate.petitions.models import Petition
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
     from participate.rounds.models import AgendaItem
     from tests.conftest import login
 
@@ -256,7 +257,7 @@ def test_a_clerk_who_started_the_petition_does_not_record_its_answer(client, db,
     assert "started this petition, so another clerk of the council decides on it" in html
     assert "Record and publish the decision" not in html
     with pytest.raises(DomainError) as refused:
-        services.record_outcome(
+        record_outcome(
             hm["clerk"], round_, item, decision="rejected", reasons="Members voted against it."
         )
     assert refused.value.code == "conflict_of_interest"
@@ -267,8 +268,6 @@ def test_a_clerk_who_started_the_petition_does_not_record_its_answer(client, db,
     assert db.session.get(AgendaItem, item.id).decision is None
     assert db.session.get(Petition, petition.id).status == "threshold_reached"
     other = make.clerk(hm["council"])
-    services.record_outcome(
-        other, round_, item, decision="rejected", reasons="Members voted against it."
-    )
+    record_outcome(other, round_, item, decision="rejected", reasons="Members voted against it.")
     db.session.expire_all()
     assert db.session.get(Petition, petition.id).status == "closed"

@@ -54,17 +54,16 @@ def _round(world, agenda):
 
 
 def _vote_and_decide(world, round_, decision, reasons, choice="yes"):
-    from participate.rounds import services
+    from participate.rounds.decisions import record_outcome
+    from participate.rounds.lifecycle import advance_phase
 
     while round_.phase != "voting":
-        services.advance_phase(world.manchester_clerk, round_)
+        advance_phase(world.manchester_clerk, round_)
     item = round_.items[0]
     for user in world.members["health-manchester"][:4]:
         cast_ballot(user, item.motion_id, choice=choice)
-    services.advance_phase(world.manchester_clerk, round_)
-    services.record_outcome(
-        world.manchester_clerk, round_, item, decision=decision, reasons=reasons
-    )
+    advance_phase(world.manchester_clerk, round_)
+    record_outcome(world.manchester_clerk, round_, item, decision=decision, reasons=reasons)
     return item
 
 
