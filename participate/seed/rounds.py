@@ -22,7 +22,9 @@ import sqlalchemy as sa
 
 import participate.seed.rounds_text as text
 from participate.accounts.models import User
+from participate.core.phases import PHASES as ALL_PHASES
 from participate.extensions import db
+from participate.petitions.reading import must_answer
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
 from participate.rounds import services
@@ -38,6 +40,7 @@ from participate.rounds.lifecycle import advance_phase
 from participate.rounds.minutes import build
 from participate.rounds.models import PhaseChange, Question, Round
 from participate.rounds.outcomes import minority_prefill, suggested_decision
+from participate.seed.files import bar_chart_png, briefing_pdf
 from participate.util import utcnow
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
@@ -128,9 +131,7 @@ def _start(ctx, clerk_key: str, slug: str, content: dict, agenda, target: str) -
 
 
 def _advance(ctx, clerk_key: str, round_: Round, phase: str) -> None:
-    from participate.core.phases import PHASES as ALL
-
-    while ALL.index(round_.phase) < ALL.index(phase):
+    while ALL_PHASES.index(round_.phase) < ALL_PHASES.index(phase):
         advance_phase(ctx.people[clerk_key], round_)
 
 
@@ -213,7 +214,7 @@ def _closed(ctx) -> Round | None:
         clerk,
         round_,
         filename="winter-access-briefing.pdf",
-        data=text.briefing_pdf(
+        data=briefing_pdf(
             "Winter access briefing",
             [
                 "Evening and weekend GP hubs: results of the 2023 pilot",
@@ -227,7 +228,7 @@ def _closed(ctx) -> Round | None:
         clerk,
         round_,
         filename="handover-delays-by-month.png",
-        data=text.bar_chart_png([120, 180, 260, 410, 330, 120]),
+        data=bar_chart_png([120, 180, 260, 410, 330, 120]),
     )
     items = sorted(round_.items, key=lambda i: i.position)
     for n, (constituency, question, item_index, answer) in enumerate(content["questions"]):
@@ -290,8 +291,6 @@ def _closed(ctx) -> Round | None:
 
 
 def _briefing(ctx) -> Round | None:
-    from participate.petitions.reading import must_answer
-
     slug = "health-manchester"
     if slug not in ctx.councils:
         return None
