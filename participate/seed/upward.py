@@ -35,8 +35,8 @@ from participate.seed.upward_text import (
     TOPICS,
 )
 from participate.upward import answers, clusters, consultations, services
+from participate.upward.aggregates import _refresh_dates
 from participate.upward.models import Answer, Cluster, Consultation, Forward
-from participate.upward.store import _refresh_dates
 from participate.util import utcnow
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
