@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
 from tests.conftest import PASSWORD, last_mail
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, JOURNEY]
 
 
 def test_sign_up_confirm_join_and_be_admitted(browser, live_server, make, db, tmp_root):

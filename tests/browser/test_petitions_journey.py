@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import assert_accessible, sign_in
+import pytest
+
+from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import petitions as shared
+
+pytestmark = [pytest.mark.browser, JOURNEY]
 
 world = shared.world  # the fixture: Manchester's health council, threshold 3, 2 sponsors
 

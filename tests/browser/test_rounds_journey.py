@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from participate.rounds.models import AgendaItem
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, JOURNEY]
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 from tests.factories.upward import adopt, build_world
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, JOURNEY]
 
 STATEMENT = "GP booking rules are set in the national GP contract; no council can change them."
 ANSWER = "Accepted into national work: next year's GP contract requires advance booking."

@@ -9,22 +9,17 @@ its test is skipped outside CI and fails in CI.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.browser.conftest import sign_in
-from tests.conftest import ROOT, _clean, login
+from tests.browser.conftest import sign_in, vnu_errors
+from tests.conftest import _clean, login
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "demo-password"
-VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WIDTHS = (1280, 390)
 
 
@@ -120,46 +115,9 @@ def demo(app):
             db.session.remove()
 
 
-def _java_and_vnu() -> str | None:
-    java = shutil.which("java")
-    if java and VNU.exists():
-        return java
-    message = (
-        "the Nu Html Checker needs Java (apt-get install default-jre-headless) and vnu.jar "
-        "(npm install --prefix tools): .ci/run installs both"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"required in CI: {message}")
-    pytest.skip(message)
-    return None
-
-
 def test_every_main_page_is_valid_html(demo, tmp_path):
-    java = _java_and_vnu()
     _pages, html = demo
-    names = {}
-    for i, (label, text) in enumerate(html.items()):
-        path = tmp_path / f"page{i:02d}.html"
-        path.write_text(text, encoding="utf-8")
-        names[path.name] = label
-    # One Java start for every page: the checker takes seconds to start.
-    result = subprocess.run(  # noqa: S603  (fixed arguments, our own files)
-        [java, "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout"]
-        + sorted(str(p) for p in tmp_path.glob("page*.html")),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.stdout.strip(), f"vnu printed nothing: {result.stderr[-2000:]}"
-    messages = json.loads(result.stdout)["messages"]
-    errors = [
-        f"{names.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))} line {m.get('lastLine')}: "
-        f"{m['message']}"
-        f"\n    {m.get('extract', '').strip()[:160]}"
-        for m in messages
-        if m.get("type") in ("error", "non-document-error")
-    ]
+    errors = vnu_errors(html, tmp_path)
     assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors[:60])
 
 

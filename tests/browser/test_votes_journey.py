@@ -10,10 +10,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, JOURNEY]
 
 LIVE_SECRET = "live-test"  # the live server's SECRET_KEY (tests/conftest.py LiveServer)
 
