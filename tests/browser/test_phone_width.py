@@ -47,7 +47,7 @@ CLERK_PAGES = [
 
 def _world(make):
     from participate.councils.services import new_constitution_version
-    from participate.petitions import services as petitions
+    from participate.petitions import drafting, moderating, sponsoring
     from participate.proposals import services as proposals
     from participate.rounds import services as rounds
     from participate.util import utcnow
@@ -84,7 +84,7 @@ def _world(make):
         method="binary",
         closes_at=now + timedelta(days=7),
     )
-    petition = petitions.start_petition(
+    petition = drafting.start_petition(
         amina,
         council,
         kind="early_scrutiny",
@@ -92,10 +92,10 @@ def _world(make):
         change_text=f"Ask for an early inspection. {LONG_WORD}",
         reason_text="People waited over four hours on many Saturdays this year.",
     )
-    petitions.invite_sponsors(amina, petition)
+    sponsoring.invite_sponsors(amina, petition)
     while petition.status == "collecting_sponsors":
-        petitions.sponsor_petition(make.user(), petition)
-    petitions.publish(clerk, petition)
+        sponsoring.sponsor_petition(make.user(), petition)
+    moderating.publish(clerk, petition)
     return [
         f"/proposals/{long.id}",
         f"/rounds/{round_.id}",
