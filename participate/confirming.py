@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from participate.web import is_htmx
+
 CONFIRM_FIELD = "confirm"
 
 
@@ -25,16 +27,22 @@ def ask_to_confirm(
     button: str,
     cancel_url: str,
     warning: str = "This cannot be undone.",
+    htmx_target: str | None = None,
 ):
     """The confirmation page: ``points`` say what will happen; the form posts the same fields
-    to the same address with ``confirm=yes``."""
+    to the same address with ``confirm=yes``. When an htmx form asks and names the panel it
+    swaps (``htmx_target``, an id), the step is that panel instead of a page, and confirming
+    swaps it again."""
     fields = [
         (name, value)
         for name, value in request.form.items(multi=True)
         if name not in (CONFIRM_FIELD, "csrf_token")
     ]
+    fragment = htmx_target is not None and is_htmx()
     return render_template(
-        "confirm.html",
+        "_confirm.html" if fragment else "confirm.html",
+        target=htmx_target if fragment else None,
+        heading="h2",
         title=title,
         points=points,
         button=button,

@@ -35,7 +35,7 @@ from participate.util import utcnow
 REASONS_MIN = 10
 
 
-def answer_cluster(
+def check_answer(
     actor,
     council: Council,
     cluster_id: int,
@@ -43,8 +43,17 @@ def answer_cluster(
     kind: str,
     reasons: str,
     referred_to: str | None = None,
-) -> Answer:
-    """Answer a cluster of ``council``'s inbox; see the module docstring."""
+) -> tuple[Cluster, Council | None]:
+    """Everything `answer_cluster` refuses, without answering; the cluster and the council
+    referred to. The pages ask the person to confirm an answer (it cannot be taken back)
+    only once it would be accepted."""
+    _membership, _reasons, referred = _checked(actor, council, kind, reasons, referred_to)
+    cluster = clusters._live_cluster(council, cluster_id)
+    _require_unanswered(cluster)
+    return cluster, referred
+
+
+def _checked(actor, council: Council, kind: str, reasons: str, referred_to: str | None):
     membership = require_inbox_answerer(actor, council)
     if kind not in cascade.ANSWER_KINDS:
         raise DomainError(
@@ -66,17 +75,33 @@ def answer_cluster(
             code="reasons_required",
             field="reasons",
         )
-    referred = None
-    if kind == "refer":
-        referred = _referral_target(council, referred_to)
-    clusters.lock_inbox(council.id)
-    cluster = clusters._live_cluster(council, cluster_id)
+    referred = _referral_target(council, referred_to) if kind == "refer" else None
+    return membership, reasons, referred
+
+
+def _require_unanswered(cluster: Cluster) -> None:
     if cluster.unanswered == 0:
         raise Conflict(
             "This cluster is already answered: every proposal in it has its answer. A new "
             "answer is possible only when new proposals join it.",
             code="already_answered",
         )
+
+
+def answer_cluster(
+    actor,
+    council: Council,
+    cluster_id: int,
+    *,
+    kind: str,
+    reasons: str,
+    referred_to: str | None = None,
+) -> Answer:
+    """Answer a cluster of ``council``'s inbox; see the module docstring."""
+    membership, reasons, referred = _checked(actor, council, kind, reasons, referred_to)
+    clusters.lock_inbox(council.id)
+    cluster = clusters._live_cluster(council, cluster_id)
+    _require_unanswered(cluster)
     now = utcnow()
     answer = Answer(
         council_id=council.id,

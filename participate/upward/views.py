@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from participate.confirming import ask_to_confirm, confirmed
 from participate.core import cascade
 from participate.councils import services as councils
 from participate.councils.models import Council, ForumLink, Membership
@@ -298,6 +299,16 @@ def answer(slug: str, cluster_id: int):
     if not form.validate_on_submit():
         return _render_cluster(council, cluster, answer_form=form, status=400)
     try:
+        if not confirmed():  # an answer cannot be taken back: ask first, once it would pass
+            _cluster, referred = answers.check_answer(
+                acting_user(),
+                council,
+                cluster_id,
+                kind=form.kind.data or "",
+                reasons=form.reasons.data or "",
+                referred_to=form.referred_to.data or None,
+            )
+            return _confirm_answer(council, cluster, form, referred)
         given = answers.answer_cluster(
             acting_user(),
             council,
@@ -319,6 +330,28 @@ def answer(slug: str, cluster_id: int):
         "success",
     )
     return redirect(url_for("upward.cluster_page", slug=slug, cluster_id=cluster_id), 303)
+
+
+def _confirm_answer(council, cluster, form, referred):
+    waiting = cluster.unanswered
+    proposals_words = f"{waiting} proposal{'' if waiting == 1 else 's'}"
+    answer = cascade.ANSWER_LABELS[form.kind.data]
+    if referred is not None:
+        answer += f" to {referred.name}"
+    return ask_to_confirm(
+        title="Send this answer?",
+        points=[
+            f"“{cluster.title}”: {answer}.",
+            f"Reasons: {form.reasons.data.strip()}",
+            f"It answers the {proposals_words} of this cluster still waiting. The members of "
+            "every council they passed through are told; their clerks, and the proposals' "
+            "authors and supporters, by e-mail.",
+        ],
+        button="Send the answer now",
+        cancel_url=url_for("upward.cluster_page", slug=council.slug, cluster_id=cluster.id),
+        warning="An answer is final: once sent, it cannot be changed or taken back.",
+        htmx_target="answer",
+    )
 
 
 @bp.route("/councils/<slug>/inbox/clusters/<int:cluster_id>/split", methods=["POST"])

@@ -47,7 +47,11 @@ def chain(world):
 
 
 def _answer(client, cluster, **data):
-    return client.post(f"/councils/health-england/inbox/clusters/{cluster}/answer", data=data)
+    """The confirmed answer (tests/web/test_confirm_answers.py covers the step before)."""
+    return client.post(
+        f"/councils/health-england/inbox/clusters/{cluster}/answer",
+        data={**data, "confirm": "yes"},
+    )
 
 
 def test_the_minister_answers_and_the_answer_travels_down(client, login_as, world, chain, db):
@@ -225,7 +229,11 @@ def test_htmx_answer_swaps_the_answer_panel(client, login_as, world, chain):
     login_as(world.minister)
     response = client.post(
         f"/councils/health-england/inbox/clusters/{chain['cluster']}/answer",
-        data={"kind": "decline", "reasons": "Declined: the contract is fixed until 2027."},
+        data={
+            "kind": "decline",
+            "reasons": "Declined: the contract is fixed until 2027.",
+            "confirm": "yes",
+        },
         headers=htmx_headers(),
     )
     text = response.get_data(as_text=True)
