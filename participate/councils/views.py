@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from participate.audit.services import events_query
-from participate.core import forum_graph
+from participate.councils import forum_map as map_data
 from participate.councils import search, services
 from participate.councils.forms import ConstitutionForm, DecisionForm, JoinForm
 from participate.councils.models import Council, Place, Service
@@ -237,32 +237,16 @@ def revise_constitution(slug: str):
 
 @bp.route("/forums/map")
 def forum_map():
-    service = request.args.get("service") or None
-    graph = services.load_graph()
-    width, height = 1200, 640
-    selected = [service] if service else None
-    positions = forum_graph.layered_layout(graph, width, height, services=selected)
-    councils = (
-        {
-            c.slug: c
-            for c in db.session.scalars(sa.select(Council).where(Council.slug.in_(list(positions))))
-        }
-        if positions
-        else {}
-    )
-    edges = [
-        (a, b, d.get("kind"))
-        for a, b, d in graph.edges(data=True)
-        if a in positions and b in positions
-    ]
+    """One service's network (the first by default) as a picture and as rows of links;
+    ``?service=all``: every council as a list, by level (``&level=``)."""
+    service = map_data.choose_service(request.args.get("service") or None)
+    level = request.args.get("level") or None
     return render_template(
         "councils/map.html",
-        positions=positions,
-        edges=edges,
-        councils=councils,
         services=services.list_services(),
         service=service,
-        width=width,
-        height=height,
-        show_labels=len(positions) <= 160,
+        drawn=map_data.service_map(service) if service is not None else None,
+        listed=map_data.all_councils(level) if service is None else None,
+        levels=map_data.level_names(),
+        level=level,
     )
