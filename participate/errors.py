@@ -6,6 +6,10 @@ flash message; the API maps it onto ``{"error": {"code", "message"}}`` with ``st
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from participate.extensions import db
+
 
 class DomainError(Exception):
     status = 400
@@ -51,6 +55,16 @@ class Conflict(DomainError):
 
     def __init__(self, message: str, *, code: str = "conflict"):
         super().__init__(message, code=code)
+
+
+def commit_or_conflict(message: str) -> None:
+    """Commit; a unique or check constraint that refuses (two people racing) becomes a 409
+    Conflict with ``message``."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(message) from exc
 
 
 def http_error_headers(error) -> dict[str, str]:

@@ -8,18 +8,14 @@ import sqlalchemy as sa
 from participate.core import proposals as rules
 from participate.core.rules import RuleViolation
 from participate.councils.access import Standing, invalid, require_proposal, text_field
-from participate.errors import Conflict, DomainError, NotFound
+from participate.errors import Conflict, DomainError, NotFound, commit_or_conflict
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
-from participate.proposals.common import (
-    add_version,
-    commit_or_conflict,
-    ensure_following,
-    notify_followers,
-)
+from participate.proposals.followers import ensure_following, notify_followers
 from participate.proposals.gates import require_visible, run_agenda_gates
 from participate.proposals.models import Amendment, Proposal
+from participate.proposals.versions import add_version
 from participate.util import utcnow
 
 REASON_LIMIT = 2_000

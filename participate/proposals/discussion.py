@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from participate.core import proposals as rules
 from participate.core.rules import RuleViolation
 from participate.councils.access import Standing, invalid, require_proposal, signed_in
-from participate.errors import Conflict, DomainError, NotFound
+from participate.errors import Conflict, DomainError, NotFound, commit_or_conflict
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.proposals.common import commit_or_conflict, ensure_following, notify_followers
+from participate.proposals.followers import ensure_following, notify_followers
 from participate.proposals.gates import require_visible, run_agenda_gates
 from participate.proposals.models import Comment, Follow, Proposal, Support
 from participate.util import utcnow

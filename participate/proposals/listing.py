@@ -14,8 +14,8 @@ from participate.councils.models import CONSTITUENCIES, Council
 from participate.councils.services import members_by_constituency
 from participate.errors import DomainError, check_choice
 from participate.extensions import db
-from participate.proposals.common import themes_of
 from participate.proposals.models import Proposal, ProposalTheme, Support
+from participate.proposals.versions import themes_of
 
 SORTS = {
     "newest": "Newest",

@@ -21,6 +21,13 @@ from participate.util import utcnow
 AMENDMENT_STATUSES = ("pending", "accepted", "declined", "lapsed")
 FLAG_RESOLUTIONS = ("hidden", "dismissed")
 APPEAL_DECISIONS = ("upheld", "reinstated")
+STATUS_LABELS = {
+    "open": "Open",
+    "on_agenda": "On the agenda",
+    "adopted": "Adopted",
+    "rejected": "Rejected",
+    "withdrawn": "Withdrawn",
+}
 
 
 def _in(values) -> str:

@@ -20,10 +20,9 @@ from participate.councils.access import (
     text_field,
 )
 from participate.councils.services import clerks_of
-from participate.errors import Conflict, DomainError, NotFound
+from participate.errors import Conflict, DomainError, NotFound, commit_or_conflict
 from participate.extensions import db
 from participate.notifications.services import notify
-from participate.proposals.common import commit_or_conflict
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
 from participate.util import utcnow
 

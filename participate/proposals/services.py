@@ -24,7 +24,7 @@ from participate.councils.access import (
 )
 from participate.councils.models import CONSTITUENCIES, Council
 from participate.councils.services import require_clerk
-from participate.errors import DomainError, NotFound
+from participate.errors import DomainError, NotFound, commit_or_conflict
 from participate.extensions import db
 from participate.markup import render_markdown
 
@@ -33,14 +33,6 @@ from participate.proposals.amendments import (
     get_amendment,
     propose_amendment,
     resolve_amendment,
-)
-from participate.proposals.common import (
-    STATUS_LABELS,
-    add_version,
-    commit_or_conflict,
-    followers_of,
-    notify_followers,
-    themes_of,
 )
 from participate.proposals.discussion import (
     COMMENT_LIMIT,
@@ -51,6 +43,7 @@ from participate.proposals.discussion import (
     unfollow,
     withdraw_support,
 )
+from participate.proposals.followers import followers_of, notify_followers
 from participate.proposals.gates import AGENDA_GATES, require_visible
 from participate.proposals.listing import (
     PER_PAGE,
@@ -61,6 +54,7 @@ from participate.proposals.listing import (
     list_proposals,
 )
 from participate.proposals.models import (
+    STATUS_LABELS,
     Amendment,
     Follow,
     Proposal,
@@ -80,6 +74,7 @@ from participate.proposals.moderation import (
 )
 from participate.proposals.moderation_queue import moderation_queue
 from participate.proposals.search import search_proposals
+from participate.proposals.versions import add_version, themes_of
 from participate.util import utcnow
 
 __all__ = [

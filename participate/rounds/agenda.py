@@ -15,11 +15,11 @@ from participate.audit.services import record_event
 from participate.core import phases
 from participate.councils.access import require_round, text_field
 from participate.councils.models import Council
-from participate.errors import Conflict, DomainError
+from participate.errors import Conflict, DomainError, commit_or_conflict
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.rounds.hooks import EXTRA_KINDS
-from participate.rounds.items import commit_or_conflict, items_of
+from participate.rounds.items import items_of
 from participate.rounds.lifecycle import sync_round
 from participate.rounds.models import AgendaItem, Round
 from participate.util import utcnow

@@ -1,12 +1,12 @@
-"""A round and its agenda items for the rounds services: loading them (404 otherwise), telling
-the council's members about the round, committing (409 when a constraint refuses)."""
+"""A round and its agenda items for the rounds services: loading them (404 otherwise), and
+telling the council's members about the round."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from participate.councils.models import Membership
-from participate.errors import Conflict, NotFound
+from participate.errors import NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.rounds.models import AgendaItem, Round
@@ -62,11 +62,3 @@ def notify_members(round_: Round, kind: str, text: str, *, skip=None) -> int:
         text,
         f"/rounds/{round_.id}",
     )
-
-
-def commit_or_conflict(message: str) -> None:
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError as exc:
-        db.session.rollback()
-        raise Conflict(message) from exc

@@ -19,12 +19,11 @@ from participate.core import phases
 from participate.core.rules import CLERKS, RuleViolation, role_refusal
 from participate.councils.access import refusal, role_in, text_field
 from participate.councils.models import Council
-from participate.errors import DomainError
+from participate.errors import DomainError, commit_or_conflict
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.rounds.agenda import add_item, parse_agenda
 from participate.rounds.items import (
-    commit_or_conflict,
     load_round,
     notify_members,
 )
