@@ -119,7 +119,7 @@ def _check_counts(database_url: str, petition_id: int, base_url: str) -> dict:
     """After the surge: the shown count equals the rows; a reconcile finds no drift."""
     from participate import create_app
     from participate.extensions import db
-    from participate.petitions import counters
+    from participate.petitions import recount
 
     time.sleep(2.1)  # past the batch window: the next read counts the last batch
     conn = http.client.HTTPConnection(base_url.split("//", 1)[1], timeout=30)
@@ -131,7 +131,7 @@ def _check_counts(database_url: str, petition_id: int, base_url: str) -> dict:
     )
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": hb.SECRET_KEY})
     with app.app_context():
-        [result] = counters.reconcile([petition_id])
+        [result] = recount.reconcile([petition_id])
         db.session.remove()
         db.engine.dispose()
     return {

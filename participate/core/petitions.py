@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -77,6 +77,17 @@ DEFAULT_SPONSORS_NEEDED = 5
 DEFAULT_SIGNING_MONTHS = 6
 DEFAULT_RESPONSE_DAYS = 60
 DEFAULT_MILESTONES: tuple[int, ...] = (10, 100, 1_000, 10_000, 100_000)
+# Signatures stop at the deadline; the petition is closed (when short of its threshold) only
+# this long after it, so a signature accepted just before the deadline is counted first.
+CLOSE_GRACE = timedelta(seconds=5)
+
+# The orders of the public list of petitions.
+SORTS: Mapping[str, str] = {
+    "most_signed": "Most signed",
+    "newest": "Newest",
+    "closing_soon": "Closing soon",
+}
+DEFAULT_SORT = "most_signed"
 
 # (status, target) -> roles that may make the move.
 TRANSITIONS: Mapping[tuple[str, str], frozenset[str]] = frozen_table(
@@ -125,6 +136,11 @@ _HINTS: dict[tuple[str, str], str] = {
     ("in_moderation", "sign"): "Signatures open once a clerk has published it.",
     ("collecting_sponsors", "edit"): "Its text is fixed once sponsors are invited.",
 }
+
+
+def sort_or_default(value: str | None) -> str:
+    """A known sort key of the public list, or the default for anything else."""
+    return value if value is not None and value in SORTS else DEFAULT_SORT
 
 
 def _status_code(status: str) -> str:
@@ -388,24 +404,6 @@ def status_after_deadline(status: str, deadline: datetime, now: datetime) -> str
     if status == "open" and deadline_passed(deadline, now):
         return "closed_unsuccessful"
     return status
-
-
-def crossed_milestones(
-    previous_count: int,
-    new_count: int,
-    milestones: Iterable[int] = DEFAULT_MILESTONES,
-    *,
-    threshold: int | None = None,
-) -> list[int]:
-    """The milestones (and the threshold) passed by going from one count to another.
-
-    A milestone m is crossed when ``previous_count < m <= new_count``; ascending, no
-    repeats. A falling count (invalidated signatures) crosses nothing.
-    """
-    marks = set(milestones)
-    if threshold is not None:
-        marks.add(threshold)
-    return sorted(m for m in marks if previous_count < m <= new_count)
 
 
 # --- the motion that applies a governance change --------------------------------

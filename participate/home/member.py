@@ -14,7 +14,7 @@ from participate.councils.models import Council
 from participate.extensions import db
 from participate.home.model import Item, Scope
 from participate.home.wording import quoted, until, waited
-from participate.petitions import counts as petition_counts
+from participate.petitions import shown_counts
 from participate.petitions.models import (
     SIGNABLE,
     Petition,
@@ -272,7 +272,7 @@ def _petitions(scope: Scope, now: datetime) -> list[Item]:
     if not petitions:
         return []
     ids = [p.id for p in petitions]
-    petition_counts.refresh_listed([p.id for p in petitions if p.status in SIGNABLE], now)
+    shown_counts.refresh_listed([p.id for p in petitions if p.status in SIGNABLE], now)
     counted = dict(
         db.session.execute(
             sa.select(PetitionCounter.petition_id, PetitionCounter.count).where(

@@ -64,7 +64,7 @@ def motion_closes(now: datetime) -> int:
 
 
 def petition_counters(now: datetime) -> int:
-    from participate.petitions.counters import catch_up
+    from participate.petitions.signature_counter import catch_up
 
     return catch_up(now)
 
@@ -141,7 +141,7 @@ def open_data_zip(now: datetime) -> int:
 
 
 def petition_reconcile(now: datetime) -> int:
-    from participate.petitions.counters import reconcile
+    from participate.petitions.recount import reconcile
 
     return sum(1 for result in reconcile() if result.changed)
 

@@ -28,7 +28,7 @@ from participate.errors import Conflict, DomainError, Forbidden
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
-from participate.petitions import counters
+from participate.petitions import signers
 from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import (
     RESPONSE_DECISIONS,
@@ -39,22 +39,10 @@ from participate.util import utcnow
 from participate.votes.models import Motion
 
 
-def publish_response(
-    actor,
-    petition: Petition,
-    *,
-    decision: str,
-    response_text: str,
-    motion_id: int | None = None,
-    round_id: int | None = None,
-    commit: bool = True,
-) -> Petition:
-    """Record the council's answer to a petition past its threshold; close it; tell the signers.
-
-    ``actor`` is the clerk recording it (``None`` when a round's outcome records it by
-    itself). With ``motion_id``/``round_id`` the answer is labelled as coming from a
-    deliberation round; without, as given at a council meeting outside a round.
-    """
+def check_response(actor, petition: Petition, *, decision: str, response_text: str) -> str:
+    """Everything `publish_response` refuses before it writes; the response's text, cleaned.
+    The clerk's page asks to confirm an answer (it closes the petition for good) only once it
+    would be accepted."""
     if actor is None:
         role = rules.SYSTEM
     else:
@@ -77,6 +65,26 @@ def publish_response(
             code="response_required",
             field="response_text",
         )
+    return text
+
+
+def publish_response(
+    actor,
+    petition: Petition,
+    *,
+    decision: str,
+    response_text: str,
+    motion_id: int | None = None,
+    round_id: int | None = None,
+    commit: bool = True,
+) -> Petition:
+    """Record the council's answer to a petition past its threshold; close it; tell the signers.
+
+    ``actor`` is the clerk recording it (``None`` when a round's outcome records it by
+    itself). With ``motion_id``/``round_id`` the answer is labelled as coming from a
+    deliberation round; without, as given at a council meeting outside a round.
+    """
+    text = check_response(actor, petition, decision=decision, response_text=response_text)
     now = utcnow()
     route = "round" if (motion_id or round_id) else "meeting"
     moved = db.session.execute(
@@ -120,7 +128,7 @@ def publish_response(
     )
     link = f"/petitions/{petition.id}#response"
     notify([petition.author_id], "petition_answered", text_out, link, email=True)
-    counters.notify_signers(
+    signers.notify_signers(
         petition.id, "petition_answered", text_out, link, exclude={petition.author_id}, now=now
     )
     if commit:
@@ -233,7 +241,7 @@ def apply_governance_change(actor, petition: Petition, *, motion_id: int | None 
         subject=petition,
         data={"version": version.number, "motion": motion_id, "settings": settings},
     )
-    counters.notify_signers(
+    signers.notify_signers(
         petition.id,
         "petition_applied",
         f"The petition “{petition.title}” changed the constitution of {council.name} "

@@ -9,8 +9,7 @@ from participate.api.openapi import document
 from participate.councils import services as councils
 from participate.errors import DomainError
 from participate.params import int_arg
-from participate.petitions import counts as petition_counts
-from participate.petitions import limits, reading, signing
+from participate.petitions import limits, reading, shown_counts, signing
 from participate.petitions.models import Petition
 
 
@@ -88,7 +87,7 @@ document(
 @bp.get("/petitions/<int:petition_id>")
 def petition(petition_id: int):
     petition = reading.petition_for(_viewer(), petition_id)
-    counts = petition_counts.counts_for(petition)
+    counts = shown_counts.counts_for(petition)
     body = {
         **petition_summary(petition, counts.total),
         "change": petition.change_text,

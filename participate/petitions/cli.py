@@ -27,8 +27,8 @@ def reconcile_command(petition_ids: tuple[int, ...]):
     catching up counts signatures that arrived after the last batch (not drift).
     """
     from participate.extensions import db
-    from participate.petitions.counters import reconcile
     from participate.petitions.models import Petition
+    from participate.petitions.recount import reconcile
 
     if petition_ids:
         missing = sorted(

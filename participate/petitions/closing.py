@@ -13,11 +13,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
-from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.extensions import db
 from participate.notifications.services import notify
-from participate.petitions import counters
+from participate.petitions import signature_counter
 from participate.petitions.models import Petition
 from participate.util import utcnow
 
@@ -34,9 +33,9 @@ def close_if_due(petition_id: int, *, now: datetime | None = None) -> bool:
     ).first()
     if row is None or row.status != "open" or row.signing_deadline is None:
         return False
-    if now < row.signing_deadline + pc.CLOSE_GRACE:
+    if now < row.signing_deadline + rules.CLOSE_GRACE:
         return False
-    counters.refresh(petition_id, force=True, now=now)
+    signature_counter.refresh(petition_id, force=True, now=now)
     petition = db.session.get(Petition, petition_id)
     if petition is None:
         return False
@@ -78,7 +77,7 @@ def close_expired(now: datetime | None = None) -> int:
     now = now or utcnow()
     due = db.session.scalars(
         sa.select(Petition.id).where(
-            Petition.status == "open", Petition.signing_deadline <= now - pc.CLOSE_GRACE
+            Petition.status == "open", Petition.signing_deadline <= now - rules.CLOSE_GRACE
         )
     ).all()
     return sum(close_if_due(petition_id, now=now) for petition_id in due)

@@ -21,7 +21,7 @@ from participate.councils.access import refusal, role_in
 from participate.councils.models import Place, Service
 from participate.errors import DomainError, NotFound
 from participate.extensions import db
-from participate.petitions import counters
+from participate.petitions import recount, signature_counter
 from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
@@ -172,7 +172,7 @@ def invalidate_by_rule(actor, petition: Petition, rule: InvalidationRule, *, rea
 
 def _invalidate(actor, petition: Petition, criteria: list, *, reason: str, rule: dict) -> int:
     now = utcnow()
-    counters.lock_for_recount(petition.id)
+    signature_counter.lock_for_recount(petition.id)
     changed = db.session.execute(
         sa.update(Signature)
         .where(
@@ -190,7 +190,7 @@ def _invalidate(actor, petition: Petition, criteria: list, *, reason: str, rule:
             code="nothing_matched",
             field="email_domain",
         )
-    result = counters.recount(petition.id, now=now, invalidated=True)
+    result = recount.recount(petition.id, now=now, invalidated=True)
     record_event(
         "petition.signatures_invalidated",
         actor=actor,

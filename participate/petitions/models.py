@@ -2,7 +2,7 @@
 
 A signature is one INSERT: the counts shown are kept in `PetitionCounter` (one row per
 petition) and `PetitionTally` (per constituency, place and hour), refreshed in batches
-from the signatures table (see participate/petitions/counters.py).
+from the signatures table (see participate/petitions/signature_counter.py).
 """
 
 from __future__ import annotations

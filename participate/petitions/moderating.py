@@ -17,7 +17,7 @@ from participate.councils.services import (
 from participate.errors import Conflict, DomainError
 from participate.extensions import db
 from participate.notifications.services import notify
-from participate.petitions import counters
+from participate.petitions import signature_counter
 from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import (
     Petition,
@@ -64,7 +64,7 @@ def publish(clerk, petition: Petition) -> Petition:
     if not moved:
         db.session.rollback()
         raise Conflict("Another clerk has just moderated this petition.", code="already_moderated")
-    counters.ensure_counter(petition.id)
+    signature_counter.ensure_counter(petition.id)
     db.session.refresh(petition)
     record_event(
         "petition.published",

@@ -15,13 +15,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.councils.access import role_in
 from participate.councils.models import Council
 from participate.errors import DomainError, NotFound, check_choice
 from participate.extensions import db
-from participate.petitions import counts
+from participate.petitions import shown_counts
 from participate.petitions.closing import close_expired, close_if_due
 from participate.petitions.models import (
     PUBLISHED,
@@ -144,8 +143,8 @@ def list_petitions(
     """Public petitions with their counts, filtered by council, kind and status, sorted."""
     now = now or utcnow()
     close_expired(now)
-    check_choice(sort, pc.SORTS, "sort")
-    sort = pc.sort_or_default(sort)
+    check_choice(sort, rules.SORTS, "sort")
+    sort = rules.sort_or_default(sort)
     count = sa.func.coalesce(PetitionCounter.count, 0)
     query = (
         sa.select(Petition, count)
@@ -184,7 +183,7 @@ def list_petitions(
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     signable = [p.id for p, _n in rows if p.status in SIGNABLE]
     if signable:
-        counts.refresh_listed(signable, now)
+        shown_counts.refresh_listed(signable, now)
         fresh = dict(
             db.session.execute(
                 sa.select(PetitionCounter.petition_id, PetitionCounter.count).where(

@@ -16,14 +16,14 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from participate.accounts.models import User
-from participate.core import petition_counts as pc
 from participate.core import petitions as rules
+from participate.core import signature_batches
 from participate.core.rules import RuleViolation
 from participate.councils.access import refusal
 from participate.councils.models import Council, Place, Service
 from participate.errors import Conflict, DomainError, NotFound
 from participate.extensions import db
-from participate.petitions import counters
+from participate.petitions import signature_counter
 from participate.petitions.closing import close_if_due
 from participate.petitions.models import Petition, Signature
 from participate.util import utcnow
@@ -126,7 +126,7 @@ _MEMBER = sa.text(
     "JOIN petitions ON petitions.council_id = memberships.council_id "
     "WHERE petitions.id = :pid AND memberships.user_id = :uid AND memberships.status = 'active'"
 )
-# PostgreSQL: the petition's shared signing lock, held until commit (counters.py).
+# PostgreSQL: the petition's shared signing lock, held until commit (signature_counter.py).
 _LOCK = sa.text("SELECT pg_advisory_xact_lock_shared(:ns, :pid)")
 
 # A signature is this one statement. It inserts only if everything holds, as it is now: the
@@ -321,7 +321,7 @@ def sign_petition(
     }
     try:
         if connection.dialect.name == "postgresql":
-            connection.execute(_LOCK, {"ns": counters.LOCK_NAMESPACE, "pid": petition_id})
+            connection.execute(_LOCK, {"ns": signature_counter.LOCK_NAMESPACE, "pid": petition_id})
         inserted = connection.execute(_INSERT, params).first()
         session.commit()
     except sa.exc.IntegrityError as error:
@@ -338,8 +338,8 @@ def sign_petition(
     if inserted is None:  # the account, the petition, the place or the service refused it
         raise _refusal(signer, petition_id, **refused)
     signature_id, place_slug, place_name, service_name, status, threshold, cached = inserted
-    if status == "open" and pc.near_threshold(cached or 0, threshold):
-        counters.check_after_signature(petition_id, cached or 0, threshold)
+    if status == "open" and signature_batches.near_threshold(cached or 0, threshold):
+        signature_counter.check_after_signature(petition_id, cached or 0, threshold)
     return Signed(
         signature_id,
         petition_id,

@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from participate.core import petition_counts as pc
 from participate.core import petitions as rules
 from participate.councils import services as councils
 from participate.councils.access import role_in
@@ -30,10 +29,10 @@ from participate.petitions import (
     drafting,
     limits,
     reading,
+    shown_counts,
     signing,
     sponsoring,
 )
-from participate.petitions import counts as petition_counts
 from participate.petitions.blueprint import bp
 from participate.petitions.conflicts import conflict_note
 from participate.petitions.forms import (
@@ -95,7 +94,7 @@ def petition_list():
         "council": council_slug,
         "kind": request.args.get("kind") or "",
         "status": request.args.get("status") or "",
-        "sort": request.args.get("sort") or pc.DEFAULT_SORT,
+        "sort": request.args.get("sort") or rules.DEFAULT_SORT,
     }
     try:
         listing = reading.list_petitions(
@@ -114,7 +113,7 @@ def petition_list():
         "council_choices": councils.list_councils(),
         "kinds": reading.KIND_LABELS,
         "statuses": reading.PUBLIC_STATUSES,
-        "sorts": pc.SORTS,
+        "sorts": rules.SORTS,
     }
     if htmx:
         return render_template("petitions/_list.html", **context)
@@ -309,11 +308,11 @@ def _sign_context(petition: Petition, *, form=None, error=None, signed=None) -> 
 
 
 def _counts_context(petition: Petition) -> dict:
-    counts = petition_counts.counts_for(petition)
+    counts = shown_counts.counts_for(petition)
     return {
         "petition": petition,
         "counts": counts,
-        "chart": petition_counts.chart_for(petition, counts),
+        "chart": shown_counts.chart_for(petition, counts),
     }
 
 
@@ -378,7 +377,7 @@ def counts_csv(petition_id: int):
     import io
 
     petition = reading.petition_for(current_user, petition_id)
-    counts = petition_counts.counts_for(petition)
+    counts = shown_counts.counts_for(petition)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["petition", "dimension", "key", "signatures"])
@@ -388,7 +387,7 @@ def counts_csv(petition_id: int):
     for place, n in counts.by_place:
         writer.writerow([petition.id, "place", place.slug, n])
     daily: dict[str, int] = {}
-    for hour, n in petition_counts.hourly_tallies(petition.id).items():
+    for hour, n in shown_counts.hourly_tallies(petition.id).items():
         daily[hour[:10]] = daily.get(hour[:10], 0) + n
     for day in sorted(daily):
         writer.writerow([petition.id, "day", day, daily[day]])

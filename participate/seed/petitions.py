@@ -21,9 +21,9 @@ from participate.extensions import db
 from participate.petitions import (
     answering,
     closing,
-    counters,
     drafting,
     moderating,
+    recount,
     signing,
     sponsoring,
 )
@@ -153,7 +153,7 @@ def _sign(ctx, petition: Petition, pool: list[int], n: int, *, days: float, shap
     for i in range(0, len(rows), 5_000):
         db.session.execute(sa.insert(Signature.__table__), rows[i : i + 5_000])
     db.session.commit()
-    counters.recount(petition.id)
+    recount.recount(petition.id)
     db.session.commit()
     db.session.refresh(petition)
     return len(rows)

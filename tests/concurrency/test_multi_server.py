@@ -448,7 +448,7 @@ def _plan(world, rng: random.Random) -> list[tuple]:
 
 
 def test_a_mixed_surge_with_an_app_server_killed_loses_and_duplicates_nothing(stack):
-    from participate.petitions import counters
+    from participate.petitions import signature_counter
     from participate.votes.models import Motion
     from participate.votes.results import opened_ballots
 
@@ -636,7 +636,7 @@ def test_a_mixed_surge_with_an_app_server_killed_loses_and_duplicates_nothing(st
         return [tuple(row) for row in stored], [tuple(row) for row in tallies]
 
     for petition in world.petitions:
-        counters.refresh(petition, force=True)
+        signature_counter.refresh(petition, force=True)
         db.session.commit()
     before = counter_state()
     counts = {petition: count for petition, count, _last, _epoch in before[0]}

@@ -126,7 +126,7 @@ def _open_petition(world, threshold: int):
 
 
 def test_simultaneous_signers_and_duplicates_count_exactly(live_server, world, db):
-    from participate.petitions import counters
+    from participate.petitions import recount
     from participate.petitions.models import Petition, PetitionMilestone, Signature
 
     total = N_API + N_WEB
@@ -205,7 +205,7 @@ def test_simultaneous_signers_and_duplicates_count_exactly(live_server, world, d
         ),
         {"p": petition.id},
     ).one()
-    [result] = counters.reconcile([petition.id])
+    [result] = recount.reconcile([petition.id])
     assert not result.changed, result
     after = db.session.execute(
         sa.text(
@@ -271,7 +271,7 @@ def _signing_surge(base: str, petition_id: int, signers, fault) -> dict[int, lis
 
 
 def _assert_each_signed_once(db, app, petition_id: int, histories: dict[int, list]) -> None:
-    from participate.petitions import counters
+    from participate.petitions import signature_counter
     from participate.petitions.models import PetitionCounter, PetitionTally, Signature
 
     outcomes = [o for h in histories.values() for o in h]
@@ -290,7 +290,7 @@ def _assert_each_signed_once(db, app, petition_id: int, histories: dict[int, lis
 
     # The read path brings the counter up to date (as a page view does past the batch
     # window); then every signature is counted, and reconcile has nothing to change.
-    counters.refresh(petition_id, force=True)
+    signature_counter.refresh(petition_id, force=True)
     db.session.commit()
 
     def stored():

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from participate.core import petition_counts as pc
+from participate.core import petitions as rules
+from participate.core import signature_batches, signature_chart
 
 T0 = datetime(2026, 3, 1, 9, 30)
 
@@ -24,7 +25,7 @@ T0 = datetime(2026, 3, 1, 9, 30)
     ],
 )
 def test_a_counter_is_stale_after_the_batch_interval(refreshed, now, stale):
-    assert pc.is_stale(refreshed, now) is stale
+    assert signature_batches.is_stale(refreshed, now) is stale
 
 
 @pytest.mark.parametrize(
@@ -32,23 +33,23 @@ def test_a_counter_is_stale_after_the_batch_interval(refreshed, now, stale):
     [(0, 100, False), (74, 100, False), (75, 100, True), (99, 100, True), (100, 100, False)],
 )
 def test_near_threshold_is_within_the_margin_and_below(cached, threshold, near):
-    assert pc.near_threshold(cached, threshold, margin=25) is near
-    assert pc.near_threshold(cached, None) is False
+    assert signature_batches.near_threshold(cached, threshold, margin=25) is near
+    assert signature_batches.near_threshold(cached, None) is False
 
 
 def test_merge_counts_adds_and_drops_zeroes():
-    assert pc.merge_counts({"citizen": 3, "employee": 1}, {"citizen": 2, "employee": -1}) == {
-        "citizen": 5
-    }
+    assert signature_batches.merge_counts(
+        {"citizen": 3, "employee": 1}, {"citizen": 2, "employee": -1}
+    ) == {"citizen": 5}
 
 
 def test_summarise_batch_folds_rows_into_dimensions():
-    batch = pc.summarise_batch(
+    batch = signature_batches.summarise_batch(
         [
-            pc.BatchRow("citizen", 7, "2026-03-01 09", 4),
-            pc.BatchRow("employee", 7, "2026-03-01 10", 1),
-            pc.BatchRow("citizen", 8, "2026-03-01 10", 2),
-            pc.BatchRow("citizen", 8, "2026-03-01 10", 0),
+            signature_batches.BatchRow("citizen", 7, "2026-03-01 09", 4),
+            signature_batches.BatchRow("employee", 7, "2026-03-01 10", 1),
+            signature_batches.BatchRow("citizen", 8, "2026-03-01 10", 2),
+            signature_batches.BatchRow("citizen", 8, "2026-03-01 10", 0),
         ]
     )
     assert batch.total == 7
@@ -60,11 +61,11 @@ def test_summarise_batch_folds_rows_into_dimensions():
 def test_tally_changes_lists_every_difference():
     stored = {"constituency": {"citizen": 5}, "place": {"7": 5}, "hour": {}}
     true = {"constituency": {"citizen": 4, "employee": 1}, "place": {"7": 5}, "hour": {}}
-    assert pc.tally_changes(stored, true) == [
+    assert signature_batches.tally_changes(stored, true) == [
         ("constituency", "citizen", 5, 4),
         ("constituency", "employee", 0, 1),
     ]
-    assert pc.tally_changes(true, true) == []
+    assert signature_batches.tally_changes(true, true) == []
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,9 @@ def test_tally_changes_lists_every_difference():
 )
 def test_milestone_positions_name_the_signature_that_crossed(previous, total, threshold, expected):
     assert (
-        pc.milestone_positions(previous, total, (10, 100, 1000, 10000), threshold=threshold)
+        signature_batches.milestone_positions(
+            previous, total, (10, 100, 1000, 10000), threshold=threshold
+        )
         == expected
     )
 
@@ -93,7 +96,7 @@ def test_milestone_positions_name_the_signature_that_crossed(previous, total, th
     threshold=st.integers(1, 20_000),
 )
 def test_milestone_positions_are_inside_the_batch(previous, total, threshold):
-    for milestone, position in pc.milestone_positions(
+    for milestone, position in signature_batches.milestone_positions(
         previous, total, (10, 100, 1000, 10000), threshold=threshold
     ):
         assert 1 <= position <= total
@@ -101,9 +104,9 @@ def test_milestone_positions_are_inside_the_batch(previous, total, threshold):
 
 
 def test_progress_is_a_share_capped_at_one():
-    assert pc.progress(50, 200) == 0.25
-    assert pc.progress(500, 200) == 1.0
-    assert pc.progress(5, None) == 0.0
+    assert signature_batches.progress(50, 200) == 0.25
+    assert signature_batches.progress(500, 200) == 1.0
+    assert signature_batches.progress(5, None) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -116,7 +119,7 @@ def test_progress_is_a_share_capped_at_one():
     ],
 )
 def test_unknown_sorts_fall_back_to_most_signed(value, sort):
-    assert pc.sort_or_default(value) == sort
+    assert rules.sort_or_default(value) == sort
 
 
 @pytest.mark.parametrize(
@@ -130,12 +133,12 @@ def test_unknown_sorts_fall_back_to_most_signed(value, sort):
     ],
 )
 def test_the_chart_step_follows_the_span(span, step):
-    assert pc.choose_step(span) == step
+    assert signature_chart.choose_step(span) == step
 
 
 def test_cumulative_series_fills_empty_steps_and_runs_a_total():
     hourly = {"2026-03-01 09": 3, "2026-03-03 14": 2, "2026-03-05 08": 5}
-    step, series = pc.cumulative_series(hourly, T0, T0 + timedelta(days=5))
+    step, series = signature_chart.cumulative_series(hourly, T0, T0 + timedelta(days=5))
     assert step == "day"
     assert [s[0].day for s in series] == [1, 2, 3, 4, 5, 6]
     assert [s[1] for s in series] == [3, 0, 2, 0, 5, 0]
@@ -144,7 +147,7 @@ def test_cumulative_series_fills_empty_steps_and_runs_a_total():
 
 def test_weekly_steps_start_on_mondays():
     hourly = {"2026-03-04 09": 1}  # a Wednesday
-    step, series = pc.cumulative_series(hourly, T0, T0 + timedelta(days=200))
+    step, series = signature_chart.cumulative_series(hourly, T0, T0 + timedelta(days=200))
     assert step == "week"
     assert all(moment.weekday() == 0 for moment, _a, _c in series)
     assert sum(a for _m, a, _c in series) == 1
@@ -154,12 +157,12 @@ def test_weekly_steps_start_on_mondays():
     ("value", "nice"), [(0, 1), (1, 1), (7, 10), (101, 200), (5690 * 1.05, 10000), (2400, 2500)]
 )
 def test_nice_ceiling(value, nice):
-    assert pc.nice_ceiling(value) == nice
+    assert signature_chart.nice_ceiling(value) == nice
 
 
 def test_chart_geometry_scales_to_the_threshold():
     hourly = {"2026-03-01 09": 40, "2026-03-02 09": 60}
-    chart = pc.chart(hourly, T0, T0 + timedelta(days=4), threshold=500)
+    chart = signature_chart.chart(hourly, T0, T0 + timedelta(days=4), threshold=500)
     left, top, right, bottom = chart.plot
     assert chart.total == 100
     assert chart.step == "day"
@@ -177,7 +180,7 @@ def test_chart_geometry_scales_to_the_threshold():
 
 
 def test_chart_of_a_new_petition_is_a_flat_line():
-    chart = pc.chart({}, T0, T0, threshold=100)
+    chart = signature_chart.chart({}, T0, T0, threshold=100)
     assert chart.total == 0
     assert len(chart.points.split()) == 2
     assert chart.series[0][2] == 0

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from participate.core import petitions
+from participate.core import petitions, signature_batches
 from participate.core.rules import RuleViolation
 
 STATUSES = [
@@ -341,7 +341,7 @@ def test_threshold_explanation(population, kwargs, text):
     ],
 )
 def test_crossed_milestones(previous, new, kwargs, crossed):
-    assert petitions.crossed_milestones(previous, new, **kwargs) == crossed
+    assert signature_batches.crossed_milestones(previous, new, **kwargs) == crossed
 
 
 def test_response_deadline():

@@ -366,15 +366,15 @@ def test_a_petition_past_its_deadline_is_closed_by_the_job(db, world):
 
 def test_new_signatures_are_counted_by_the_job(db, world):
     from participate.jobs.runner import run_job
-    from participate.petitions import counters
+    from participate.petitions import signature_counter
     from participate.util import utcnow
 
     petition = opened(world)
     sign_many(world, petition, 2)
-    assert counters.current(petition.id).count == 0  # nobody read the petition since
+    assert signature_counter.current(petition.id).count == 0  # nobody read the petition since
     now = utcnow() + timedelta(minutes=5)  # the counter is stale by then
     assert run_job("petition_counters", now).result == 1
-    assert counters.current(petition.id).count == 2
+    assert signature_counter.current(petition.id).count == 2
     assert run_job("petition_counters", now + timedelta(minutes=1)).result == 0
 
 

@@ -520,7 +520,7 @@ def test_the_list_filters_and_sorts(client, world, db):
     )
     sign_many(world, many, 2)
     sign_many(world, few, 1)
-    from participate.petitions.counters import refresh
+    from participate.petitions.signature_counter import refresh
 
     refresh(many.id, force=True)
     refresh(few.id, force=True)

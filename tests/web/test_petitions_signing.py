@@ -185,7 +185,7 @@ def _regional(world):
 
 
 def test_signers_choose_the_place_among_the_local_places_of_the_councils_area(client, world, db):
-    from participate.petitions.counts import counts_for
+    from participate.petitions.shown_counts import counts_for
 
     petition = _regional(world)
     login(client, world.make.user())
@@ -216,23 +216,23 @@ def _tally_reads(db):
 
 
 def test_counts_read_the_tallies_once_per_counter_state(client, world, db, big):
-    from participate.petitions import counts as petition_counts
+    from participate.petitions import shown_counts
     from participate.petitions.signing import sign_petition
 
     sign_petition(world.make.user(), big.id, declaration="live", place="manchester")
     make_stale(db, big)
     seen, stop = _tally_reads(db)
     try:
-        first = petition_counts.counts_for(big)  # applies the batch, reads the tallies
+        first = shown_counts.counts_for(big)  # applies the batch, reads the tallies
         reads = len(seen)
-        again = petition_counts.counts_for(big)  # the same counter state: the kept copy
+        again = shown_counts.counts_for(big)  # the same counter state: the kept copy
         assert len(seen) == reads
         assert (again.total, again.by_constituency) == (first.total, first.by_constituency)
         sign_petition(
             world.make.user(), big.id, declaration="work", place="manchester", service="health"
         )
         make_stale(db, big)
-        moved = petition_counts.counts_for(big)  # a new batch: read afresh
+        moved = shown_counts.counts_for(big)  # a new batch: read afresh
         assert len(seen) > reads
     finally:
         stop()
@@ -241,8 +241,8 @@ def test_counts_read_the_tallies_once_per_counter_state(client, world, db, big):
 
 
 def test_an_invalidation_moves_the_counter_so_the_counts_are_read_again(client, world, db, big):
-    from participate.petitions.counts import counts_for
     from participate.petitions.invalidating import invalidate_signature
+    from participate.petitions.shown_counts import counts_for
 
     for _ in range(2):
         login(client, world.make.user())
@@ -368,12 +368,12 @@ def test_counts_by_constituency_and_the_chart(client, world, db, big):
 
 def test_only_one_process_applies_a_batch(world, db, big):
     """A batch counted from a stale view of the counter is not applied twice."""
-    from participate.petitions import counters
+    from participate.petitions import signature_counter
     from participate.petitions.models import PetitionCounter
 
     sign_many(world, big, 2)
-    state = counters._counter(big.id)
-    counters.refresh(big.id, force=True)
+    state = signature_counter.counter_state(big.id)
+    signature_counter.refresh(big.id, force=True)
     # a second process that read the counter before the first applied its batch:
     applied = db.session.execute(
         sa.update(PetitionCounter)
@@ -386,7 +386,7 @@ def test_only_one_process_applies_a_batch(world, db, big):
     ).rowcount
     db.session.rollback()
     assert applied == 0
-    assert counters.refresh(big.id, force=True).count == 2
+    assert signature_counter.refresh(big.id, force=True).count == 2
 
 
 def test_reaching_the_threshold_records_the_time_and_tells_people(client, world, db):
@@ -414,8 +414,8 @@ def test_reaching_the_threshold_records_the_time_and_tells_people(client, world,
 
 
 def test_milestones_record_the_exact_signature_even_from_a_late_batch(world, db, big):
-    from participate.petitions.counters import refresh
     from participate.petitions.models import PetitionMilestone
+    from participate.petitions.signature_counter import refresh
 
     sign_many(world, big, 12)
     refresh(big.id, force=True)
@@ -436,7 +436,7 @@ def test_response_days_come_from_the_constitution(world, db):
 
 
 def test_a_clerk_invalidates_one_signature_with_a_reason(client, world, db, big):
-    from participate.petitions.counts import counts_for
+    from participate.petitions.shown_counts import counts_for
 
     signers = sign_many(world, big, 3)
     make_stale(db, big)
@@ -470,7 +470,7 @@ def test_a_clerk_invalidates_one_signature_with_a_reason(client, world, db, big)
 
 
 def test_a_clerk_invalidates_by_rule_after_a_preview(client, world, db, big):
-    from participate.petitions.counts import counts_for
+    from participate.petitions.shown_counts import counts_for
 
     for i in range(3):
         sign_user = world.make.user(f"bot{i}@spam.example")
@@ -518,8 +518,8 @@ def test_a_clerk_invalidates_by_rule_after_a_preview(client, world, db, big):
 
 def test_invalidation_by_date_range_and_place(world, db):
     from participate.petitions import invalidating, signing
-    from participate.petitions.counts import counts_for
     from participate.petitions.models import Signature
+    from participate.petitions.shown_counts import counts_for
 
     petition = _regional(world)
     for place in ("salford", "salford", "manchester"):

@@ -1,6 +1,8 @@
-"""What pages and the API show of a petition's counts: read from the batch counter.
+"""The counts as pages and the API show them (totals, by constituency and place, milestones,
+the chart), read from the live counter; named apart from `signature_counter`, which keeps
+that counter, and `core.signature_batches`, its arithmetic.
 
-Reading refreshes the counter when it is stale (participate.petitions.counters.refresh),
+Reading refreshes the counter when it is stale (`signature_counter.refresh`),
 then reads the stored tallies. The tallies by constituency and place, the places' names and
 the milestones, and the chart of signatures over time, change only with the counter's state
 (a batch moves ``last_signature_id``; a recount or an invalidation moves ``epoch``), so each
@@ -18,10 +20,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from participate.core import petition_counts as pc
+from participate.core import signature_batches, signature_chart
 from participate.councils.models import CONSTITUENCIES, Place
 from participate.extensions import db
-from participate.petitions import counters
+from participate.petitions import signature_counter
 from participate.petitions.models import (
     Petition,
     PetitionCounter,
@@ -63,7 +65,7 @@ class Counts:
 
     @property
     def progress(self) -> float:
-        return pc.progress(self.total, self.threshold)
+        return signature_batches.progress(self.total, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,9 @@ def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
     """The petition's counts for a page or the API, refreshing the batch when stale."""
     state = None
     if petition.is_published and refresh_now:
-        state = counters.refresh(petition.id)
+        state = signature_counter.refresh(petition.id)
     if state is None:
-        state = counters.current(petition.id)
+        state = signature_counter.current(petition.id)
     # Everything below changes only with the counter's state. ``opened_at`` tells apart a
     # petition that took the id of a deleted one (SQLite reuses the highest ids).
     key = (petition.id, petition.opened_at, state.last_signature_id, state.epoch)
@@ -183,10 +185,12 @@ def counts_for(petition: Petition, *, refresh_now: bool = True) -> Counts:
     )
 
 
-_CHARTS: OrderedDict[tuple, pc.Chart] = OrderedDict()
+_CHARTS: OrderedDict[tuple, signature_chart.Chart] = OrderedDict()
 
 
-def chart_for(petition: Petition, counts: Counts, now: datetime | None = None) -> pc.Chart | None:
+def chart_for(
+    petition: Petition, counts: Counts, now: datetime | None = None
+) -> signature_chart.Chart | None:
     """The chart of signatures over time (None before publication), cached per counter state."""
     if petition.opened_at is None:
         return None
@@ -202,7 +206,7 @@ def chart_for(petition: Petition, counts: Counts, now: datetime | None = None) -
     )
     chart = _CHARTS.get(key)
     if chart is None:
-        chart = pc.chart(
+        chart = signature_chart.chart(
             hourly_tallies(petition.id), petition.opened_at, end, threshold=petition.threshold
         )
         _keep(_CHARTS, key, chart)
@@ -231,5 +235,5 @@ def refresh_listed(petition_ids: list[int], now: datetime | None = None) -> None
         .where(newest.c.top > PetitionCounter.last_signature_id)
     ).all()
     for petition_id, refreshed_at in behind:
-        if pc.is_stale(refreshed_at, now):
-            counters.refresh(petition_id, now=now)
+        if signature_batches.is_stale(refreshed_at, now):
+            signature_counter.refresh(petition_id, now=now)
