@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from participate.confirming import ask_to_confirm, confirmed
 from participate.councils import services as councils
 from participate.councils.access import role_in
 from participate.errors import DomainError
@@ -136,6 +137,14 @@ def respond(petition_id: int):
     form = ResponseForm()
     if form.validate_on_submit():
         try:
+            if not confirmed():  # the answer closes the petition for good: ask first
+                answering.check_response(
+                    current_user,
+                    petition,
+                    decision=form.decision.data,
+                    response_text=form.response_text.data,
+                )
+                return _confirm_response(petition, form)
             answering.publish_response(
                 current_user,
                 petition,
@@ -153,6 +162,22 @@ def respond(petition_id: int):
         form=form,
         conflict_note=conflict_note(current_user, petition),
     ), 400 if form.is_submitted() else 200
+
+
+def _confirm_response(petition, form):
+    decision = dict(form.decision.choices).get(form.decision.data, form.decision.data)
+    return ask_to_confirm(
+        title="Publish the council's response?",
+        points=[
+            f"“{petition.title}”: the council's decision is “{decision}”.",
+            f"The response: {form.response_text.data.strip()}",
+            "It is published on the petition, the petition closes, and its author and "
+            "every signer are told.",
+        ],
+        button="Publish and close the petition",
+        cancel_url=url_for("petitions.detail", petition_id=petition.id),
+        warning="The response is final: once published, it cannot be changed.",
+    )
 
 
 @bp.route("/petitions/<int:petition_id>/apply", methods=["POST"])

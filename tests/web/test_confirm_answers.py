@@ -1,6 +1,6 @@
-"""Answering a cluster of the inbox asks for confirmation first (issue 15): an answer is final.
-The first post shows what will happen and writes nothing; only the confirmed post answers.
-Plain forms without JavaScript, and an htmx panel in place."""
+"""Answering a cluster of the inbox, or a petition, asks for confirmation first (issue 15): an
+answer is final. The first post shows what will happen and writes nothing; only the confirmed
+post answers. Plain forms without JavaScript (and, for the inbox, an htmx panel in place)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import htmx_headers
+from tests.conftest import htmx_headers, login
 from tests.factories.upward import adopt, build_world, forward
 
 REASONS = "Accepted: the national GP contract will require advance booking from April."
@@ -97,3 +97,66 @@ def test_with_htmx_the_confirmation_replaces_the_answer_panel(client, db, login_
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and 'id="answer"' in text and "Declined" in text
     assert _answers(db) == 1
+
+
+# ---------------------------------------------------------------- a petition's answer
+
+RESPONSE = "The council asked for an inspection in January and will report back in March."
+
+
+@pytest.fixture
+def reached(make):
+    """A petition at its threshold and its council's clerk (tests/factories/petitions.py)."""
+    from types import SimpleNamespace
+
+    from tests.factories import petitions
+
+    councils = make.structure()
+    council = councils["health-manchester"]
+    petitions.small_rules(council)
+    pworld = SimpleNamespace(
+        make=make,
+        councils=councils,
+        council=council,
+        clerk=make.clerk(council, "clerk@example.org"),
+        author=make.user("author@example.org", "Ada Author"),
+    )
+    petition, _signers = petitions.reached(pworld)
+    return petition, pworld.clerk
+
+
+def test_answering_a_petition_asks_first_and_acts_only_when_confirmed(client, db, reached):
+    petition, clerk = reached
+    login(client, clerk)
+    url = f"/petitions/{petition.id}/respond"
+    data = {"decision": "rejected", "response_text": RESPONSE}
+    ask = client.post(url, data=data)
+    html = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and "Publish the council&#39;s response?" in html
+    assert "Not adopted" in html and "report back in March" in html
+    assert "the petition closes" in html and "cannot be changed" in html
+    form = re.search(rf'<form method="post" action="{url}".*?</form>', html, re.S)
+    assert form, html
+    assert 'name="decision" value="rejected"' in form.group(0)
+    assert 'name="confirm" value="yes"' in form.group(0)
+    assert f'href="/petitions/{petition.id}"' in form.group(0)
+    db.session.refresh(petition)
+    assert petition.status == "threshold_reached"
+
+    done = client.post(url, data={**data, "confirm": "yes"})
+    assert done.status_code == 303
+    db.session.refresh(petition)
+    assert petition.status == "closed" and petition.response_decision == "rejected"
+
+
+def test_a_too_short_petition_answer_is_refused_before_the_confirmation(client, db, reached):
+    petition, clerk = reached
+    login(client, clerk)
+    response = client.post(
+        f"/petitions/{petition.id}/respond", data={"decision": "adopted", "response_text": "ok"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "at least 20 characters" in html
+    assert "response?" not in html
+    db.session.refresh(petition)
+    assert petition.status == "threshold_reached"
