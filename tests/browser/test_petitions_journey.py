@@ -106,7 +106,10 @@ def test_petition_journey(page, browser, live_server, world, db):
         "The council asked for an inspection in January and will report back in March."
     )
     clerk.get_by_role("button", name=re.compile("^Publish the response")).click()
-    clerk.get_by_role("heading", name="The council's response").wait_for()
+    clerk.get_by_role("heading", name="Publish the council's response?").wait_for()
+    assert_accessible(clerk, "confirm the response")
+    clerk.get_by_role("button", name="Publish and close the petition").click()  # confirm
+    clerk.get_by_role("heading", name="The council's response", exact=True).wait_for()
     assert "outside a deliberation round" in clerk.content()
     clerk_context.close()
 

@@ -375,7 +375,11 @@ def test_only_a_clerk_of_the_council_answers(client, world, db, role):
     _as(client, world, role)
     response = client.post(
         f"/petitions/{petition.id}/respond",
-        data={"decision": "adopted", "response_text": "The council agreed and will act by March."},
+        data={
+            "decision": "adopted",
+            "response_text": "The council agreed and will act by March.",
+            "confirm": "yes",
+        },
     )
     db.session.refresh(petition)
     assert petition.status == ("closed" if role == "clerk" else "threshold_reached")
@@ -426,6 +430,7 @@ def test_the_must_answer_list_and_a_response_at_a_meeting(client, world, db):
         data={
             "decision": "partly_adopted",
             "response_text": "The council will inspect the service in March.",
+            "confirm": "yes",  # tests/web/test_confirm_answers.py covers the step before
         },
     )
     assert response.status_code == 303
