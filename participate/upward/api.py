@@ -11,22 +11,13 @@ from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
 from participate.proposals.services import get_proposal
-from participate.upward import answers, clusters, services
-
-TAG = "upward"
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() + "Z" if moment is not None else None
-
-
-def _text(data: dict, key: str) -> str:
-    value = data.get(key, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise DomainError(f"'{key}' must be a string.", code="bad_field", field=key)
-    return value
+from participate.upward import (
+    answers,
+    clusters,
+    consultation_api,  # noqa: F401  (the consultation routes on participate.api.bp)
+    services,
+)
+from participate.upward.api_json import TAG, iso, string_field
 
 
 def forward_json(f) -> dict:
@@ -49,7 +40,7 @@ def forward_json(f) -> dict:
         "cluster": f.cluster_id,
         "answer": f.answer_id,
         "taken_up_as": f.taken_up_proposal_id,
-        "forwarded_at": _iso(f.forwarded_at),
+        "forwarded_at": iso(f.forwarded_at),
         "url": url_for("upward.forward_page", forward_id=f.id, _external=True),
         "proposal_url": url_for(
             "proposals.proposal_page", proposal_id=f.proposal_id, _external=True
@@ -156,9 +147,9 @@ def answer(slug: str, cluster_id: int):
         user,
         council,
         cluster_id,
-        kind=_text(data, "kind"),
-        reasons=_text(data, "reasons"),
-        referred_to=_text(data, "referred_to") or None,
+        kind=string_field(data, "kind"),
+        reasons=string_field(data, "reasons"),
+        referred_to=string_field(data, "referred_to") or None,
     )
     return jsonify(clusters.answer_json(given)), 201
 
@@ -292,7 +283,7 @@ def create_forwards(proposal_id: int):
         user,
         get_proposal(proposal_id),
         targets=targets,
-        subsidiarity=_text(data, "subsidiarity"),
+        subsidiarity=string_field(data, "subsidiarity"),
         motion_id=motion,
     )
     return jsonify({"forwards": [forward_json(f) for f in made]}), 201
@@ -332,6 +323,3 @@ def take_up(forward_id: int):
             "url": url_for("proposals.proposal_page", proposal_id=proposal.id, _external=True),
         }
     ), 201
-
-
-from participate.upward import consultation_api as _consultation_api  # noqa: E402,F401

@@ -12,8 +12,9 @@ from participate.api.openapi import DATETIME, document, text
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
+from participate.upward import consultation_results
 from participate.upward import consultations as consulting
-from participate.upward.api import TAG, _iso, _text
+from participate.upward.api_json import TAG, iso, string_field
 from participate.util import utcnow
 
 
@@ -23,15 +24,15 @@ def consultation_json(c, *, full: bool = False) -> dict:
         "council": c.council.slug,
         "title": c.title,
         "state": c.state(utcnow()),
-        "published_at": _iso(c.published_at),
-        "closes_at": _iso(c.closes_at),
-        "adopted_at": _iso(c.adopted_at),
+        "published_at": iso(c.published_at),
+        "closes_at": iso(c.closes_at),
+        "adopted_at": iso(c.adopted_at),
         "councils": c.cascade_count,
         "positions": c.positions_count,
         "url": url_for("upward.consultation_page", consultation_id=c.id, _external=True),
     }
     if full:
-        results = consulting.results(c)
+        results = consultation_results.results(c)
         data.update(
             body=c.body,
             adoption_note=c.adoption_note or None,
@@ -63,7 +64,7 @@ def consultations():
     return jsonify(
         {
             "consultations": [
-                consultation_json(c) for c in consulting.list_consultations(state=state)
+                consultation_json(c) for c in consultation_results.list_consultations(state=state)
             ]
         }
     )
@@ -98,7 +99,9 @@ document(
 def positions(consultation_id: int):
     c = consulting.get_consultation(consultation_id)
     page = int_arg(request.args, "page")
-    rows, total = consulting.positions_page(c, page, stance=request.args.get("stance", ""))
+    rows, total = consultation_results.positions_page(
+        c, page, stance=request.args.get("stance", "")
+    )
     return jsonify(
         {
             "total": total,
@@ -119,7 +122,7 @@ def position_json(p) -> dict:
         "tally": p.tally,
         "weight": p.weight,
         "amendment_group": p.amendment_group,
-        "submitted_at": _iso(p.submitted_at),
+        "submitted_at": iso(p.submitted_at),
     }
 
 
@@ -152,7 +155,7 @@ document(
 def publish(slug: str):
     user = token_user()
     data = json_body()
-    raw = _text(data, "closes_at").strip().rstrip("Z")
+    raw = string_field(data, "closes_at").strip().rstrip("Z")
     try:
         closes_at = datetime.fromisoformat(raw)
     except ValueError:
@@ -166,8 +169,8 @@ def publish(slug: str):
     c = consulting.publish_consultation(
         user,
         council_by_slug(slug),
-        title=_text(data, "title"),
-        body=_text(data, "body"),
+        title=string_field(data, "title"),
+        body=string_field(data, "body"),
         closes_at=closes_at,
     )
     return jsonify(consultation_json(c)), 201
@@ -213,9 +216,9 @@ def submit_position(consultation_id: int):
     p = consulting.submit_position(
         user,
         consulting.get_consultation(consultation_id),
-        council_by_slug(_text(data, "council")),
-        stance=_text(data, "stance"),
-        text=_text(data, "text"),
+        council_by_slug(string_field(data, "council")),
+        stance=string_field(data, "stance"),
+        text=string_field(data, "text"),
         motion_id=motion,
     )
     return jsonify(position_json(p)), 201
@@ -247,6 +250,6 @@ def adopt(consultation_id: int):
     user = token_user()
     data = json_body()
     c = consulting.adopt_requirement(
-        user, consulting.get_consultation(consultation_id), note=_text(data, "note")
+        user, consulting.get_consultation(consultation_id), note=string_field(data, "note")
     )
     return jsonify(consultation_json(c, full=True))

@@ -11,8 +11,8 @@ from participate.errors import DomainError
 from participate.extensions import db, login
 from participate.forms_util import apply_error
 from participate.params import int_arg
+from participate.upward import consultation_results, services
 from participate.upward import consultations as service
-from participate.upward import services
 from participate.upward.blueprint import bp
 from participate.upward.forms import AdoptForm, ConsultationForm, PositionForm
 from participate.util import utcnow
@@ -23,10 +23,10 @@ from participate.web import acting_user, is_htmx
 def consultations():
     state = request.args.get("state", "")
     try:
-        found = service.list_consultations(state=state)
+        found = consultation_results.list_consultations(state=state)
     except DomainError as error:  # an unknown state: say so and list them all
         flash(f"{error.message} Showing every consultation.", "error")
-        state, found = "", service.list_consultations()
+        state, found = "", consultation_results.list_consultations()
     return render_template(
         "upward/consultations.html",
         consultations=found,
@@ -43,7 +43,7 @@ def council_consultations(slug: str):
     return render_template(
         "upward/council_consultations.html",
         council=council,
-        lists=service.for_council(council),
+        lists=consultation_results.for_council(council),
         is_clerk=is_clerk,
         can_publish=is_clerk and council.level == "nation" and not council.is_forum,
         now=utcnow(),
@@ -85,15 +85,15 @@ def new_consultation(slug: str):
 
 
 def _results_context(consultation, **extra):
-    results = service.results(consultation)
+    results = consultation_results.results(consultation)
     stance = request.args.get("stance", "")
     page = int_arg(request.args, "page")
     try:
-        positions, total = service.positions_page(consultation, page, stance=stance)
+        positions, total = consultation_results.positions_page(consultation, page, stance=stance)
     except DomainError as error:  # an unknown stance: say so and list every position
         flash(f"{error.message} Showing every position.", "error")
         stance = ""
-        positions, total = service.positions_page(consultation, page)
+        positions, total = consultation_results.positions_page(consultation, page)
     answering = _answering_councils(consultation)
     return {
         "consultation": consultation,

@@ -23,6 +23,7 @@ from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.markup import render_markdown
 from participate.notifications.services import notify
+from participate.upward.consultation_results import results
 from participate.upward.models import Consultation, ConsultationCouncil, Position
 from participate.upward.services import motion_of_council
 from participate.util import utcnow
@@ -437,31 +438,3 @@ def adopt_requirement(actor, consultation: Consultation, *, note: str = "") -> C
     db.session.commit()
     db.session.refresh(consultation)
     return consultation
-
-
-# Reading lives in participate.upward.consultation_results; re-exported for one import.
-from participate.upward.consultation_results import (  # noqa: E402
-    CouncilConsultations,
-    Results,
-    for_council,
-    list_consultations,
-    positions_page,
-    results,
-    spread,
-)
-
-__all__ = [
-    "CouncilConsultations",
-    "Results",
-    "adopt_requirement",
-    "cascade_row",
-    "for_council",
-    "get_consultation",
-    "list_consultations",
-    "position_of",
-    "positions_page",
-    "publish_consultation",
-    "results",
-    "spread",
-    "submit_position",
-]

@@ -19,7 +19,7 @@ from participate.errors import DomainError
 from participate.extensions import db
 from participate.params import int_arg
 from participate.proposals.services import get_proposal
-from participate.upward import answers, consultations, services
+from participate.upward import answers, consultation_results, consultations, services
 
 WIDTH, HEIGHT = 1200, 560
 
@@ -111,7 +111,7 @@ def _proposal_flow(proposal_id: int) -> dict[str, Any]:
 
 def _consultation_flow(consultation_id: int) -> dict[str, Any]:
     consultation = consultations.get_consultation(consultation_id)
-    reached, stances = consultations.spread(consultation)
+    reached, stances = consultation_results.spread(consultation)
     nodes = {consultation.council_id, *reached}
     graph_edges = set()
     from participate.councils.models import ForumLink

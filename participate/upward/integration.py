@@ -1,7 +1,5 @@
 """Where the upward flows meet the rounds feature.
 
-- The motion that decided a proposal is its agenda item's motion (an item merged into
-  another was decided by that one's motion).
 - A national consultation can go on a round's agenda (agenda item kind ``consultation``,
   column ``round_agenda_items.consultation_id`` added by migration 0006_upward). When
   the clerk records the item's outcome, the council's position is submitted with the
@@ -25,29 +23,6 @@ from participate.rounds.hooks import ItemKind, register_item_kind
 from participate.rounds.models import AgendaItem, Round
 from participate.util import utcnow
 from participate.votes.models import Motion
-
-
-def round_motion_for_proposal(proposal) -> Motion | None:
-    """The closed motion of the round agenda item that adopted ``proposal``, if any."""
-    item = db.session.scalar(
-        sa.select(AgendaItem)
-        .where(AgendaItem.proposal_id == proposal.id, AgendaItem.decision == "adopted")
-        .order_by(AgendaItem.decided_at.desc(), AgendaItem.id.desc())
-        .limit(1)
-    )
-    seen = set()
-    while (
-        item is not None and item.motion_id is None and item.merged_into_id and item.id not in seen
-    ):
-        seen.add(item.id)
-        item = db.session.get(AgendaItem, item.merged_into_id)
-    if item is None or item.motion_id is None:
-        return None
-    motion = db.session.get(Motion, item.motion_id)
-    if motion is None or motion.status != "closed":
-        return None
-    return motion
-
 
 # ---------------------------------------------------------------- consultations on an agenda
 
@@ -110,7 +85,7 @@ def consultation_subject(council, consultation_id: int):
 
 def consultations_to_answer(council) -> list:
     """Open consultations the council must answer and has not put on a round yet."""
-    from participate.upward.consultations import for_council
+    from participate.upward.consultation_results import for_council
 
     return [
         c for c in for_council(council).must_answer if _on_an_open_agenda(c.id, council.id) is None

@@ -27,6 +27,7 @@ from participate.extensions import db
 from participate.notifications.services import notify
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
+from participate.rounds.models import AgendaItem
 from participate.upward import clusters
 from participate.upward.models import Forward
 from participate.util import utcnow
@@ -105,12 +106,33 @@ def path_councils(forward: Forward) -> list[Council]:
     return [loaded[i] for i in ids if i in loaded]
 
 
+def _round_motion(proposal: Proposal) -> Motion | None:
+    """The closed motion of the round agenda item that adopted ``proposal``, if any (an item
+    merged into another was decided by that one's motion)."""
+    item = db.session.scalar(
+        sa.select(AgendaItem)
+        .where(AgendaItem.proposal_id == proposal.id, AgendaItem.decision == "adopted")
+        .order_by(AgendaItem.decided_at.desc(), AgendaItem.id.desc())
+        .limit(1)
+    )
+    seen = set()
+    while (
+        item is not None and item.motion_id is None and item.merged_into_id and item.id not in seen
+    ):
+        seen.add(item.id)
+        item = db.session.get(AgendaItem, item.merged_into_id)
+    if item is None or item.motion_id is None:
+        return None
+    motion = db.session.get(Motion, item.motion_id)
+    if motion is None or motion.status != "closed":
+        return None
+    return motion
+
+
 def deciding_motion(proposal: Proposal) -> Motion | None:
     """The closed motion that decided the proposal: the rounds feature's agenda item motion
     when there is one, else a standalone motion of its council whose origin names it."""
-    from participate.upward import integration
-
-    motion = integration.round_motion_for_proposal(proposal)
+    motion = _round_motion(proposal)
     if motion is not None:
         return motion
     return db.session.scalar(
