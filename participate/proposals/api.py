@@ -11,19 +11,17 @@ from participate.core import proposals as rules
 from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.params import int_arg
-from participate.proposals import services
+from participate.proposals import (
+    api_discussion,  # noqa: F401  (the routes of a proposal page's actions on participate.api.bp)
+    services,
+)
+from participate.proposals.api_json import TAG, amendment_json, iso
 from participate.proposals.reading import (
     amendments_with_authors,
     comments_with_authors,
     stance_summary,
     thread_tree,
 )
-
-TAG = "proposals"
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() + "Z" if moment is not None else None
 
 
 def proposal_summary(proposal, themes: list[str]) -> dict:
@@ -42,8 +40,8 @@ def proposal_summary(proposal, themes: list[str]) -> dict:
         "supports": proposal.supports_count,
         "comments": proposal.comments_count,
         "version": proposal.version,
-        "created_at": _iso(proposal.created_at),
-        "updated_at": _iso(proposal.updated_at),
+        "created_at": iso(proposal.created_at),
+        "updated_at": iso(proposal.updated_at),
         "hidden": hidden,
         "url": url_for("proposals.proposal_page", proposal_id=proposal.id, _external=True),
     }
@@ -61,7 +59,7 @@ def proposal_detail(proposal) -> dict:
     data.update(
         {
             "status_reason": proposal.status_reason,
-            "status_changed_at": _iso(proposal.status_changed_at),
+            "status_changed_at": iso(proposal.status_changed_at),
             "supports_by_constituency": services.supports_by_constituency(proposal.id),
             "stances_by_constituency": stance_summary([c for c, _ in rows]).as_json(),
             "comments_tree": thread_tree(rows),
@@ -74,33 +72,13 @@ def proposal_detail(proposal) -> dict:
                     "title": v.title,
                     "note": v.note,
                     "amendment": v.amendment_id,
-                    "created_at": _iso(v.created_at),
+                    "created_at": iso(v.created_at),
                 }
                 for v in services.versions_of(proposal)
             ],
         }
     )
     return data
-
-
-def amendment_json(amendment, author_name: str) -> dict:
-    return {
-        "id": amendment.id,
-        "proposal": amendment.proposal_id,
-        "author": {
-            "id": amendment.author_id,
-            "name": author_name,
-            "constituency": amendment.author_constituency,
-        },
-        "body": amendment.body,
-        "reason": amendment.reason,
-        "base_version": amendment.base_version,
-        "status": amendment.status,
-        "response": amendment.response,
-        "resulting_version": amendment.resulting_version,
-        "created_at": _iso(amendment.created_at),
-        "resolved_at": _iso(amendment.resolved_at),
-    }
 
 
 TITLE = text(rules.TITLE_MAX, code={"pattern": "title_empty", "maxLength": "title_too_long"})
@@ -343,7 +321,3 @@ def search():
             ],
         }
     )
-
-
-# Comments, supports, amendments, flags and follows: their routes join the API blueprint.
-from participate.proposals import api_discussion  # noqa: E402,F401

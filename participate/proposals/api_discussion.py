@@ -11,7 +11,7 @@ from participate.core import proposals as rules
 from participate.errors import DomainError
 from participate.proposals import services
 from participate.proposals.amendments import REASON_LIMIT
-from participate.proposals.api import TAG, _iso, amendment_json
+from participate.proposals.api_json import TAG, amendment_json, iso
 from participate.proposals.discussion import COMMENT_LIMIT
 from participate.proposals.moderation import FLAG_REASON_LIMIT
 
@@ -69,7 +69,7 @@ def add_comment(proposal_id: int):
             "stance": comment.stance,
             "body": comment.body,
             "body_html": comment.body_html,
-            "created_at": _iso(comment.created_at),
+            "created_at": iso(comment.created_at),
         }
     ), 201
 
