@@ -80,7 +80,7 @@ def create_app(config=None) -> Flask:
     _register_template_helpers(app)
     init_static(app)  # fingerprinted, immutable, compressed static files (WhiteNoise)
 
-    from participate.cli import register_cli
+    from participate.commands import register_cli
 
     register_cli(app)
 
@@ -103,7 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from participate.accounts.views import bp as accounts_bp
     from participate.admin.views import bp as admin_bp
     from participate.api import bp as api_bp
-    from participate.audit.views import bp as audit_bp
+    from participate.councils import api as _councils_api  # noqa: F401  (its routes on api_bp)
+    from participate.councils.audit_views import bp as audit_bp
     from participate.councils.views import bp as councils_bp
     from participate.features import parts
     from participate.notifications.views import bp as notifications_bp

@@ -1,7 +1,9 @@
 """JSON API under /api/v1: the pages' twin, on the same services.
 
-Each feature keeps its endpoints in ``participate/<feature>/api.py`` on this blueprint; they are
-imported at the bottom of this module so registering ``bp`` registers them all.
+Each feature keeps its endpoints in ``participate/<feature>/api.py`` on this blueprint (the
+councils' in ``participate.councils.api``); ``create_app`` imports them all before it
+registers ``bp``. This module holds the blueprint, the token and body helpers they share
+and the OpenAPI document's own route; it imports no feature.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from functools import cache
 
 import jsonschema_rs
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 
 from participate.accounts.services import user_for_token
-from participate.api.openapi import CONTROLS, body_schema
+from participate.api.openapi import CONTROLS, body_schema, spec
 from participate.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -190,4 +192,6 @@ def _what(declared: dict) -> str:
     return f": {description}." if description else "."
 
 
-from participate.api import councils as _councils  # noqa: E402,F401
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec(request.host_url.rstrip("/")))

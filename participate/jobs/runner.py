@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 
 from participate.extensions import db
-from participate.jobs import claims
+from participate.jobs.claims import claim_job, fail_job, finish_job
 from participate.jobs.schedule import BY_NAME, JOBS
 from participate.util import utcnow
 
@@ -28,7 +28,7 @@ def run_job(name: str, now: datetime | None = None) -> Outcome:
     job = BY_NAME[name]
     now = now or utcnow()
     period = job.period(now)
-    token = claims.claim_job(name, period=period, now=now, lease=job.lease)
+    token = claim_job(name, period=period, now=now, lease=job.lease)
     if token is None:
         return Outcome(name, "skipped")
     try:
@@ -37,9 +37,9 @@ def run_job(name: str, now: datetime | None = None) -> Outcome:
         db.session.rollback()
         message = f"{type(error).__name__}: {error}"
         current_app.logger.exception("job %s failed; it is retried after its claim expires", name)
-        claims.fail_job(name, token, message)
+        fail_job(name, token, message)
         return Outcome(name, "failed", error=message)
-    claims.finish_job(name, token, period=period, now=now, result=result)
+    finish_job(name, token, period=period, now=now, result=result)
     return Outcome(name, "done", result)
 
 

@@ -67,21 +67,5 @@ def loop(
 def start_child() -> subprocess.Popen:
     """Start the scheduler as a child of this process; it stops when this process (or the
     server this process becomes by exec) is gone."""
-    command = [sys.executable, "-m", "participate.jobs.scheduler", str(os.getpid())]
+    command = [sys.executable, "-m", "participate.demo_scheduler", str(os.getpid())]
     return subprocess.Popen(command)  # a fixed command: this interpreter and module  # nosec B603
-
-
-def main() -> None:
-    from participate import create_app
-
-    parent = int(sys.argv[1]) if len(sys.argv) > 1 else None
-    app = create_app()
-
-    def echo(line: str) -> None:
-        print(line, flush=True)
-
-    loop(app, parent=parent, echo=echo)
-
-
-if __name__ == "__main__":
-    main()

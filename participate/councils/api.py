@@ -1,11 +1,12 @@
-"""Councils and the forum graph, read-only."""
+"""Councils, the forum graph and the token's account with its memberships, read-only, on
+the API blueprint (`participate.api.bp`)."""
 
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
 
 from participate.api import bp, token_user
-from participate.api.openapi import PATHS, TEXT, document, spec
+from participate.api.openapi import PATHS, TEXT, document
 from participate.councils import search, services
 from participate.councils.models import LEVELS
 from participate.params import MAX_ID, int_arg
@@ -186,8 +187,3 @@ def me():
             ],
         }
     )
-
-
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(spec(request.host_url.rstrip("/")))

@@ -1,4 +1,4 @@
-"""Entry point for Celery's own command: ``celery -A participate.jobs.worker worker``
+"""Entry point for Celery's own command: ``celery -A participate.worker worker``
 (or ``beat``), with the app configured from the environment like ``participate``."""
 
 from __future__ import annotations
