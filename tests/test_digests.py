@@ -113,8 +113,8 @@ def _at(hours: float):
 
 
 def test_the_digest_groups_by_council_and_kind_and_goes_once_a_day(db, make, hm, outbox):
+    from participate.jobs.digests import send_due_digests
     from participate.notifications.models import DigestSent, Notification
-    from participate.notifications.scheduled import send_due_digests
     from participate.notifications.services import notify
 
     person, other = hm["members"][0], hm["members"][1]
@@ -169,8 +169,8 @@ def test_the_digest_groups_by_council_and_kind_and_goes_once_a_day(db, make, hm,
 
 
 def test_the_digest_respects_off_and_the_switch(db, make, outbox):
+    from participate.jobs.digests import send_due_digests
     from participate.notifications import preferences
-    from participate.notifications.scheduled import send_due_digests
     from participate.notifications.services import notify
 
     off, silent = make.user("off@x.org"), make.user("silent@x.org")
@@ -186,8 +186,8 @@ def test_the_digest_respects_off_and_the_switch(db, make, outbox):
 
 
 def test_vote_reminder_goes_once_to_eligible_members_who_have_not_voted(db, make, hm, outbox):
+    from participate.jobs.reminders import send_due_reminders
     from participate.notifications.models import Notification
-    from participate.notifications.scheduled import send_due_reminders
     from participate.votes import services as votes
 
     council, clerk = hm["council"], hm["clerk"]
@@ -225,8 +225,8 @@ def test_vote_reminder_goes_once_to_eligible_members_who_have_not_voted(db, make
 
 
 def test_petition_and_consultation_reminders(db, make, hm, outbox):
+    from participate.jobs.reminders import send_due_reminders
     from participate.notifications.models import Notification, ReminderSent
-    from participate.notifications.scheduled import send_due_reminders
     from participate.petitions.models import Petition
     from participate.upward.models import Consultation, ConsultationCouncil, Position
 
@@ -387,8 +387,9 @@ def test_two_runs_at_once_send_each_digest_and_reminder_once(app, db, make, hm, 
     reminders at the same moment: each person gets one digest and one reminder."""
     import threading
 
+    from participate.jobs.digests import send_due_digests
+    from participate.jobs.reminders import send_due_reminders
     from participate.notifications.models import DigestSent, ReminderSent
-    from participate.notifications.scheduled import send_due_digests, send_due_reminders
     from participate.notifications.services import notify
     from participate.votes import services as votes
 

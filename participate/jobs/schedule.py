@@ -122,13 +122,13 @@ def mail_delivery(now: datetime) -> int:
 
 
 def reminders(now: datetime) -> int:
-    from participate.notifications.scheduled import send_due_reminders
+    from participate.jobs.reminders import send_due_reminders
 
     return send_due_reminders(now)
 
 
 def digests(now: datetime) -> int:
-    from participate.notifications.scheduled import send_due_digests
+    from participate.jobs.digests import send_due_digests
 
     return send_due_digests(now)
 
