@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from participate.audit.services import record_event
+from participate.core import constitution_settings
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
 from participate.councils.access import refusal, role_in
@@ -211,9 +212,9 @@ def apply_governance_change(actor, petition: Petition, *, motion_id: int | None 
         weights = dict(settings_of(council)["weights"])
         weights.update(settings["weights"])
         try:
-            settings["weights"] = rules.validate_constitution_settings({"weights": weights})[
-                "weights"
-            ]
+            settings["weights"] = constitution_settings.validate_constitution_settings(
+                {"weights": weights}
+            )["weights"]
         except RuleViolation as violation:
             raise DomainError(violation.message, code=violation.code, status=409) from None
     values_text = None

@@ -7,6 +7,7 @@ in, e-mail confirmed. Services take the acting user; they raise DomainError.
 
 from __future__ import annotations
 
+from participate.core import constitution_settings
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
 from participate.councils.access import refusal, role_in
@@ -75,7 +76,7 @@ def _clean_text(title: str, change_text: str, reason_text: str) -> tuple[str, st
 
 
 def clean_settings(kind: str, proposed: dict | None) -> dict | None:
-    """Validate the proposed settings of a constitution change (rules.validate_constitution_settings)."""
+    """Validate the proposed settings of a constitution change (core.constitution_settings)."""
     proposed = {k: v for k, v in (proposed or {}).items() if v not in (None, "", {})}
     if kind == "constitution_change" and not proposed:
         raise SettingsError(
@@ -92,7 +93,7 @@ def clean_settings(kind: str, proposed: dict | None) -> dict | None:
     if not proposed:
         return None
     try:
-        return rules.validate_constitution_settings(proposed)
+        return constitution_settings.validate_constitution_settings(proposed)
     except RuleViolation as violation:
         raise SettingsError(violation.message, dict(violation.details.get("errors", {}))) from None
 

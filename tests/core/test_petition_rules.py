@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from participate.core import petitions, signature_batches
+from participate.core import constitution_settings, petitions, signature_batches
 from participate.core.rules import RuleViolation
 
 STATUSES = [
@@ -394,7 +394,7 @@ def test_good_settings_are_normalised():
         "petition_sponsors": 0,
         "petition_response_days": 90.0,
     }
-    result = petitions.validate_constitution_settings(settings)
+    result = constitution_settings.validate_constitution_settings(settings)
     assert result == {
         "weights": {"citizen": 2.0, "employee": 1.5, "leader": 0.0, "elected": 1.0, "partner": 0.5},
         "quorum": 0.1,
@@ -407,11 +407,11 @@ def test_good_settings_are_normalised():
         "petition_sponsors": 0,
         "petition_response_days": 90,
     }
-    assert set(result) == set(petitions.SETTINGS_KEYS)
+    assert set(result) == set(constitution_settings.SETTINGS_KEYS)
 
 
 def test_partial_settings_are_allowed():
-    assert petitions.validate_constitution_settings({"weights": {"citizen": 3}}) == {
+    assert constitution_settings.validate_constitution_settings({"weights": {"citizen": 3}}) == {
         "weights": {"citizen": 3.0}
     }
 
@@ -447,7 +447,7 @@ def test_partial_settings_are_allowed():
 )
 def test_bad_settings_name_the_key(settings, key):
     with pytest.raises(RuleViolation) as refused:
-        petitions.validate_constitution_settings(settings)
+        constitution_settings.validate_constitution_settings(settings)
     error = refused.value
     assert error.code == "settings_invalid"
     assert key in error.details["errors"]
@@ -457,7 +457,7 @@ def test_bad_settings_name_the_key(settings, key):
 
 def test_every_bad_setting_is_reported_at_once():
     with pytest.raises(RuleViolation) as refused:
-        petitions.validate_constitution_settings(
+        constitution_settings.validate_constitution_settings(
             {"weights": {"citizen": -1, "martians": 2}, "quorum": 3, "threshold": 0.5}
         )
     assert set(refused.value.details["errors"]) == {"weights.citizen", "weights.martians", "quorum"}
@@ -466,7 +466,7 @@ def test_every_bad_setting_is_reported_at_once():
 @pytest.mark.parametrize("settings", [{}, None, [("quorum", 0.1)]])
 def test_empty_settings(settings):
     with pytest.raises(RuleViolation) as refused:
-        petitions.validate_constitution_settings(settings)
+        constitution_settings.validate_constitution_settings(settings)
     assert refused.value.code == "settings_empty"
 
 
