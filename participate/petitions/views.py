@@ -350,6 +350,7 @@ def _can_apply(petition: Petition, role: str) -> bool:
         role == "clerk"
         and petition.kind in rules.CONSTITUTION_KINDS
         and petition.status in ("threshold_reached", "closed")
+        and petition.response_decision != "rejected"  # not adopted: nothing to apply
         and petition.constitution_version_id is None
     )
 
