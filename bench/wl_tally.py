@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from participate.core.tally import BINARY_CHOICES, CONSTITUENCIES, tally_ballot_file
+from participate.core.ballot_file import tally_ballot_file
+from participate.core.tally import BINARY_CHOICES, CONSTITUENCIES
 
 FULL, QUICK = 1_000_000, 50_000
 OPTIONS = [f"option-{i}" for i in range(10)]

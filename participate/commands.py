@@ -323,7 +323,7 @@ def audit_verify_command():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def tally_command(file: str):
     """Re-tally a published ballot file; prints the result JSON."""
-    from participate.core.tally import BallotFileError, tally_ballot_file
+    from participate.core.ballot_file import BallotFileError, tally_ballot_file
 
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")

@@ -279,7 +279,7 @@ def test_a_server_restart_mid_surge_loses_and_half_writes_nothing(app, db, serve
     answered 201 unless a cut-off request had already made it; every voter's answers carry
     one receipt; no ballot lacks its participation row or the other way round; the tally
     counts every voter and the published ballot file re-tallies to the stored result."""
-    from participate.core.tally import tally_ballot_file
+    from participate.core.ballot_file import tally_ballot_file
     from participate.votes import services
     from participate.votes.models import Motion
     from participate.votes.results import opened_ballots

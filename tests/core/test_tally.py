@@ -12,16 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from participate.core.ballot_file import (
+    BallotFile,
+    BallotFileError,
+    parse_ballot_file,
+    tally_ballot_file,
+)
 from participate.core.tally import (
     BINARY_CHOICES,
     CONSTITUENCIES,
     METHODS,
-    BallotFile,
-    BallotFileError,
     Rules,
-    parse_ballot_file,
     strongest_paths,
-    tally_ballot_file,
     tally_binary,
     tally_consent,
     tally_schulze,
