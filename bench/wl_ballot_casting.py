@@ -64,8 +64,9 @@ def _setup(database_url: str, user_ids: list[int]) -> tuple[int, int]:
 
     from participate import create_app
     from participate.accounts.services import create_user
+    from participate.councils.memberships import appoint
     from participate.councils.models import Membership
-    from participate.councils.services import appoint, council_by_slug
+    from participate.councils.services import council_by_slug
     from participate.councils.structure import import_structure
     from participate.extensions import db
     from participate.util import utcnow

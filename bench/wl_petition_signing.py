@@ -54,7 +54,8 @@ def _setup(database_url: str) -> tuple[int, int]:
     the textbook view); returns their ids."""
     from participate import create_app
     from participate.accounts.services import create_user
-    from participate.councils.services import appoint, council_by_slug, new_constitution_version
+    from participate.councils.memberships import appoint
+    from participate.councils.services import council_by_slug, new_constitution_version
     from participate.councils.structure import import_structure
     from participate.extensions import db
     from participate.petitions import drafting, moderating, sponsoring

@@ -63,8 +63,8 @@ def build(url: str, tmp: Path, scale: int, forwards: int) -> dict:
     import sqlalchemy as sa
 
     from participate.accounts.models import User
+    from participate.councils.memberships import appoint
     from participate.councils.models import Council
-    from participate.councils.services import appoint
     from participate.councils.structure import import_structure
     from participate.extensions import db
     from participate.seed.context import SeedContext
@@ -303,7 +303,8 @@ def cascade_timing(tmp: Path, quick: bool) -> dict:
     import sqlalchemy as sa
 
     from participate.accounts.models import User
-    from participate.councils.services import appoint, council_by_slug
+    from participate.councils.memberships import appoint
+    from participate.councils.services import council_by_slug
     from participate.councils.structure import import_structure
     from participate.extensions import db
     from participate.upward.consultations import publish_consultation

@@ -271,7 +271,7 @@ def _person_and_council(email: str, council_slug: str):
 @with_appcontext
 def appoint_command(email: str, council: str, role: str, constituency: str, by: str | None):
     """Appoint a clerk (any council) or a minister (a national service council)."""
-    from participate.councils.services import appoint
+    from participate.councils.memberships import appoint
     from participate.errors import DomainError
 
     admin = _acting_admin(by)
@@ -290,7 +290,7 @@ def appoint_command(email: str, council: str, role: str, constituency: str, by: 
 @with_appcontext
 def unappoint_command(email: str, council: str, by: str | None):
     """End a clerk's or minister's appointment (the person stays a member)."""
-    from participate.councils.services import end_appointment
+    from participate.councils.memberships import end_appointment
     from participate.errors import DomainError
 
     admin = _acting_admin(by)

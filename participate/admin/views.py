@@ -18,7 +18,7 @@ from participate.admin.forms import (
     PlaceForm,
     ServiceForm,
 )
-from participate.councils import services, structure
+from participate.councils import memberships, services, structure
 from participate.errors import DomainError
 from participate.forms_util import apply_error
 
@@ -161,7 +161,7 @@ def _account(email: str):
 
 def _appoint(form):
     user = _account(form.email.data)
-    services.appoint(
+    memberships.appoint(
         current_user,
         user,
         services.council_by_slug(form.council.data),
@@ -185,7 +185,7 @@ def end_appointment():
     return _handle(
         "end_form",
         _forms()["end_form"],
-        lambda f: services.end_appointment(
+        lambda f: memberships.end_appointment(
             current_user, _account(f.email.data), services.council_by_slug(f.council.data)
         ),
         "{form.email.data} is no longer a clerk or minister of {form.council.data}; "

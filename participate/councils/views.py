@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from participate.audit.services import events_query
 from participate.councils import forum_map as map_data
-from participate.councils import search, services
+from participate.councils import memberships, search, services
 from participate.councils.forms import ConstitutionForm, DecisionForm, JoinForm
 from participate.councils.models import Council, Place, Service
 from participate.errors import DomainError
@@ -118,7 +118,7 @@ def join(slug: str):
     form = JoinForm()
     if form.validate_on_submit():
         try:
-            services.request_membership(
+            memberships.request_membership(
                 current_user, council, form.constituency.data, form.statement.data or ""
             )
         except DomainError as error:
@@ -146,8 +146,8 @@ def members(slug: str):
         council=council,
         counts=services.members_by_constituency(council.id),
         is_clerk=is_clerk,
-        pending=services.pending_requests(council) if is_clerk else [],
-        roster=services.active_members(council),
+        pending=memberships.pending_requests(council) if is_clerk else [],
+        roster=memberships.active_members(council),
         form=DecisionForm(),
     )
 
@@ -164,11 +164,11 @@ def decide(slug: str):
     reason = form.reason.data or ""
     try:
         if action in ("admit", "decline"):
-            membership = services.decide_membership(
+            membership = memberships.decide_membership(
                 current_user, membership_id, admit=action == "admit", reason=reason, council=council
             )
         else:
-            membership = services.set_suspended(
+            membership = memberships.set_suspended(
                 current_user,
                 membership_id,
                 suspended=action == "suspend",

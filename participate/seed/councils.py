@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from participate.accounts.models import User
+from participate.councils.memberships import appoint
 from participate.councils.models import Council, Membership
-from participate.councils.services import appoint
 from participate.councils.structure import import_structure
 from participate.extensions import db
 from participate.notifications.demo import seed_settings

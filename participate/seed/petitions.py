@@ -325,7 +325,7 @@ def seed(ctx) -> None:
 
 def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
     """Salford has no demo clerk: the admin appoints the North West clerk there first."""
-    from participate.councils.services import appoint
+    from participate.councils.memberships import appoint
 
     appoint(
         ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"

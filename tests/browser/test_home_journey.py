@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_clerk_lands_on_what_needs_them_and_acts_on_a_phone(browser, live_server, make, db):
-    from participate.councils.services import request_membership
+    from participate.councils.memberships import request_membership
 
     councils = make.structure()
     make.clerk(councils["health-manchester"], "clerk@example.org")

@@ -266,7 +266,7 @@ def test_someone_with_nothing_to_do_gets_an_empty_agenda(make, db):
 
 
 def test_a_clerk_sees_requests_flags_petitions_and_near_deadlines(world, db):
-    from participate.councils.services import request_membership
+    from participate.councils.memberships import request_membership
     from participate.petitions import moderating
     from participate.proposals import services as proposals
 
@@ -399,7 +399,7 @@ def test_the_page_for_a_member(client, login_as, world, db):
 
 
 def test_the_page_for_a_clerk(client, login_as, world, db):
-    from participate.councils.services import request_membership
+    from participate.councils.memberships import request_membership
 
     request_membership(world.make.user(), world.council, "citizen")
     login_as(world.clerk)
