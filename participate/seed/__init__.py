@@ -25,10 +25,10 @@ def seed(scale: int = 1, password: str = "participate-demo") -> dict[str, int]:
     ctx = SeedContext(scale=scale, password=password, rng=random.Random(2026))
     steps = [councils.seed, proposals.seed]
     if scale > 1:
-        steps.append(proposals_at_scale.seed)
+        steps.append(proposals_at_scale.seed_benchmark)
     steps += [votes.seed, petitions.seed, rounds.seed]
     if scale > 1:
-        steps.append(upward_at_scale.seed)
+        steps.append(upward_at_scale.seed_benchmark)
     steps.append(upward.seed)
     for step in steps:
         step(ctx)

@@ -33,6 +33,8 @@ class SeedContext:
     people: dict[str, User] = field(default_factory=dict)
     councils: dict[str, Council] = field(default_factory=dict)
     residents: list[User] = field(default_factory=list)
+    # their ids, read once: the loaded accounts expire at each commit
+    resident_ids: list[int] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
 
     def members_of(self, slug: str, constituency: str | None = None) -> list[Membership]:

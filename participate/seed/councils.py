@@ -145,6 +145,7 @@ def seed(ctx: SeedContext) -> None:
         user = _user(f"resident{i + 1}@example.org", f"{first} {last}", hashed)
         ctx.residents.append(user)
     db.session.flush()
+    ctx.resident_ids = [user.id for user in ctx.residents]
     constituencies = [c for c, w in weights.items() for _ in range(w)]
     for i, user in enumerate(ctx.residents):
         constituency = constituencies[i % len(constituencies)]

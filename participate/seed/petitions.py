@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from participate.accounts.models import User
 from participate.core import petitions as rules
+from participate.councils.memberships import appoint
 from participate.extensions import db
 from participate.petitions import (
     answering,
@@ -76,13 +77,9 @@ def _start(ctx, author_key, slug, kind, title, change, reason, settings=None) ->
     )
 
 
-_RESIDENTS: list[int] = []  # the demo residents' ids (loaded accounts expire at each commit)
-
-
 def _sponsor(ctx, petition: Petition, n: int) -> None:
     sponsoring.invite_sponsors(petition.author, petition)
-    resident_ids = _RESIDENTS or [u.id for u in ctx.residents]
-    candidates = [uid for uid in resident_ids if uid != petition.author_id][: n + 3]
+    candidates = [uid for uid in ctx.resident_ids if uid != petition.author_id][: n + 3]
     for user_id in ctx.rng.sample(candidates, n):
         if petition.status != "collecting_sponsors":
             break
@@ -160,7 +157,6 @@ def _sign(ctx, petition: Petition, pool: list[int], n: int, *, days: float, shap
 
 
 def seed(ctx) -> None:
-    _RESIDENTS[:] = [u.id for u in ctx.residents]
     pool = _pool(ctx)
     db.session.commit()
     total = 0
@@ -325,8 +321,6 @@ def seed(ctx) -> None:
 
 def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
     """Salford has no demo clerk: the admin appoints the North West clerk there first."""
-    from participate.councils.memberships import appoint
-
     appoint(
         ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"
     )
