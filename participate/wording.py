@@ -37,6 +37,35 @@ def whole_percent(share: float | None) -> str:
     return f"{rounded}%"
 
 
+def percent_against(share: float | None, bound: float | None) -> str:
+    """A share as a whole percentage beside the bound it is measured against (a threshold,
+    a quorum): when rounding would make them look equal though they are not, it says which
+    side it is on, "just under 50%" or "just over 50%"."""
+    shown = whole_percent(share)
+    if share is None or bound is None or share == bound or shown != whole_percent(bound):
+        return shown
+    return f"just {'under' if share < bound else 'over'} {shown}"
+
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
+
+
+def whole_percents(text: str) -> str:
+    """The percentages in a sentence as whole numbers ("turnout 35.3535% is below the 40%
+    quorum" → "turnout 35% is below ..."); when a rounded figure would equal another figure
+    of the sentence that it differs from, it says which side it is on ("just under 50%")."""
+    values = [float(m) / 100 for m in _PERCENT.findall(text or "")]
+
+    def one(match: re.Match) -> str:
+        share = float(match[1]) / 100
+        if float(match[1]).is_integer():  # a whole figure (a threshold, a quorum) stays
+            return f"{int(float(match[1]))}%"
+        others = [v for v in values if v != share and whole_percent(v) == whole_percent(share)]
+        return percent_against(share, others[0]) if others else whole_percent(share)
+
+    return _PERCENT.sub(one, text or "")
+
+
 def number_word(n: int) -> str:
     """Small counts in words (style guides spell out one to ten), larger ones as figures."""
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
@@ -81,6 +110,8 @@ def link_kind_words(kind: str) -> str:
 
 FILTERS = {
     "whole_percent": whole_percent,
+    "percent_against": percent_against,
+    "whole_percents": whole_percents,
     "threshold_words": threshold_words,
     "breadth_words": breadth_words,
     "link_kind_words": link_kind_words,
