@@ -461,7 +461,7 @@ def test_binary_result_page_shows_support_quorum_minority_and_bars(client, db, m
     assert result["passed"] is True
     assert result["minority"] == ["employee"]
     html = client.get(f"/motions/{motion.id}").get_data(as_text=True)
-    assert "Passed" in html and "58.3%" in html
+    assert "Passed" in html and "weighted support of 58%" in html  # whole, in prose (issue 15)
     assert "Minority note" in html and "on the losing side" in html
     assert html.count('class="vb-yes"') == 3 and 'class="vb-quorum"' in html
     assert "<svg" in html and "chart.js" not in html.lower()
