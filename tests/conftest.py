@@ -603,7 +603,8 @@ class LiveServer:
 
     def _start(self):
         self.proc = subprocess.Popen(self.command, env=self.env, cwd=str(ROOT))
-        deadline = time.time() + 30
+        # Its workers import the app: seconds here, but near 30 s on a loaded machine.
+        deadline = time.time() + 90
         while time.time() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
@@ -613,7 +614,7 @@ class LiveServer:
                     raise RuntimeError("the live server exited at start") from None
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("the live server did not start in 30 s")
+        raise RuntimeError("the live server did not start in 90 s")
 
     def workers(self) -> list[int]:
         """PIDs of the worker processes: the children of granian's main process (from /proc)."""

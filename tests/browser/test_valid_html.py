@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import sign_in, vnu_errors
-from tests.conftest import _clean, login
+from tests.conftest import LiveServer, login
 
 pytestmark = pytest.mark.browser
 
@@ -88,35 +89,40 @@ def _pages(client) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(app):
-    """The demo world, seeded once for this module's tests; the pages and their HTML."""
-    from participate.extensions import db
-    from participate.seed import seed
-
-    with app.app_context():
-        seed(scale=1, password=PASSWORD)
-    try:
-        client = app.test_client()
-        with app.app_context():
-            pages = _pages(client)
-        html: dict[str, str] = {}
-        for role, urls in pages.items():
-            if role != "visitor":
-                login(client, role, PASSWORD)
-            for url in urls:
-                response = client.get(url)
-                assert response.status_code == 200, f"{url} as {role}: {response.status_code}"
-                html[f"{role} {url}"] = response.get_data(as_text=True)
-            client.post("/logout")
-        yield pages, html
-    finally:
-        with app.app_context():
-            _clean(db)
-            db.session.remove()
+def demo_site(demo_world, tmp_path_factory):
+    """A copy of the run's demo world (tests/factories/demo.py) for this module, its app
+    context pushed: the browser signs in, so the shared demo database is left alone."""
+    with demo_world.copy(tmp_path_factory.mktemp("valid_html")) as world:
+        yield world
 
 
-def test_every_main_page_is_valid_html(demo, tmp_path):
-    _pages, html = demo
+@pytest.fixture(scope="module")
+def demo_server(demo_site):
+    """A live server on the module's copy of the demo world."""
+    server = LiveServer(demo_site.url, Path(demo_site.app.config["MAIL_OUTBOX"]))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_pages(demo_site):
+    """The demo world's main pages of each role, and their HTML."""
+    client = demo_site.app.test_client()
+    pages = _pages(client)
+    html: dict[str, str] = {}
+    for role, urls in pages.items():
+        if role != "visitor":
+            login(client, role, PASSWORD)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} as {role}: {response.status_code}"
+            html[f"{role} {url}"] = response.get_data(as_text=True)
+        client.post("/logout")
+    return pages, html
+
+
+def test_every_main_page_is_valid_html(demo_pages, tmp_path):
+    _pages, html = demo_pages
     errors = vnu_errors(html, tmp_path)
     assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors[:60])
 
@@ -131,8 +137,8 @@ class _Headings(HTMLParser):
             self.levels.append(int(tag[1]))
 
 
-def test_headings_never_skip_a_level(demo):
-    _pages, html = demo
+def test_headings_never_skip_a_level(demo_pages):
+    _pages, html = demo_pages
     skips = []
     for label, text in html.items():
         parser = _Headings()
@@ -147,14 +153,14 @@ def test_headings_never_skip_a_level(demo):
     assert not skips, "headings that skip a level:\n" + "\n".join(skips)
 
 
-def test_every_main_page_is_accessible_and_fits_a_phone(demo, browser, live_server):
+def test_every_main_page_is_accessible_and_fits_a_phone(demo_pages, browser, demo_server):
     from axe_playwright_python.sync_playwright import Axe
 
-    pages, _html = demo
+    pages, _html = demo_pages
     axe = Axe()
     problems = []
     for role, urls in pages.items():
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=demo_server.url)
         context.set_default_timeout(20_000)
         page = context.new_page()
         if role != "visitor":
