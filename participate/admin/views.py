@@ -32,26 +32,18 @@ def _admins_only():
 
 
 def _forms():
-    places = services.list_places()
-    councils = services.list_councils()
     place_form, council_form, link_form = (
         PlaceForm(prefix="place"),
         CouncilForm(prefix="council"),
         LinkForm(prefix="link"),
     )
-    place_form.parent.choices = [("", "— none (a nation) —")] + [
-        (p.slug, f"{p.name} ({p.level})") for p in places
-    ]
+    place_form.parent.choices = services.place_choice_groups("— none (a nation) —")
     council_form.service.choices = [("", "Place forum (no service)")] + [
         (s.slug, s.name) for s in services.list_services()
     ]
     # A required select starts on an empty choice (valid HTML; nothing is picked by accident).
-    council_form.place.choices = [("", "Choose a place")] + [
-        (p.slug, f"{p.name} ({p.level})") for p in places
-    ]
-    council_choices = [("", "Choose a council")] + [
-        (c.slug, f"{c.name} ({c.level})") for c in councils
-    ]
+    council_form.place.choices = services.place_choice_groups("Choose a place")
+    council_choices = services.council_choice_groups("Choose a council")
     link_form.src.choices = council_choices
     link_form.dst.choices = council_choices
     appoint_form = AppointForm(prefix="appoint")

@@ -86,6 +86,32 @@ def list_services() -> list[Service]:
     return list(db.session.scalars(sa.select(Service).order_by(Service.name)))
 
 
+FORUMS_GROUP = "Place forums"
+
+
+def council_choice_groups(
+    empty: str = "", councils: list[Council] | None = None
+) -> dict[str | None, list[tuple[str, str]]]:
+    """The councils as a choice grouped by service, place forums last, each group by level
+    (nation, regions, places) then name: a dropdown of every council becomes groups a
+    person can scan (issue 15). ``empty`` is an ungrouped first choice ("Choose a council")."""
+    groups: dict[str | None, list[tuple[str, str]]] = {None: [("", empty)]} if empty else {}
+    rows = councils if councils is not None else list_councils()
+    for council in sorted(rows, key=lambda c: c.service is None):  # stable: forums last
+        group = council.service.name if council.service is not None else FORUMS_GROUP
+        groups.setdefault(group, []).append((council.slug, council.name))
+    return groups
+
+
+def place_choice_groups(empty: str = "") -> dict[str | None, list[tuple[str, str]]]:
+    """The places as a choice grouped by level (nations, regions, places), each by name."""
+    groups: dict[str | None, list[tuple[str, str]]] = {None: [("", empty)]} if empty else {}
+    words = {"nation": "Nations", "region": "Regions", "local": "Local places"}
+    for place in list_places():
+        groups.setdefault(words.get(place.level, place.level), []).append((place.slug, place.name))
+    return groups
+
+
 def list_places() -> list[Place]:
     return list(
         db.session.scalars(

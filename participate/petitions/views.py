@@ -110,7 +110,7 @@ def petition_list():
     context = {
         "listing": listing,
         "filters": filters,
-        "council_choices": councils.list_councils(),
+        "council_groups": councils.council_choice_groups(),
         "kinds": reading.KIND_LABELS,
         "statuses": reading.PUBLIC_STATUSES,
         "sorts": rules.SORTS,
@@ -136,8 +136,8 @@ def mine():
 # ---------------------------------------------------------------- starting and editing
 
 
-def _council_choices() -> list[tuple[str, str]]:
-    return [("", "Choose a council")] + [(c.slug, c.name) for c in councils.list_councils()]
+def _council_choices() -> dict[str | None, list[tuple[str, str]]]:
+    return councils.council_choice_groups("Choose a council")
 
 
 def _apply_settings_error(form: PetitionForm, error: DomainError) -> None:
