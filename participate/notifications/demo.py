@@ -3,9 +3,14 @@ people do, so the settings page, the digest and the reminders show their effect.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from participate.accounts.models import User
+from participate.extensions import db
 from participate.notifications import kinds as K
+from participate.notifications.models import Notification
 from participate.notifications.preferences import apply_settings
+from participate.util import utcnow
 
 # demo person's key (participate.seed.councils.DEMO_PEOPLE and the clerks) -> (all e-mail, choices)
 DEMO_SETTINGS: dict[str, tuple[bool | None, dict[str, str]]] = {
@@ -41,3 +46,26 @@ def seed_settings(people: dict[str, User]) -> int:
             apply_settings(people[key], email=email, changes=changes)
             done += 1
     return done
+
+
+def settle_read(fewest: int = 3, spread: int = 10) -> int:
+    """Mark the demo's older notifications read, as the people would have read them: each
+    person keeps only their newest few unread (between ``fewest`` and ``fewest + spread - 1``,
+    varying by person), so nobody opens the demo to a hundred new ones. Returns how many."""
+    ranked = sa.select(
+        Notification.id,
+        Notification.user_id,
+        sa.func.row_number()
+        .over(
+            partition_by=Notification.user_id,
+            order_by=(Notification.created_at.desc(), Notification.id.desc()),
+        )
+        .label("n"),
+    ).subquery()
+    older = sa.select(ranked.c.id).where(ranked.c.n > fewest + ranked.c.user_id % spread)
+    return db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(older), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount

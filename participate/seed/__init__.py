@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 
 from participate.extensions import db
+from participate.notifications.demo import settle_read
 from participate.seed import councils, petitions, proposals, rounds, upward, votes
 from participate.seed.context import SeedContext
 from participate.seed.scale import proposals as proposals_at_scale
@@ -33,4 +34,6 @@ def seed(scale: int = 1, password: str = "participate-demo") -> dict[str, int]:
     for step in steps:
         step(ctx)
         db.session.commit()
+    settle_read()  # people have read all but their newest few notifications
+    db.session.commit()
     return ctx.summary

@@ -36,6 +36,7 @@ from participate.seed.proposals_text import (
     HEALTH,
     OTHER,
     REPLIES,
+    REPLY_STANCE,
     SCHOOLS,
     STANCE_BANK,
 )
@@ -182,6 +183,8 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
     for i, (user, stance) in enumerate(zip(commenters, stances, strict=True)):
         parent = rng.choice(ids) if ids and i >= 4 and rng.random() < 0.45 else None
         text = rng.choice(REPLIES[parent[1]]) if parent else rng.choice(STANCE_BANK[stance])
+        if parent:
+            stance = REPLY_STANCE[parent[1]]
         cid = db.session.scalar(
             sa.insert(Comment)
             .values(
@@ -270,6 +273,7 @@ def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
         if comments and i >= 4 and ctx.rng.random() < 0.45:
             parent = ctx.rng.choice(comments)
             text = ctx.rng.choice(REPLIES[parent.stance])
+            stance = REPLY_STANCE[parent.stance]
         else:
             text = ctx.rng.choice(STANCE_BANK[stance])
         comments.append(

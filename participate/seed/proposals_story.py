@@ -71,7 +71,7 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         (residents.get("employee") or members)[0],
         "against",
         "With respect, Cllr Walsh, the hubs in Salford were half empty on Saturdays in their "
-        "first year. We should learn from that before rolling out everywhere.",
+        "first year. Not everywhere at once: we should learn from that first.",
         parent=walsh,
     )
     say(

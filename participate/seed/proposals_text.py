@@ -336,3 +336,7 @@ REPLIES = {
     ],
 }
 STANCE_BANK = {"for": FOR, "against": AGAINST, "neutral": NEUTRAL, "question": QUESTION}
+# The stance of a reply from REPLIES[parent's stance]: agreeing with a supporter or pushing
+# back on an objection backs the proposal; the answers to a neutral comment or a question
+# take no side.
+REPLY_STANCE = {"for": "for", "against": "for", "neutral": "neutral", "question": "neutral"}

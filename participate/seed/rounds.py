@@ -191,9 +191,15 @@ def _backdate(round_: Round, *, anchor=None) -> None:
     for i, question in enumerate(
         db.session.scalars(sa.select(Question).where(Question.round_id == round_.id))
     ):
-        question.created_at = start + timedelta(days=1 + i, hours=3 * i)
+        # asked during the briefing, and never later than now (a round two days into its
+        # briefing has no questions from next week)
+        question.created_at = min(
+            start + timedelta(days=1 + i, hours=3 * i), now - timedelta(hours=6, minutes=-10 * i)
+        )
         if question.answered_at is not None:
-            question.answered_at = question.created_at + timedelta(hours=20)
+            question.answered_at = min(
+                question.created_at + timedelta(hours=20), now - timedelta(minutes=30)
+            )
     db.session.commit()
     db.session.refresh(round_)
 
@@ -277,7 +283,9 @@ def _closed(ctx) -> Round | None:
             round_,
             item,
             decision=decision,
-            reasons=adopted_reason if decision == "adopted" else rejected_reason,
+            reasons=(adopted_reason if decision == "adopted" else rejected_reason).format(
+                title=item.title
+            ),
             minority_report=minority_prefill(item),
         )
     advance_phase(clerk, round_)
@@ -416,7 +424,9 @@ def _outcome(ctx) -> Round | None:
         round_,
         first,
         decision=decision,
-        reasons=text.OUTCOME["reason"] if decision == "adopted" else text.OUTCOME["rejected"],
+        reasons=text.OUTCOME["reason" if decision == "adopted" else "rejected"].format(
+            title=first.title
+        ),
         minority_report=minority_prefill(first),
     )
     _backdate(round_)

@@ -112,7 +112,7 @@ The attached briefing sets out the pilot's results; the chart shows handover del
             1,
             "leader",
             "against",
-            "Weekly figures move about a lot; monthly publication with "
+            "Not weekly: the figures move about a lot; monthly publication with "
             "a rolling average would be fairer and less work.",
         ),
         (
@@ -132,13 +132,14 @@ The attached briefing sets out the pilot's results; the chart shows handover del
         "avoids another 8am phone queue.",
         "Accepted: Saturday mornings were the busiest sessions in the pilot.",
     ),
+    # {title}: the agenda item's; the clerk's reasons name what was decided
     "reasons": [
-        "The motion passed with broad support from citizens, employees and elected "
-        "members. The clerk will ask the integrated care board to fund the hubs for three years "
-        "from April, and will report back to the council in September.",
-        "The motion did not reach the pass threshold. Members preferred monthly "
-        "publication; the clerk will bring a revised proposal for monthly figures with a "
-        "rolling average to the spring round.",
+        "The council adopts “{title}”: the motion passed with the weighted support of the "
+        "constituencies that voted. The clerk will ask the integrated care board to put it into "
+        "practice before next winter, and will report back to the council in September.",
+        "The council does not take up “{title}”: the motion did not reach the pass threshold. "
+        "The clerk will bring a revised proposal, with the points raised in the discussion, to "
+        "the spring round.",
     ],
 }
 
@@ -255,8 +256,8 @@ OUTCOME = {
         "Leeds' council voted on crisis cafés open until 10pm and free parking permits for "
         "unpaid carers. The clerk now records the decisions."
     ),
-    "reason": "A clear majority in every constituency that took part. The clerk will "
-    "ask the trust's board to open two cafés by October.",
-    "rejected": "The motion did not reach the pass threshold. The clerk will bring a "
-    "costed version back to the autumn round.",
+    "reason": "The council adopts “{title}” with a clear majority in every constituency that "
+    "took part. The clerk will ask the trust's board to put it into practice by October.",
+    "rejected": "The council does not take up “{title}”: the motion did not reach the pass "
+    "threshold. The clerk will bring a costed version back to the autumn round.",
 }

@@ -1,0 +1,140 @@
+"""The demo tells one coherent story (issue 15): the minutes' decisions match their agenda
+items and votes, comments' stances match their words, nothing has happened in the future,
+proposal texts are whole, each demo person's memberships fit their role, and nobody opens
+the demo to a wall of unread notifications."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+# Columns that hold a plan or a deadline, not something that happened.
+PLANNED = re.compile(r"(closes_at|_ends_at|due_at|deadline|claimed_until|expires_at|opens_at)$")
+AGAINST_WORDS = re.compile(
+    r"\b(against|not|cannot|no|risk|risks|worry|but|instead|unrealistic|fail|cut|unfair)\b", re.I
+)
+FOR_REFUSAL = re.compile(r"\b(I am against|I oppose|vote no|cannot support)\b", re.I)
+
+
+def test_each_decision_matches_its_item_and_its_vote(demo):
+    from participate.rounds.models import AgendaItem
+    from participate.votes.models import Motion
+
+    decided = demo.db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.decision.is_not(None))
+    ).all()
+    assert decided
+    wrong = []
+    for item in decided:
+        reasons = item.reasons.lower()
+        motion = demo.db.session.get(Motion, item.motion_id) if item.motion_id else None
+        passed = (motion.result or {}).get("passed") if motion is not None else None
+        if item.decision == "adopted" and ("did not" in reasons or "rejected" in reasons):
+            wrong.append((item.title, item.decision, item.reasons))
+        if item.decision == "rejected" and ("passed" in reasons or "adopted" in reasons):
+            wrong.append((item.title, item.decision, item.reasons))
+        if passed is not None and item.decision != "deferred":
+            if (item.decision == "adopted") != bool(passed):
+                wrong.append((item.title, item.decision, "vote passed" if passed else "failed"))
+        words = set(re.findall(r"\w{5,}", item.title.lower()))
+        if not words & set(re.findall(r"\w{5,}", reasons)):
+            wrong.append((item.title, "reasons say nothing of the item", item.reasons))
+    assert wrong == []
+
+
+def test_each_comment_says_what_its_stance_says(demo):
+    """Shown comments (a hidden one is the moderation example, hostile on purpose)."""
+    from participate.proposals.models import Comment
+
+    wrong = []
+    shown = sa.select(Comment.stance, Comment.body).where(Comment.hidden_at.is_(None))
+    for stance, body in demo.db.session.execute(shown):
+        if stance == "question" and "?" not in body:
+            wrong.append((stance, body))
+        if stance == "against" and not AGAINST_WORDS.search(body):
+            wrong.append((stance, body))
+        if stance in ("for", "neutral") and FOR_REFUSAL.search(body):
+            wrong.append((stance, body))
+    assert sorted(set(wrong)) == []
+
+
+def test_nothing_has_happened_in_the_future(demo):
+    from participate.extensions import db
+    from participate.util import utcnow
+
+    soon = utcnow() + timedelta(minutes=5)
+    future = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, sa.DateTime) or PLANNED.search(column.name):
+                continue
+            count = demo.db.session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(column > soon)
+            )
+            if count:
+                future.append((table.name, column.name, count))
+    assert future == []
+
+
+def test_proposal_texts_are_whole(demo):
+    from participate.proposals.models import Amendment, Proposal
+
+    cut = []
+    for model in (Proposal, Amendment):
+        for row_id, body in demo.db.session.execute(sa.select(model.id, model.body)):
+            end = body.rstrip()
+            if not end or end[-1] not in '.!?)”"*|':
+                cut.append((model.__name__, row_id, end[-60:]))
+    assert cut == []
+
+
+def test_each_demo_person_belongs_where_their_role_says(demo):
+    from participate.accounts.models import User
+    from participate.councils.models import Membership
+
+    def memberships(email):
+        user = demo.db.session.scalar(sa.select(User).where(User.email == email))
+        return demo.db.session.scalars(
+            sa.select(Membership).where(
+                Membership.user_id == user.id, Membership.status == "active"
+            )
+        ).all()
+
+    for role in ("citizen", "employee", "leader", "elected"):
+        mine = memberships(f"{role}@example.org")
+        assert mine, role
+        assert {m.constituency for m in mine} == {role}, role
+        assert {m.role for m in mine} == {"member"}, role
+        # the demo's councils, not every council in the country
+        assert len(mine) <= 9, (role, len(mine))
+    clerk = memberships("clerk@example.org")
+    assert any(m.role == "clerk" and m.council.slug == "health-manchester" for m in clerk)
+    minister = memberships("minister@example.org")
+    assert any(m.role == "minister" and m.council.level == "nation" for m in minister)
+    assert memberships("admin@example.org") == []
+
+
+def test_nobody_opens_the_demo_to_a_wall_of_unread_notifications(demo):
+    from participate.accounts.models import User
+    from participate.notifications.services import unread_count
+
+    for role in ("citizen", "employee", "leader", "elected", "clerk", "minister"):
+        user = demo.db.session.scalar(sa.select(User).where(User.email == f"{role}@example.org"))
+        assert 1 <= unread_count(user.id) <= 30, (role, unread_count(user.id))
+
+
+def test_every_demo_notification_is_a_sentence(demo):
+    from participate.notifications.mailing import sentence
+    from participate.notifications.models import Notification
+
+    bad = set()
+    for (text,) in demo.db.session.execute(sa.select(Notification.text).distinct()):
+        said = sentence(text)
+        if (
+            re.search(r"\*\*|\]\(|`|\(s\)| is now in (closed|outcome|voting)\b", said)
+            or said[-1] not in ".?!”"
+        ):
+            bad.add(text)
+    assert sorted(bad) == []
