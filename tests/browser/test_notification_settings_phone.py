@@ -32,8 +32,9 @@ def test_email_settings_and_unsubscribe_on_a_phone(browser, live_server, make, d
     page = phone.new_page()
     sign_in(page, "phone@example.org", PASSWORD)
     page.goto("/me/notifications")
+    page.get_by_text("Proposals you follow").click()  # its category unfolds
     group = page.get_by_role("group", name=re.compile("someone comments on a proposal"))
-    group.get_by_label("No e-mail (only here)").check()
+    group.get_by_label("No e-mail", exact=True).check()
     page.get_by_role("button", name="Save e-mail settings").click()
     page.get_by_text("Your e-mail settings are saved.").wait_for()
     assert preferences.settings_of(person).delivery("proposal_comment") == "off"
