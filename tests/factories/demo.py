@@ -54,7 +54,13 @@ def empty_database(test_url: str, folder: Path, name: str) -> str:
     database = f"{url.database}_{name}"
     admin = _admin_engine(url)
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        # Copies an interrupted run left behind (copy_database names them "<database>_<hex>").
+        stale = conn.scalars(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE :pattern"),
+            {"pattern": database.replace("_", r"\_") + r"\_%"},
+        ).all()
+        for old in [*stale, database]:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
     return url.set(database=database).render_as_string(hide_password=False)
