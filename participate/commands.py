@@ -128,6 +128,10 @@ def demo_command(host: str, port: int, password: str):
     from participate.opendata.bulk import build_bulk_zip, bulk_info
     from participate.seed import seed
 
+    if not os.environ.get("PARTICIPATE_BASE_URL"):
+        # the links in the demo's mail open this server (its jobs, started below, inherit it)
+        base = os.environ["PARTICIPATE_BASE_URL"] = f"http://{host}:{port}"
+        current_app.config["BASE_URL"] = base
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
     _complete_structure()
     if database_is_empty():
