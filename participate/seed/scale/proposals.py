@@ -172,6 +172,7 @@ def seed_benchmark(ctx) -> dict[str, int]:
     db.session.commit()
     ctx.summary["benchmark thread"] = proposal.id
     ctx.summary["benchmark council proposals"] = BIG_PROPOSALS
+    ctx.summary.pop("proposal comments", None)  # counted again, after the benchmark's
     ctx.summary["proposal comments"] = db.session.scalar(
         sa.select(sa.func.count()).select_from(Comment)
     )
