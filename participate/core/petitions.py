@@ -17,7 +17,7 @@ that they live in the place (recorded as ``citizen``), work for the service
 (``employee``) or, for an active member of the council, sign in their membership's
 constituency (``member``: leader, elected, partner, ...).
 
-About 500 lines, as one lifecycle's rules read together (the status table, signing,
+Length: about 500 lines, as one lifecycle's rules read together (the status table, signing,
 deadlines, the threshold); the settings a constitution change proposes are in
 `constitution_settings`, the arithmetic of counting in `signature_batches`.
 
