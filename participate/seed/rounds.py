@@ -83,6 +83,29 @@ def _open_proposals(ctx, slug: str, n: int = 2) -> list[Proposal]:
     )
 
 
+def _titled(ctx, slug: str, titles) -> list[Proposal]:
+    """The council's open proposals with these titles, in this order; [] if one is missing."""
+    council = ctx.councils.get(slug)
+    if council is None:
+        return []
+    found = []
+    for title in titles:
+        proposal = db.session.scalar(
+            sa.select(Proposal)
+            .where(
+                Proposal.council_id == council.id,
+                Proposal.title == title,
+                Proposal.status == "open",
+                Proposal.hidden_at.is_(None),
+            )
+            .limit(1)
+        )
+        if proposal is None:
+            return []
+        found.append(proposal)
+    return found
+
+
 def _members(ctx, slug: str) -> dict[str, list[User]]:
     """Active ordinary members by constituency (clerks and ministers run, they do not vote)."""
     grouped: dict[str, list[User]] = {}
@@ -210,7 +233,7 @@ def _backdate(round_: Round, *, anchor=None) -> None:
 def _closed(ctx) -> Round | None:
     slug = "health-manchester"
     content = text.CLOSED
-    subjects = _open_proposals(ctx, slug)
+    subjects = _titled(ctx, slug, content["subjects"]) or _open_proposals(ctx, slug)
     round_ = _start(ctx, "clerk", slug, content, [("proposal", p.id) for p in subjects], "closed")
     if round_ is None:
         return None
@@ -219,13 +242,13 @@ def _closed(ctx) -> Round | None:
     add_attachment(
         clerk,
         round_,
-        filename="winter-access-briefing.pdf",
+        filename="winter-urgent-care-briefing.pdf",
         data=briefing_pdf(
-            "Winter access briefing",
+            "Urgent and crisis care briefing",
             [
-                "Evening and weekend GP hubs: results of the 2023 pilot",
-                "13 hubs, 92% of sessions filled, 6% fewer A&E attendances for minor illness",
-                "Cost: 3.1m a year for every neighbourhood; 38 clinicians in sessions",
+                "Salford's crisis cafe: results of its first year",
+                "2,300 visits, 95% of shifts filled, 8% fewer A&E attendances in crisis",
+                "Cost: 1.2m a year for two cafes open until 10pm; 14 support workers",
                 "Handover delays over 60 minutes: 1,420 last winter",
             ],
         ),

@@ -4,14 +4,19 @@ reasons (the files they attach are made in ``participate.seed.files``)."""
 from __future__ import annotations
 
 CLOSED = {
-    "title": "Getting a GP or urgent care appointment this winter",
+    "title": "Urgent and crisis care this winter",
+    # the two open proposals the round takes, in this order (participate.seed.rounds)
+    "subjects": (
+        "Publish A&E and ambulance handover waits for each hospital every week",
+        "Mental health crisis cafés open until 10pm",
+    ),
     "purpose": (
         "Last winter Manchester's A&E departments saw their busiest months on record, and "
-        "one in five patients who called their practice at 8am was told to call back the next "
-        "day. The council took two proposals from its members to a round: **evening and "
-        "weekend GP appointments** and **publishing A&E and ambulance handover waits** every "
-        "week. This round decided what the council asks the integrated care board to fund "
-        "and publish before next winter."
+        "people in a mental health crisis waited longest of all. The council took two proposals "
+        "from its members to a round: **publishing A&E and ambulance handover waits** for each "
+        "hospital every week, and **mental health crisis cafés open until 10pm**. This round "
+        "decided what the council asks the integrated care board to publish and fund before "
+        "next winter."
     ),
     "evidence": """## What the figures say
 
@@ -19,26 +24,29 @@ CLOSED = {
   General rose 9% between December and February compared with the year before.
 - **Ambulance handovers** over 60 minutes: 1,420 last winter, against a national standard
   of none.
-- **GP access**: 22% of patients in the GP patient survey found it hard to get through on
-  the phone; in Gorton and Harpurhey it was 31%.
-- Practices that opened **until 8pm twice a week** in the 2023 pilot saw 6% fewer A&E
-  attendances by their patients for minor illness.
+- **Mental health crises**: one in four people who came to A&E in a mental health crisis
+  waited more than 12 hours there.
+- Salford's **crisis café**, open until 10pm, had 2,300 visits in its first year, and A&E
+  attendances in crisis by Salford residents fell 8%.
 
 ## What the options cost
 
 | Option | Cost per year | Staff needed |
 |---|---:|---:|
-| Evening and weekend appointments in every neighbourhood | £3.1m | 38 GPs and nurses (sessions) |
 | Weekly publication of waits | £40k | 0.5 analyst |
+| Two crisis cafés open until 10pm | £1.2m | 14 support workers |
 
-The attached briefing sets out the pilot's results; the chart shows handover delays by month.
+The attached briefing sets out Salford's results; the chart shows handover delays by month.
 """,
     "links": [
         (
             "NHS England: A&E attendances and emergency admissions",
             "https://www.england.nhs.uk/statistics/statistical-work-areas/ae-waiting-times-and-activity/",
         ),
-        ("GP Patient Survey results", "https://www.gp-patient.co.uk/surveysandreports"),
+        (
+            "Mind: crisis services",
+            "https://www.mind.org.uk/information-support/guides-to-support-and-services/crisis-services/",
+        ),
         (
             "The King's Fund: what is happening to waits for urgent care?",
             "https://www.kingsfund.org.uk/insight-and-analysis",
@@ -47,27 +55,26 @@ The attached briefing sets out the pilot's results; the chart shows handover del
     "questions": [
         (
             "citizen",
-            "Would evening appointments be with my own practice, or at a hub across "
-            "the city? For people without a car that matters more than the hours.",
-            0,
-            "At hubs shared by the practices of each neighbourhood (13 hubs), never more than "
-            "two bus stops from the furthest practice in it. The pilot's hubs are listed in the "
-            "briefing.",
+            "Where would the cafés be? For people without a car, how far it is matters more "
+            "than the hours.",
+            1,
+            "One in the city centre and one in North Manchester, each on a main bus route; the "
+            "briefing lists the sites the trust has offered.",
         ),
         (
             "employee",
-            "Where would the 38 clinicians come from? Practices are already short "
-            "of staff, and evening sessions cannot simply be added to the day.",
-            0,
-            "From sessional GPs and advanced nurse practitioners paid at the out-of-hours rate; "
-            "the pilot filled 92% of its sessions this way. No practice would have to staff "
-            "them from its own list.",
+            "Who would staff the cafés until 10pm? Crisis teams are already short of people, "
+            "and evening shifts cannot simply be added to the day.",
+            1,
+            "Peer support workers and a mental health nurse on each shift, employed by a "
+            "voluntary organisation as in Salford, where 95% of shifts were filled. No crisis "
+            "team would lose staff to them.",
         ),
         (
             "leader",
             "Does publishing handover waits for each hospital risk naming and shaming "
             "the busiest site, when the cause is discharge delays elsewhere?",
-            1,
+            0,
             "The weekly page would show handover waits next to delayed discharges for each "
             "hospital, so the cause is visible. The trusts have agreed to the format.",
         ),
@@ -77,60 +84,59 @@ The attached briefing sets out the pilot's results; the chart shows handover del
             0,
             "citizen",
             "for",
-            "My mother waited nine hours at North Manchester last January "
-            "for something a GP could have seen on a Saturday morning. This is overdue.",
+            "My mother waited nine hours at North Manchester last January. If the waits are "
+            "public every week, we can see whether anything we decide here makes a difference.",
         ),
         (
             0,
-            "employee",
-            "against",
-            "I support the aim, but the pilot hubs were staffed by "
-            "people already working 50 hours a week. Without new posts this will burn staff out.",
-        ),
-        (
-            0,
-            "leader",
-            "neutral",
-            "The business case is sound if the integrated care board "
-            "funds it recurrently; one-year money would close the hubs again in 2028.",
-        ),
-        (
-            0,
-            "elected",
-            "for",
-            "Harpurhey residents raise GP access with me more than any "
-            "other issue. Evenings matter for people who cannot leave work.",
-        ),
-        (
-            1,
-            "citizen",
-            "for",
-            "If the waits are public every week, we can see whether "
-            "anything we decide here makes a difference.",
-        ),
-        (
-            1,
             "leader",
             "against",
             "Not weekly: the figures move about a lot; monthly publication with "
             "a rolling average would be fairer and less work.",
         ),
         (
-            1,
+            0,
             "partner",
             "for",
             "Healthwatch would use the weekly figures in its reports and "
             "share them with patient groups.",
         ),
+        (
+            1,
+            "citizen",
+            "for",
+            "When my brother was in crisis the only place open at night was A&E, and he waited "
+            "eleven hours there. A café would have been the right place.",
+        ),
+        (
+            1,
+            "employee",
+            "against",
+            "I support the aim, but without new posts the evening shifts would fall on crisis "
+            "staff already working 50 hours a week. This would burn them out.",
+        ),
+        (
+            1,
+            "leader",
+            "neutral",
+            "The business case is sound if the integrated care board funds it recurrently; "
+            "one-year money would close the cafés again in 2028.",
+        ),
+        (
+            1,
+            "elected",
+            "for",
+            "Residents raise crisis support with me more than any other issue. Evenings matter: "
+            "that is when people have nowhere else to go.",
+        ),
     ],
     "amendment": (
         0,
         "citizen",
-        " Hubs should open until 8pm on weekdays and from 9am to "
-        "1pm on Saturdays, with at least a third of appointments bookable online.",
-        "Saturday mornings are when working parents can come, and online booking "
-        "avoids another 8am phone queue.",
-        "Accepted: Saturday mornings were the busiest sessions in the pilot.",
+        " Next to each hospital's waits, the page should show its delayed discharges that "
+        "week, so the cause of a long wait is visible.",
+        "Waits alone would blame the front door for a problem that starts on the wards.",
+        "Accepted: it is what the trusts asked for too.",
     ),
     # {title}: the agenda item's; the clerk's reasons name what was decided
     "reasons": [

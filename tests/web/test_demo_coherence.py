@@ -138,3 +138,15 @@ def test_every_demo_notification_is_a_sentence(demo):
         ):
             bad.add(text)
     assert sorted(bad) == []
+
+
+def test_the_closed_rounds_texts_are_about_its_agenda(demo):
+    """Its questions, comments and amendment were written for two proposals: those are the
+    ones on its agenda (they spoke of GP hubs under the A&E item)."""
+    from participate.rounds.models import Round
+    from participate.seed.rounds_text import CLOSED
+
+    round_ = demo.db.session.scalar(sa.select(Round).where(Round.title == CLOSED["title"]))
+    titles = tuple(i.title for i in sorted(round_.items, key=lambda i: i.position))
+    assert titles == CLOSED["subjects"]
+    assert round_.phase == "closed" and round_.minutes
