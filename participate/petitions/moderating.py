@@ -136,7 +136,8 @@ def reject(clerk, petition: Petition, *, standard: str, reason: str) -> Petition
     notify(
         people,
         "petition_rejected",
-        f"The petition “{petition.title}” was not published: {STANDARDS[standard].title}. {reason}",
+        f"The petition “{petition.title}” was not published: it does not meet the standard "
+        f"“{STANDARDS[standard].title}”. {reason}",
         f"/petitions/{petition.id}",
         email=True,
     )
