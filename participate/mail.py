@@ -12,19 +12,29 @@ Backends (``MAIL_BACKEND``): ``log`` (the default) writes each message to the ap
 log and as an ``.eml`` file in the outbox folder, so a developer can open a confirmation
 link; ``smtp`` sends it.
 
+Links stay whole as written: the plain-text body goes as 7bit or 8bit UTF-8, not
+quoted-printable (whose soft line breaks cut a long link in two and write ``=`` as
+``=3D``); a paragraph longer than a mail line may be (998) is wrapped at its spaces, and a
+server that does not take 8bit mail gets a quoted-printable copy. Links to the site are
+built on ``BASE_URL`` (``external_url``), never on the host a request came in on.
+
 This module imports nothing from the job engine (it sits below every feature).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import smtplib
+import textwrap
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -79,6 +89,36 @@ class OutgoingMail(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
+MAX_LINE = 998  # RFC 5322's limit of a line, without its CRLF
+_URL_FIELDS = frozenset({"list-unsubscribe", "list-unsubscribe-post", "list-help"})
+
+
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that a header field holding a link (``List-Unsubscribe``)
+    is written on one line as given: folded at 78 it would become RFC 2047 encoded words,
+    which mail clients do not read as a link."""
+
+    def _fold(self, name, value, *args, **kwargs):
+        if name.lower() in _URL_FIELDS:
+            return EmailPolicy._fold(
+                self.clone(max_line_length=MAX_LINE), name, value, *args, **kwargs
+            )
+        return super()._fold(name, value, *args, **kwargs)
+
+
+POLICY = _MailPolicy()  # email.policy.default is EmailPolicy() with no changes
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The full address of a page, for a message: on the configured ``BASE_URL`` (scheme,
+    host and any path prefix), the same from a request, a job or the CLI."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def send_mail(
     to: str,
     subject: str,
@@ -131,7 +171,7 @@ def build_message(row: OutgoingMail) -> EmailMessage:
     can recognise a message delivered twice (a worker that died between sending and
     recording it)."""
     config = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = config["MAIL_SENDER"]
     message["To"] = row.to_address
     message["Subject"] = row.subject
@@ -140,8 +180,24 @@ def build_message(row: OutgoingMail) -> EmailMessage:
     message["Message-ID"] = f"<participate.{row.id}.{stamp}@{domain}>"
     for name, value in (row.headers or {}).items():
         message[name] = value
-    message.set_content(row.body)
+    body = _within_line_limit(row.body)
+    if max((len(line.encode()) for line in body.splitlines()), default=0) > MAX_LINE:
+        message.set_content(body)  # a word longer than a line: the email package's choice
+    else:
+        message.set_content(body, cte="7bit" if body.isascii() else "8bit")
     return message
+
+
+def _within_line_limit(body: str) -> str:
+    """``body`` with each line longer than a mail line may be wrapped at its spaces (a
+    link, having none, stays whole on a line of its own); other lines as they are."""
+    lines = []
+    for line in body.splitlines():
+        if len(line.encode()) <= MAX_LINE:
+            lines.append(line)
+        else:
+            lines.extend(textwrap.wrap(line, 76, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(lines) + ("\n" if body.endswith("\n") else "")
 
 
 def transport(message: EmailMessage) -> None:
@@ -167,7 +223,15 @@ def _smtp_send(settings: dict, message: EmailMessage) -> None:
             smtp.starttls()
         if settings.get("MAIL_USERNAME"):
             smtp.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+        options: tuple[str, ...] = ()
+        if message["Content-Transfer-Encoding"] == "8bit":
+            smtp.ehlo_or_helo_if_needed()
+            if smtp.has_extn("8bitmime"):
+                options = ("BODY=8BITMIME",)  # RFC 6152
+            else:  # a server of 7bit mail only: the same text, quoted-printable
+                message = copy.deepcopy(message)
+                message.set_content(message.get_content(), cte="quoted-printable")
+        smtp.send_message(message, mail_options=options)
 
 
 # ---------------------------------------------------------------- after the commit

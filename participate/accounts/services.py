@@ -6,7 +6,7 @@ import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
@@ -20,7 +20,7 @@ from participate.accounts.sessions import keep_only_this_session
 from participate.core.passwords import password_problem
 from participate.errors import DomainError
 from participate.extensions import db
-from participate.mail import send_mail
+from participate.mail import external_url, send_mail
 from participate.util import utcnow
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -100,7 +100,7 @@ def _send_sign_up_attempt(user: User) -> None:
         "Someone tried to create a participate account with your e-mail",
         f"Hello {user.name},\n\nSomeone, perhaps you, tried to create a participate account "
         "with this address, which already has one. Nothing was changed.\n\n"
-        f"If it was you, sign in here:\n\n{url_for('accounts.login', _external=True)}\n\n"
+        f"If it was you, sign in here:\n\n{external_url('accounts.login')}\n\n"
         "Forgotten your password, or never finished signing up? Choose a password here (the "
         f"link works for 2 hours, once; it also confirms this address):\n\n{_reset_link(user)}"
         "\n\nIf it was not you, ignore this message; your account is unchanged.\n",
@@ -111,7 +111,7 @@ def _send_sign_up_attempt(user: User) -> None:
 
 def send_confirmation(user: User) -> None:
     token = _serializer("confirm").dumps({"id": user.id, "email": user.email})
-    link = url_for("accounts.confirm", token=token, _external=True)
+    link = external_url("accounts.confirm", token=token)
     send_mail(
         user.email,
         "Confirm your e-mail for participate",
@@ -180,7 +180,7 @@ def _reset_link(user: User) -> str:
     """A link that sets a new password once: it holds the session version, which the
     change bumps."""
     token = _serializer("reset").dumps({"id": user.id, "v": user.session_version})
-    return url_for("accounts.reset_password", token=token, _external=True)
+    return external_url("accounts.reset_password", token=token)
 
 
 def reset_password(token: str, password: str) -> User:

@@ -27,7 +27,13 @@ class FakeSMTP:
     def login(self, user, password):
         pass
 
-    def send_message(self, message):
+    def ehlo_or_helo_if_needed(self):
+        pass
+
+    def has_extn(self, name):
+        return name.lower() == "8bitmime"
+
+    def send_message(self, message, mail_options=()):
         if FakeSMTP.fail:
             raise smtplib.SMTPServerDisconnected("the mail server went away")
         FakeSMTP.sent.append(str(message["To"]))
