@@ -384,11 +384,10 @@ def outcome(round_id: int, item_id: int):
         form.decision.data = outcomes.suggested_decision(item)
         form.minority_report.data = outcomes.minority_prefill(item)
     elif form.validate_on_submit():
-        allowed = role_in(current_user, round_.council) == "clerk" and round_.phase == "outcome"
-        if allowed and item.decision is None and not confirmed():  # ask first
-            return _confirm_outcome(round_, item, form)
+        # A decision is final: the clerk confirms it, once it would be accepted.
+        act = decisions.record_outcome if confirmed() else decisions.check_outcome
         try:
-            decisions.record_outcome(
+            act(
                 current_user,
                 round_,
                 item,
@@ -400,6 +399,8 @@ def outcome(round_id: int, item_id: int):
             apply_error(form, error)
             status = error.status
         else:
+            if not confirmed():
+                return _confirm_outcome(round_, item, form)
             flash(f"The decision on item {item.position} is recorded and published.", "success")
             return _back(round_, f"item-{item.id}")
     allowed = role_in(current_user, round_.council) == "clerk" and round_.phase == "outcome"

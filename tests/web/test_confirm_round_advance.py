@@ -72,3 +72,23 @@ def test_recording_a_decision_asks_first(client, db, login_as, hm):
     assert done.status_code == 302
     db.session.refresh(item)
     assert item.decision == "deferred"
+
+
+def test_a_decision_that_would_be_refused_is_refused_before_the_confirmation(
+    client, db, login_as, hm
+):
+    from tests.factories.rounds import advance_to
+
+    round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
+    advance_to(hm, round_, "outcome")
+    item = round_.items[0]
+    login_as(hm["clerk"])
+    url = f"/rounds/{round_.id}/items/{item.id}/outcome"
+    # Too short: the clerk hears it now, not after confirming a decision that cannot be taken.
+    response = client.post(url, data={"decision": "deferred", "reasons": "Later."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Record this decision?" not in html
+    assert "The reasons for the decision are too short" in html
+    db.session.refresh(item)
+    assert item.decision is None
