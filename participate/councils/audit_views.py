@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from participate.audit.services import events_query
+from participate.audit.wording import describe
 from participate.councils.services import council_by_slug
 from participate.extensions import db
 from participate.params import int_arg
@@ -14,7 +15,7 @@ PAGE = 50
 def _page(query):
     page = int_arg(request.args, "page")
     rows = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
-    return rows[:PAGE], page, len(rows) > PAGE
+    return describe(rows[:PAGE]), page, len(rows) > PAGE
 
 
 @bp.route("/audit")
