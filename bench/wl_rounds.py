@@ -39,6 +39,7 @@ with app.app_context():
     from participate.councils.models import Membership
     from participate.councils.services import council_by_slug
     from participate.councils.structure import import_structure
+    from participate.proposals import discussion
     from participate.proposals import services as proposals
     from participate.rounds import services as rounds
     from participate.rounds.briefing import answer_question, ask_question, update_evidence
@@ -84,7 +85,7 @@ with app.app_context():
             answer_question(clerk, round_, q, answer=f"Answer to question {i}.")
     advance_phase(clerk, round_)
     for i in range(int(sys.argv[2])):
-        proposals.add_comment(people[i % 60], subjects[i % 20], body=f"Comment {i}.",
+        discussion.add_comment(people[i % 60], subjects[i % 20], body=f"Comment {i}.",
                               stance=["for", "against", "neutral"][i % 3])
     print(round_.id)
 """

@@ -16,12 +16,15 @@ from participate.proposals import (
     services,
 )
 from participate.proposals.api_json import TAG, amendment_json, iso
+from participate.proposals.listing import list_proposals
 from participate.proposals.reading import (
     amendments_with_authors,
     comments_with_authors,
     stance_summary,
     thread_tree,
 )
+from participate.proposals.search import search_proposals
+from participate.proposals.versions import themes_of
 
 
 def proposal_summary(proposal, themes: list[str]) -> dict:
@@ -52,7 +55,7 @@ def proposal_summary(proposal, themes: list[str]) -> dict:
 
 def proposal_detail(proposal) -> dict:
     rows = comments_with_authors(proposal.id, source=True)
-    data = proposal_summary(proposal, services.themes_of([proposal.id]).get(proposal.id, []))
+    data = proposal_summary(proposal, themes_of([proposal.id]).get(proposal.id, []))
     if proposal.hidden_at is None:
         data["body"] = proposal.body
         data["body_html"] = proposal.body_html
@@ -135,7 +138,7 @@ document(
 @bp.get("/councils/<slug>/proposals")
 def council_proposals(slug: str):
     council = council_by_slug(slug)
-    listing = services.list_proposals(
+    listing = list_proposals(
         council,
         status=request.args.get("status") or None,
         theme=request.args.get("theme") or None,
@@ -249,11 +252,7 @@ def edit_proposal(proposal_id: int):
     user = token_user()
     proposal = services.get_proposal(proposal_id)
     data = json_body()
-    themes = (
-        data["themes"]
-        if "themes" in data
-        else services.themes_of([proposal.id]).get(proposal.id, [])
-    )
+    themes = data["themes"] if "themes" in data else themes_of([proposal.id]).get(proposal.id, [])
     services.edit_proposal(
         user,
         proposal,
@@ -299,7 +298,7 @@ document(
 @bp.get("/proposals/search")
 def search():
     slug = request.args.get("council") or None
-    results = services.search_proposals(
+    results = search_proposals(
         request.args.get("q", ""),
         council=council_by_slug(slug) if slug else None,
         status=request.args.get("status") or None,

@@ -9,7 +9,7 @@ from participate.api import bp, json_body, token_user
 from participate.api.openapi import document, text
 from participate.core import proposals as rules
 from participate.errors import DomainError
-from participate.proposals import services
+from participate.proposals import amendments, discussion, moderation, services
 from participate.proposals.amendments import REASON_LIMIT
 from participate.proposals.api_json import TAG, amendment_json, iso
 from participate.proposals.discussion import COMMENT_LIMIT
@@ -56,7 +56,7 @@ def add_comment(proposal_id: int):
         raise DomainError(
             "'parent_id' must be a comment number.", code="bad_parent", field="parent_id"
         )
-    comment = services.add_comment(
+    comment = discussion.add_comment(
         user, proposal, body=data.get("body"), stance=data.get("stance"), parent_id=parent
     )
     return jsonify(
@@ -100,7 +100,7 @@ document(
 def support(proposal_id: int):
     user = token_user()
     proposal = services.get_proposal(proposal_id)
-    services.support(user, proposal)
+    discussion.support(user, proposal)
     return jsonify({**_supports_json(proposal), "supporting": True}), 201
 
 
@@ -119,7 +119,7 @@ document(
 def withdraw_support(proposal_id: int):
     user = token_user()
     proposal = services.get_proposal(proposal_id)
-    services.withdraw_support(user, proposal)
+    discussion.withdraw_support(user, proposal)
     return jsonify({**_supports_json(proposal), "supporting": False})
 
 
@@ -153,7 +153,7 @@ def propose_amendment(proposal_id: int):
     user = token_user()
     proposal = services.get_proposal(proposal_id)
     data = json_body()
-    amendment = services.propose_amendment(
+    amendment = amendments.propose_amendment(
         user, proposal, body=data.get("body"), reason=data.get("reason")
     )
     return jsonify(amendment_json(amendment, user.name)), 201
@@ -202,14 +202,14 @@ document(
 @bp.post("/amendments/<int:amendment_id>/resolution")
 def resolve_amendment(amendment_id: int):
     user = token_user()
-    amendment = services.get_amendment(amendment_id)
+    amendment = amendments.get_amendment(amendment_id)
     data = json_body()
     decision = data.get("decision")
     if decision not in ("accept", "decline"):
         raise DomainError(
             "'decision' must be 'accept' or 'decline'.", code="bad_decision", field="decision"
         )
-    services.resolve_amendment(
+    amendments.resolve_amendment(
         user, amendment, accept=decision == "accept", reason=data.get("reason") or ""
     )
     return jsonify(amendment_json(amendment, amendment.author.name))
@@ -246,8 +246,8 @@ def flag(proposal_id: int):
             raise DomainError(
                 "'comment_id' must be a number.", code="bad_comment", field="comment_id"
             )
-        comment = services.get_comment(comment_id)
-    row = services.flag(user, proposal, comment=comment, reason=data.get("reason"))
+        comment = discussion.get_comment(comment_id)
+    row = moderation.flag(user, proposal, comment=comment, reason=data.get("reason"))
     return jsonify({"id": row.id, "proposal": proposal.id, "comment": row.comment_id}), 201
 
 
@@ -265,7 +265,7 @@ document(
 @bp.post("/proposals/<int:proposal_id>/follow")
 def follow(proposal_id: int):
     user = token_user()
-    services.follow(user, services.get_proposal(proposal_id))
+    discussion.follow(user, services.get_proposal(proposal_id))
     return jsonify({"proposal": proposal_id, "following": True})
 
 
@@ -283,5 +283,5 @@ document(
 @bp.delete("/proposals/<int:proposal_id>/follow")
 def unfollow(proposal_id: int):
     user = token_user()
-    services.unfollow(user, services.get_proposal(proposal_id))
+    discussion.unfollow(user, services.get_proposal(proposal_id))
     return jsonify({"proposal": proposal_id, "following": False})

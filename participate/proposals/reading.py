@@ -21,7 +21,8 @@ from participate.extensions import db
 from participate.proposals.discussion import is_following, supports
 from participate.proposals.models import Amendment, Comment, Proposal
 from participate.proposals.moderation_queue import hidings_by_content
-from participate.proposals.services import get_proposal, supports_by_constituency, themes_of
+from participate.proposals.services import get_proposal, supports_by_constituency
+from participate.proposals.versions import themes_of
 
 MAX_DEPTH = 5
 STANCE_LABELS = {"for": "For", "against": "Against", "neutral": "Neutral", "question": "Question"}

@@ -1,10 +1,11 @@
-"""Proposal use cases: write, edit, withdraw, change status, list; the entry points other
-features call (`get_proposal`, `set_status`, `supports_by_constituency`, `AGENDA_GATES`).
+"""Proposal use cases: write, edit, withdraw, change status, read one; the entry points other
+features call (`get_proposal`, `set_status`, `supports_by_constituency`).
 
-The council list is in `listing`, comments, supports and follows in `discussion`, amendments in
-`amendments`, flags, hidings and appeals in `moderation`, search in `search`; they are
-re-exported here so callers import one module. Every function takes the acting user and owns
-its transaction.
+The rest of the feature lives beside it and is imported from where it is defined: the council
+list in `listing`, comments, supports and follows in `discussion`, amendments in `amendments`,
+flags, hidings and appeals in `moderation` and `moderation_queue`, search in `search`, versions
+and themes in `versions`, followers in `followers`, the agenda gates (`AGENDA_GATES`) in
+`gates`. Every function takes the acting user and owns its transaction.
 """
 
 from __future__ import annotations
@@ -27,32 +28,8 @@ from participate.councils.services import require_clerk
 from participate.errors import DomainError, NotFound, commit_or_conflict
 from participate.extensions import db
 from participate.markup import render_markdown
-
-# Re-exported, so that other features and the views import one module.
-from participate.proposals.amendments import (
-    get_amendment,
-    propose_amendment,
-    resolve_amendment,
-)
-from participate.proposals.discussion import (
-    COMMENT_LIMIT,
-    add_comment,
-    follow,
-    get_comment,
-    support,
-    unfollow,
-    withdraw_support,
-)
-from participate.proposals.followers import followers_of, notify_followers
-from participate.proposals.gates import AGENDA_GATES, require_visible
-from participate.proposals.listing import (
-    PER_PAGE,
-    SORTS,
-    ListedProposal,
-    ProposalListing,
-    council_themes,
-    list_proposals,
-)
+from participate.proposals.followers import notify_followers
+from participate.proposals.gates import require_visible
 from participate.proposals.models import (
     STATUS_LABELS,
     Amendment,
@@ -62,34 +39,17 @@ from participate.proposals.models import (
     ProposalVersion,
     Support,
 )
-from participate.proposals.moderation import (
-    appeal,
-    check_appellant,
-    check_not_own,
-    decide_appeal,
-    dismiss_flags,
-    flag,
-    get_hiding,
-    hide,
-)
-from participate.proposals.moderation_queue import moderation_queue
-from participate.proposals.search import search_proposals
+from participate.proposals.moderation import check_not_own
 from participate.proposals.versions import add_version, themes_of
 from participate.util import utcnow
 
 __all__ = [
-    "AGENDA_GATES",
-    "SORTS",
-    "STATUS_LABELS",
     "create_proposal",
-    "ensure_allowed",
     "edit_proposal",
-    "followers_of",
+    "ensure_allowed",
     "get_proposal",
-    "list_proposals",
     "set_status",
     "supports_by_constituency",
-    "themes_of",
     "versions_of",
     "withdraw_proposal",
 ]
@@ -328,30 +288,3 @@ def set_status(actor, proposal: Proposal, status: str, *, reason: str = "", comm
     if commit:
         db.session.commit()
     return proposal
-
-
-__all__ += [
-    "COMMENT_LIMIT",
-    "PER_PAGE",
-    "ListedProposal",
-    "ProposalListing",
-    "council_themes",
-    "add_comment",
-    "appeal",
-    "check_appellant",
-    "decide_appeal",
-    "dismiss_flags",
-    "flag",
-    "follow",
-    "get_amendment",
-    "get_comment",
-    "get_hiding",
-    "hide",
-    "moderation_queue",
-    "propose_amendment",
-    "resolve_amendment",
-    "search_proposals",
-    "support",
-    "unfollow",
-    "withdraw_support",
-]

@@ -13,6 +13,8 @@ from participate.errors import DomainError
 from participate.forms_util import apply_error
 from participate.params import int_arg
 from participate.proposals import (
+    amendments,
+    discussion,
     services,
     views_moderation,  # noqa: F401  (the moderation routes on bp)
 )
@@ -24,7 +26,11 @@ from participate.proposals.forms import (
     ReasonForm,
     ResolveForm,
 )
+from participate.proposals.listing import SORTS, council_themes, list_proposals
+from participate.proposals.models import STATUS_LABELS
 from participate.proposals.reading import load_proposal_page
+from participate.proposals.search import search_proposals
+from participate.proposals.versions import themes_of
 from participate.web import acting_user, is_htmx
 
 COUNCIL_TABS = [{"label": "Proposals", "endpoint": "proposals.council_proposals"}]
@@ -61,7 +67,7 @@ def _refused(proposal_id: int, error: DomainError, **kwargs):
 @bp.route("/councils/<slug>/proposals")
 def council_proposals(slug: str):
     council = council_by_slug(slug)
-    listing = services.list_proposals(
+    listing = list_proposals(
         council,
         status=request.args.get("status") or None,
         theme=request.args.get("theme") or None,
@@ -76,10 +82,10 @@ def council_proposals(slug: str):
     return render_template(
         "proposals/list.html",
         **context,
-        themes=services.council_themes(council),
+        themes=council_themes(council),
         standing=standing,
-        sorts=services.SORTS,
-        statuses=services.STATUS_LABELS,
+        sorts=SORTS,
+        statuses=STATUS_LABELS,
     )
 
 
@@ -168,7 +174,7 @@ def edit(proposal_id: int):
         services.ensure_allowed(acting_user(), proposal, "edit")
         form.title.data = proposal.title
         form.body.data = proposal.body
-        form.themes.data = ", ".join(services.themes_of([proposal.id]).get(proposal.id, []))
+        form.themes.data = ", ".join(themes_of([proposal.id]).get(proposal.id, []))
     return render_template(
         "proposals/edit.html", proposal=proposal, council=proposal.council, form=form
     ), status
@@ -203,9 +209,9 @@ def support(proposal_id: int):
     withdrawing = request.form.get("action") == "withdraw"
     try:
         if withdrawing:
-            services.withdraw_support(acting_user(), proposal)
+            discussion.withdraw_support(acting_user(), proposal)
         else:
-            services.support(acting_user(), proposal)
+            discussion.support(acting_user(), proposal)
     except DomainError as error:
         return _refused(proposal_id, error)
     if is_htmx():
@@ -220,7 +226,7 @@ def follow(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     stop = request.form.get("action") == "unfollow"
     try:
-        (services.unfollow if stop else services.follow)(acting_user(), proposal)
+        (discussion.unfollow if stop else discussion.follow)(acting_user(), proposal)
     except DomainError as error:
         return _refused(proposal_id, error)
     if is_htmx():
@@ -241,7 +247,7 @@ def comment(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     form = CommentForm()
     try:
-        comment = services.add_comment(
+        comment = discussion.add_comment(
             acting_user(),
             proposal,
             body=form.body.data,
@@ -272,7 +278,7 @@ def comment(proposal_id: int):
 
 def _reply_parent(proposal, parent_id):
     try:
-        parent = services.get_comment(int(parent_id)) if parent_id else None
+        parent = discussion.get_comment(int(parent_id)) if parent_id else None
     except (ValueError, DomainError):
         return None
     return parent if parent is not None and parent.proposal_id == proposal.id else None
@@ -295,7 +301,7 @@ def _render_reply(proposal, parent, form, template: str, status: int = 200):
 @bp.route("/proposals/<int:proposal_id>/comments/<int:comment_id>/reply")
 def reply(proposal_id: int, comment_id: int):
     proposal = services.get_proposal(proposal_id)
-    parent = services.get_comment(comment_id)
+    parent = discussion.get_comment(comment_id)
     if parent.proposal_id != proposal.id:
         raise DomainError(
             "That comment is in another proposal's discussion; reply to it there.",
@@ -315,7 +321,7 @@ def amend(proposal_id: int):
     status = 200
     if request.method == "POST":
         try:
-            amendment = services.propose_amendment(
+            amendment = amendments.propose_amendment(
                 acting_user(), proposal, body=form.body.data, reason=form.reason.data
             )
         except DomainError as error:
@@ -340,11 +346,13 @@ def amend(proposal_id: int):
 @bp.route("/amendments/<int:amendment_id>/resolve", methods=["POST"])
 @login_required
 def resolve(amendment_id: int):
-    amendment = services.get_amendment(amendment_id)
+    amendment = amendments.get_amendment(amendment_id)
     accept = request.form.get("decision") == "accept"
     form = ResolveForm()
     try:
-        services.resolve_amendment(acting_user(), amendment, accept=accept, reason=form.reason.data)
+        amendments.resolve_amendment(
+            acting_user(), amendment, accept=accept, reason=form.reason.data
+        )
     except DomainError as error:
         return _refused(amendment.proposal_id, error)
     flash(
@@ -364,7 +372,7 @@ def search():
     query = request.args.get("q", "")
     council_slug = request.args.get("council") or None
     council = council_by_slug(council_slug) if council_slug else None
-    results = services.search_proposals(
+    results = search_proposals(
         query,
         council=council,
         status=request.args.get("status") or None,
@@ -377,7 +385,7 @@ def search():
         query=query,
         council=council,
         status=request.args.get("status") or "",
-        statuses=services.STATUS_LABELS,
+        statuses=STATUS_LABELS,
     )
 
 

@@ -11,9 +11,11 @@ from participate.councils.services import council_by_slug
 from participate.errors import DomainError
 from participate.forms_util import apply_error
 from participate.params import int_arg
-from participate.proposals import services
+from participate.proposals import discussion, services
+from participate.proposals import moderation as moderating
 from participate.proposals.blueprint import bp, to_proposal
 from participate.proposals.forms import AppealForm, ReasonForm
+from participate.proposals.moderation_queue import moderation_queue
 from participate.web import acting_user, is_htmx
 
 
@@ -23,7 +25,7 @@ def _flag(proposal, comment):
     status = 200
     if request.method == "POST":
         try:
-            services.flag(acting_user(), proposal, comment=comment, reason=form.reason.data)
+            moderating.flag(acting_user(), proposal, comment=comment, reason=form.reason.data)
         except DomainError as error:
             if is_htmx():
                 return render_template("proposals/_error.html", error=error), error.status
@@ -56,7 +58,7 @@ def flag_proposal(proposal_id: int):
 @bp.route("/comments/<int:comment_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag_comment(comment_id: int):
-    comment = services.get_comment(comment_id)
+    comment = discussion.get_comment(comment_id)
     return _flag(services.get_proposal(comment.proposal_id), comment)
 
 
@@ -71,7 +73,7 @@ def _hide(proposal, comment):
     status = 200
     if request.method == "POST":
         try:
-            services.hide(acting_user(), proposal, comment=comment, reason=form.reason.data)
+            moderating.hide(acting_user(), proposal, comment=comment, reason=form.reason.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -100,7 +102,7 @@ def hide_proposal(proposal_id: int):
 @bp.route("/comments/<int:comment_id>/hide", methods=["GET", "POST"])
 @login_required
 def hide_comment(comment_id: int):
-    comment = services.get_comment(comment_id)
+    comment = discussion.get_comment(comment_id)
     return _hide(services.get_proposal(comment.proposal_id), comment)
 
 
@@ -108,7 +110,7 @@ def hide_comment(comment_id: int):
 @login_required
 def moderation(slug: str):
     council = council_by_slug(slug)
-    queue = services.moderation_queue(acting_user(), council)
+    queue = moderation_queue(acting_user(), council)
     return render_template("proposals/moderation.html", council=council, queue=queue)
 
 
@@ -119,10 +121,10 @@ def dismiss(slug: str):
     try:
         proposal = services.get_proposal(int_arg(request.form, "proposal_id", 0, low=0))
         comment_id = int_arg(request.form, "comment_id", None)
-        comment = services.get_comment(comment_id) if comment_id else None
+        comment = discussion.get_comment(comment_id) if comment_id else None
         if proposal.council_id != council.id:
             raise DomainError("That proposal is in another council.", code="wrong_council")
-        closed = services.dismiss_flags(
+        closed = moderating.dismiss_flags(
             acting_user(), proposal, comment=comment, reason=request.form.get("reason", "")
         )
     except ValueError:
@@ -137,15 +139,15 @@ def dismiss(slug: str):
 @bp.route("/hidings/<int:hiding_id>/appeal", methods=["GET", "POST"])
 @login_required
 def appeal(hiding_id: int):
-    hiding = services.get_hiding(hiding_id)
-    services.check_appellant(acting_user(), hiding)
+    hiding = moderating.get_hiding(hiding_id)
+    moderating.check_appellant(acting_user(), hiding)
     proposal = services.get_proposal(hiding.proposal_id)
-    comment = services.get_comment(hiding.comment_id) if hiding.comment_id else None
+    comment = discussion.get_comment(hiding.comment_id) if hiding.comment_id else None
     form = AppealForm()
     status = 200
     if request.method == "POST":
         try:
-            services.appeal(acting_user(), hiding, text=form.appeal.data)
+            moderating.appeal(acting_user(), hiding, text=form.appeal.data)
         except DomainError as error:
             apply_error(form, error)
             status = error.status
@@ -165,11 +167,11 @@ def appeal(hiding_id: int):
 @bp.route("/hidings/<int:hiding_id>/decide", methods=["POST"])
 @login_required
 def decide(hiding_id: int):
-    hiding = services.get_hiding(hiding_id)
+    hiding = moderating.get_hiding(hiding_id)
     proposal = services.get_proposal(hiding.proposal_id)
     reinstate = request.form.get("decision") == "reinstate"
     try:
-        services.decide_appeal(
+        moderating.decide_appeal(
             acting_user(), hiding, reinstate=reinstate, reason=request.form.get("reason", "")
         )
     except DomainError as error:

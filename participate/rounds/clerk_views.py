@@ -62,7 +62,7 @@ def _page_with(round_, status: int = 400, **forms):
 
 
 def _candidates(council):
-    from participate.proposals.services import list_proposals
+    from participate.proposals.listing import list_proposals
 
     proposals = list_proposals(council, status="open", sort="supported", per_page=100).items
     consultations = hooks.candidates("consultation", council)

@@ -79,7 +79,7 @@ def _addable(round_, role) -> list[tuple[str, str]]:
     """Open proposals and petitions awaiting an answer that could join the agenda."""
     if role != "clerk" or round_.phase != "briefing":
         return []
-    from participate.proposals.services import list_proposals
+    from participate.proposals.listing import list_proposals
 
     listing = list_proposals(round_.council, status="open", per_page=100)
     choices = [("", "Choose…")]

@@ -20,7 +20,7 @@ from participate.councils.models import Council, Membership
 from participate.councils.services import clerks_of
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.proposals import services
+from participate.proposals import discussion, services
 from participate.proposals.models import (
     Comment,
     Follow,
@@ -277,7 +277,7 @@ def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
         else:
             text = ctx.rng.choice(STANCE_BANK[stance])
         comments.append(
-            services.add_comment(
+            discussion.add_comment(
                 user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
             )
         )

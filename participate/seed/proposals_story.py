@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from participate.accounts.models import User
 from participate.extensions import db
-from participate.proposals import services
+from participate.proposals import amendments, discussion, moderation, services
 from participate.seed.proposals_text import HEALTH
 from participate.seed.proposals_threads import backdate, fill, support
 
@@ -30,7 +30,7 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
     }
 
     def say(user, stance, text, parent=None):
-        return services.add_comment(
+        return discussion.add_comment(
             user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
         )
 
@@ -98,7 +98,7 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         "whether they reach the people this is meant for?",
     )
     # Amendments: one accepted, one declined, one waiting for the author.
-    accepted = services.propose_amendment(
+    accepted = amendments.propose_amendment(
         people["leader"],
         proposal,
         body=proposal.body.replace(
@@ -109,25 +109,25 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         ),
         reason="Pharmacists can treat many evening presentations and the hubs need the capacity.",
     )
-    services.resolve_amendment(
+    amendments.resolve_amendment(
         people["citizen"],
         accepted,
         accept=True,
         reason="Good idea: it uses skills we already have and answers Tom's staffing point.",
     )
-    declined = services.propose_amendment(
+    declined = amendments.propose_amendment(
         people["employee"],
         proposal,
         body=proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
         reason="Finishing at 7pm would let staff get home safely and be easier to staff.",
     )
-    services.resolve_amendment(
+    amendments.resolve_amendment(
         people["citizen"],
         declined,
         accept=False,
         reason="Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm.",
     )
-    services.propose_amendment(
+    amendments.propose_amendment(
         people["elected"],
         proposal,
         body=proposal.body.replace(
@@ -140,19 +140,19 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
     support(ctx, proposal, members, 26)
     # Moderation: one comment hidden (its author appealed), one flag waiting for the clerk.
     if clerk is not None:
-        hiding = services.hide(
+        hiding = moderation.hide(
             clerk,
             proposal,
             comment=hidden,
             reason="personal attack on members of staff who can be identified (standard 2: respect)",
         )
         author = db.session.get(User, hidden.author_id)
-        services.appeal(
+        moderation.appeal(
             author,
             hiding,
             text="I was angry but I did not name anyone. I can rewrite it without the attack.",
         )
-    services.flag(
+    moderation.flag(
         people["citizen"],
         proposal,
         comment=flagged,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from participate.accounts.models import User
 from participate.councils.models import Council
 from participate.extensions import db
-from participate.proposals import services
+from participate.proposals import discussion
 from participate.proposals.models import (
     Amendment,
     Comment,
@@ -32,7 +32,7 @@ def fill(text: str, council: Council) -> str:
 
 def support(ctx, proposal: Proposal, members: list[User], k: int) -> None:
     for user in ctx.rng.sample(members, min(k, len(members))):
-        services.support(user, proposal)
+        discussion.support(user, proposal)
 
 
 def backdate(proposal: Proposal, start) -> None:

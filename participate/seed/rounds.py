@@ -25,6 +25,7 @@ from participate.accounts.models import User
 from participate.core.phases import PHASES as ALL_PHASES
 from participate.extensions import db
 from participate.petitions.reading import must_answer
+from participate.proposals import amendments, discussion
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
 from participate.rounds import services
@@ -266,16 +267,16 @@ def _closed(ctx) -> Round | None:
         answer_question(clerk, round_, q, answer=answer)
     _advance(ctx, "clerk", round_, "discussion")
     for n, (index, constituency, stance, body) in enumerate(content["comments"]):
-        proposals.add_comment(
+        discussion.add_comment(
             _first(people, constituency, n + 1), subjects[index], body=body, stance=stance
         )
     _advance(ctx, "clerk", round_, "refinement")
     index, constituency, extra, reason, response = content["amendment"]
     proposal = proposals.get_proposal(subjects[index].id)
-    amendment = proposals.propose_amendment(
+    amendment = amendments.propose_amendment(
         _first(people, constituency, 3), proposal, body=proposal.body + extra, reason=reason
     )
-    proposals.resolve_amendment(
+    amendments.resolve_amendment(
         db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
     )
     _advance(ctx, "clerk", round_, "voting")
@@ -385,11 +386,11 @@ def _refinement(ctx) -> Round | None:
         if index >= len(subjects):
             continue
         proposal = proposals.get_proposal(subjects[index].id)
-        amendment = proposals.propose_amendment(
+        amendment = amendments.propose_amendment(
             _first(people, "citizen", n + 2), proposal, body=proposal.body + extra, reason=reason
         )
         if response:
-            proposals.resolve_amendment(
+            amendments.resolve_amendment(
                 db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
             )
     _backdate(round_)
@@ -415,7 +416,7 @@ def _discussion(ctx) -> Round | None:
     for n, (index, stance, body) in enumerate(text.DISCUSSION["comments"]):
         if index < len(subjects):
             author = _first(people, constituencies[n % len(constituencies)], n + 7)
-            proposals.add_comment(author, subjects[index], body=body, stance=stance)
+            discussion.add_comment(author, subjects[index], body=body, stance=stance)
     _backdate(round_)
     return round_
 

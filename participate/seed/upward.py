@@ -23,6 +23,7 @@ from participate.accounts.models import User
 from participate.councils.models import Council, Membership
 from participate.councils.services import clerks_of
 from participate.extensions import db
+from participate.proposals import discussion
 from participate.proposals import services as proposals
 from participate.proposals.models import Proposal
 from participate.seed.geography import LOCALS
@@ -149,7 +150,7 @@ class Demo:
         proposal = proposals.create_proposal(clerk, council, title=title, body=body, themes=themes)
         for user in self.rng.sample(members, min(len(members), self.rng.randint(3, 8))):
             if user.id != clerk.id:
-                proposals.support(user, proposal)
+                discussion.support(user, proposal)
         motion = votes.create_motion(
             clerk,
             council,
@@ -252,7 +253,7 @@ class Demo:
         members = self.members(council)
         for user in self.rng.sample(members, min(len(members), self.rng.randint(4, 10))):
             if user.id != clerk.id:
-                proposals.support(user, proposal)
+                discussion.support(user, proposal)
         motion = votes.create_motion(
             clerk,
             council,

@@ -26,6 +26,7 @@ from participate.errors import Conflict, DomainError, Forbidden, NotFound
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.proposals import services as proposals
+from participate.proposals import versions
 from participate.proposals.models import Proposal
 from participate.rounds.models import AgendaItem
 from participate.upward import clusters
@@ -290,7 +291,7 @@ def forward_proposal(
     origin = origin_of(proposal)
     supports = proposals.supports_by_constituency(proposal.id)
     members = members_by_constituency(council.id)
-    themes = proposals.themes_of([proposal.id]).get(proposal.id, [])
+    themes = versions.themes_of([proposal.id]).get(proposal.id, [])
     tally = cascade.tally_summary(motion.result) if motion is not None else None
     now = utcnow()
     made: list[Forward] = []

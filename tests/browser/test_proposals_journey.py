@@ -105,7 +105,7 @@ def test_flag_hide_appeal_and_the_authors_forms(browser, live_server, make, db):
     withdraw and reply pages: every page reached passes the axe check."""
     import sqlalchemy as sa
 
-    from participate.proposals import services
+    from participate.proposals import discussion, services
     from participate.proposals.models import Hiding
 
     council, author, nurse = _manchester(make)
@@ -115,7 +115,7 @@ def test_flag_hide_appeal_and_the_authors_forms(browser, live_server, make, db):
         title="Evening GP appointments in every neighbourhood",
         body="Practices should share evening hubs.",
     )
-    comment = services.add_comment(
+    comment = discussion.add_comment(
         nurse, proposal, body="This is nonsense and so are you.", stance="against"
     )
     proposal_url = f"/proposals/{proposal.id}"

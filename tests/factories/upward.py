@@ -92,6 +92,7 @@ def adopt(clerk, council, title: str, body: str, themes=(), supporters=(), motio
     """An adopted proposal of ``council`` written by its clerk, supported by ``supporters``;
     with ``motion_votes`` ({user: "yes"|"no"}) a standalone motion decides it first."""
     from participate.extensions import db
+    from participate.proposals import discussion
     from participate.proposals import services as proposals
     from participate.votes import services as votes
 
@@ -99,7 +100,7 @@ def adopt(clerk, council, title: str, body: str, themes=(), supporters=(), motio
         clerk, council, title=title, body=body, themes=list(themes)
     )
     for user in supporters:
-        proposals.support(user, proposal)
+        discussion.support(user, proposal)
     if motion_votes is not None:
         motion = votes.create_motion(
             clerk,

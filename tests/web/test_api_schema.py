@@ -25,6 +25,7 @@ import pytest
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
 
+from participate.proposals import listing
 from participate.proposals import services as proposals
 from tests.conftest import api_token
 
@@ -119,7 +120,7 @@ def test_a_body_the_schema_refuses_is_refused_naming_the_field(client, db, make)
         assert response.status_code == 400, body
         error = response.get_json()["error"]
         assert (error["code"], error.get("field")) == (code, field), error
-    assert proposals.list_proposals(councils["health-manchester"]).total == 0
+    assert listing.list_proposals(councils["health-manchester"]).total == 0
 
 
 def _bodies(document):

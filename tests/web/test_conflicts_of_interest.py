@@ -221,7 +221,7 @@ def test_the_clerk_who_sponsored_it_does_not_invalidate_its_signatures(client, w
 
 
 def _flagged_own_proposal(world):
-    from participate.proposals import services
+    from participate.proposals import discussion, moderation, services
 
     proposal = services.create_proposal(
         world.ana,
@@ -231,9 +231,9 @@ def _flagged_own_proposal(world):
     )
     member = world.make.user()
     world.make.member(member, world.council, "citizen")
-    services.flag(member, proposal, reason="This is the clerk's own hobby horse.")
-    comment = services.add_comment(world.ana, proposal, body="I wrote this.", stance="for")
-    services.flag(member, proposal, comment=comment, reason="Off topic.")
+    moderation.flag(member, proposal, reason="This is the clerk's own hobby horse.")
+    comment = discussion.add_comment(world.ana, proposal, body="I wrote this.", stance="for")
+    moderation.flag(member, proposal, comment=comment, reason="Off topic.")
     return proposal, comment
 
 

@@ -228,21 +228,21 @@ def test_a_members_petitions_with_their_state(world, db):
 
 
 def test_replies_to_a_members_proposal_and_comments_and_amendments_waiting(world, db):
-    from participate.proposals import services as proposals
+    from participate.proposals import amendments, discussion
 
     own = _proposal(world.member, world.council, "Open the walk-in centre on Saturdays")
-    proposals.add_comment(world.other, own, body="Yes, and on Sundays too.", stance="for")
+    discussion.add_comment(world.other, own, body="Yes, and on Sundays too.", stance="for")
     theirs = _proposal(world.other, world.council, "Text reminders for appointments")
-    said = proposals.add_comment(world.member, theirs, body="Texts work for me.", stance="for")
-    proposals.add_comment(
+    said = discussion.add_comment(world.member, theirs, body="Texts work for me.", stance="for")
+    discussion.add_comment(
         world.others[1],
         theirs,
         body="Not for me: I have no mobile.",
         stance="against",
         parent_id=said.id,
     )
-    proposals.add_comment(world.others[2], theirs, body="Good idea overall.", stance="for")
-    proposals.propose_amendment(
+    discussion.add_comment(world.others[2], theirs, body="Good idea overall.", stance="for")
+    amendments.propose_amendment(
         world.others[1],
         own,
         body="Open the walk-in centre on Saturdays and Sundays.",
@@ -268,13 +268,13 @@ def test_someone_with_nothing_to_do_gets_an_empty_agenda(make, db):
 def test_a_clerk_sees_requests_flags_petitions_and_near_deadlines(world, db):
     from participate.councils.memberships import request_membership
     from participate.petitions import moderating
-    from participate.proposals import services as proposals
+    from participate.proposals import discussion, moderation
 
     request_membership(world.make.user(), world.council, "citizen", "I use the walk-in centre.")
     request_membership(world.make.user(), world.council, "employee")
     post = _proposal(world.other, world.council, "Open the walk-in centre on Saturdays")
-    comment = proposals.add_comment(world.others[1], post, body="Rubbish idea.", stance="against")
-    proposals.flag(world.member, post, comment=comment, reason="Rude and says nothing.")
+    comment = discussion.add_comment(world.others[1], post, body="Rubbish idea.", stance="against")
+    moderation.flag(world.member, post, comment=comment, reason="Rude and says nothing.")
     _in_moderation(world, "Inspect the out-of-hours GP service")
     answered = _in_moderation(world, "Inspect the community dental service")
     moderating.publish(world.clerk, answered)

@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from participate.errors import DomainError
-from participate.proposals import services
+from participate.proposals import amendments, discussion, gates, moderation, search, services
+from participate.proposals.listing import council_themes, list_proposals
 from participate.proposals.models import (
     Amendment,
     Comment,
@@ -29,8 +30,8 @@ proposal = factory.proposal  # the fixture (tests/factories/proposals.py)
 
 
 def test_visitor_reads_the_proposal_page(client, world, proposal):
-    services.add_comment(world.member, proposal, body="Who staffs it?", stance="question")
-    services.support(world.member, proposal)
+    discussion.add_comment(world.member, proposal, body="Who staffs it?", stance="question")
+    discussion.support(world.member, proposal)
     html = page_of(client, proposal.id)
     assert "Evening GP appointments" in html
     assert "<strong>evening hubs</strong>" in html  # Markdown rendered on save
@@ -149,7 +150,7 @@ def test_markdown_is_sanitised_on_save(client, db, login_as, world, payload):
     for bad in ("<script>alert", "onerror=", "onclick=", "javascript:", "<iframe"):
         assert bad not in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html  # the title is escaped
-    services.add_comment(world.member, proposal, body=payload, stance="for")
+    discussion.add_comment(world.member, proposal, body=payload, stance="for")
     comment = db.session.scalar(sa.select(Comment))
     assert not any(b in comment.body_html.lower() for b in ("<script", "onerror", "javascript:"))
 
@@ -215,7 +216,7 @@ def test_author_withdraws(client, db, login_as, world, proposal):
     from participate.audit.models import AuditEvent
     from participate.notifications.models import Notification
 
-    services.follow(world.member, proposal)
+    discussion.follow(world.member, proposal)
     login_as(world.author)
     assert client.get(f"/proposals/{proposal.id}/withdraw").status_code == 200
     response = client.post(f"/proposals/{proposal.id}/withdraw", data={"reason": "Done anyway"})
@@ -264,7 +265,7 @@ def test_member_comments_with_htmx_gets_the_discussion_fragment(
 
 
 def test_reply_forms_and_threads(client, db, login_as, world, proposal):
-    first = services.add_comment(world.member, proposal, body="Root comment", stance="question")
+    first = discussion.add_comment(world.member, proposal, body="Root comment", stance="question")
     login_as(world.leader)
     fragment = client.get(
         f"/proposals/{proposal.id}/comments/{first.id}/reply", headers=htmx_headers()
@@ -342,7 +343,7 @@ def test_comment_on_a_withdrawn_proposal_is_refused(client, db, login_as, world,
 
 def test_reply_to_a_comment_on_another_proposal_is_refused(client, db, login_as, world, proposal):
     other = services.create_proposal(world.leader, world.council, title="Other", body="Other text")
-    elsewhere = services.add_comment(world.leader, other, body="Elsewhere", stance="neutral")
+    elsewhere = discussion.add_comment(world.leader, other, body="Elsewhere", stance="neutral")
     login_as(world.member)
     response = client.post(
         f"/proposals/{proposal.id}/comments",
@@ -358,7 +359,7 @@ def test_reply_to_a_comment_on_another_proposal_is_refused(client, db, login_as,
 
 def test_the_database_refuses_a_cross_proposal_reply(db, world, proposal):
     other = services.create_proposal(world.leader, world.council, title="Other", body="Other text")
-    elsewhere = services.add_comment(world.leader, other, body="Elsewhere", stance="neutral")
+    elsewhere = discussion.add_comment(world.leader, other, body="Elsewhere", stance="neutral")
     db.session.add(
         Comment(
             proposal_id=proposal.id,
@@ -376,9 +377,9 @@ def test_the_database_refuses_a_cross_proposal_reply(db, world, proposal):
 
 
 def test_stance_summary_names_a_minority_view(client, world, proposal):
-    services.add_comment(world.author, proposal, body="Yes", stance="for")
-    services.add_comment(world.leader, proposal, body="Yes too", stance="for")
-    services.add_comment(world.member, proposal, body="No", stance="against")
+    discussion.add_comment(world.author, proposal, body="Yes", stance="for")
+    discussion.add_comment(world.leader, proposal, body="Yes too", stance="for")
+    discussion.add_comment(world.member, proposal, body="No", stance="against")
     html = page_of(client, proposal.id)
     assert "minority view" in html
     assert (
@@ -416,7 +417,7 @@ def test_support_with_htmx_returns_the_counts_fragment(client, db, login_as, wor
 
 
 def test_second_support_is_refused_and_nothing_written(client, db, login_as, world, proposal):
-    services.support(world.member, proposal)
+    discussion.support(world.member, proposal)
     login_as(world.member)
     for headers in ({}, htmx_headers()):
         response = client.post(
@@ -430,7 +431,7 @@ def test_second_support_is_refused_and_nothing_written(client, db, login_as, wor
 
 
 def test_one_support_per_member_is_a_database_constraint(db, world, proposal):
-    services.support(world.member, proposal)
+    discussion.support(world.member, proposal)
     db.session.add(
         Support(proposal_id=proposal.id, user_id=world.member.id, constituency="employee")
     )
@@ -457,7 +458,7 @@ def test_withdrawing_a_support_you_never_gave_is_refused(client, db, login_as, w
 
 def test_supports_are_counted_by_constituency_on_the_page(client, world, proposal):
     for user in (world.member, world.leader, world.author):
-        services.support(user, proposal)
+        discussion.support(user, proposal)
     html = page_of(client, proposal.id)
     assert "<strong>3</strong> members support this, from 3 constituencies" in html
     assert services.supports_by_constituency(proposal.id) == {
@@ -496,11 +497,11 @@ def test_amendment_accepted_makes_a_new_version(client, db, login_as, world, pro
     assert "Pilot it in two practices first." in proposal.body_html
     version = db.session.scalar(sa.select(ProposalVersion).where(ProposalVersion.number == 2))
     assert version.amendment_id == amendment.id and version.author_id == world.member.id
-    assert services.search_proposals("pilot").total == 1  # the index follows the new text
+    assert search.search_proposals("pilot").total == 1  # the index follows the new text
 
 
 def test_amendment_declined_needs_a_reason(client, db, login_as, world, proposal):
-    amendment = services.propose_amendment(
+    amendment = amendments.propose_amendment(
         world.member, proposal, body=BODY + " Until 7pm.", reason="Earlier finish"
     )
     login_as(world.author)
@@ -523,7 +524,7 @@ def test_amendment_declined_needs_a_reason(client, db, login_as, world, proposal
 
 @pytest.mark.parametrize("who", ["member", "clerk", "account"])
 def test_only_the_author_resolves_amendments(client, db, login_as, world, proposal, who):
-    amendment = services.propose_amendment(world.leader, proposal, body="Other", reason="Why not")
+    amendment = amendments.propose_amendment(world.leader, proposal, body="Other", reason="Why not")
     login_as(getattr(world, who))
     response = client.post(f"/amendments/{amendment.id}/resolve", data={"decision": "accept"})
     assert response.status_code == 403
@@ -562,7 +563,7 @@ def test_bad_amendments_are_refused(client, db, login_as, world, proposal, data,
 
 
 def test_pending_amendments_lapse_when_the_proposal_is_decided(db, world, proposal):
-    amendment = services.propose_amendment(world.member, proposal, body="Other", reason="Why")
+    amendment = amendments.propose_amendment(world.member, proposal, body="Other", reason="Why")
     services.set_status(world.clerk, proposal, "on_agenda")
     services.set_status(world.clerk, proposal, "rejected", reason="Lost the vote")
     db.session.expire_all()
@@ -580,8 +581,8 @@ def test_follow_and_notifications(client, db, login_as, world, proposal):
         f"/proposals/{proposal.id}/follow", data={"action": "follow"}, headers=htmx_headers()
     )
     assert response.status_code == 200 and "Stop following" in response.get_data(as_text=True)
-    services.add_comment(world.member, proposal, body="A comment", stance="for")
-    services.propose_amendment(world.member, proposal, body="Other text", reason="Why")
+    discussion.add_comment(world.member, proposal, body="A comment", stance="for")
+    amendments.propose_amendment(world.member, proposal, body="Other text", reason="Why")
     services.set_status(world.clerk, proposal, "on_agenda", reason="Spring round")
     texts = list(
         db.session.scalars(
@@ -637,9 +638,9 @@ def test_agenda_gates_are_asked_while_on_the_agenda(client, db, login_as, world,
                 "Comments are closed in the voting phase.", code="phase_closed", status=409
             )
 
-    services.AGENDA_GATES.append(gate)
+    gates.AGENDA_GATES.append(gate)
     try:
-        services.add_comment(world.member, proposal, body="While open", stance="for")
+        discussion.add_comment(world.member, proposal, body="While open", stance="for")
         assert seen == []  # gates only apply on the agenda
         services.set_status(world.clerk, proposal, "on_agenda")
         login_as(world.member)
@@ -648,12 +649,12 @@ def test_agenda_gates_are_asked_while_on_the_agenda(client, db, login_as, world,
         )
         assert response.status_code == 409
         assert "Comments are closed in the voting phase." in response.get_data(as_text=True)
-        amendment = services.propose_amendment(world.member, proposal, body="New", reason="Why")
-        services.resolve_amendment(world.author, amendment, accept=True)
+        amendment = amendments.propose_amendment(world.member, proposal, body="New", reason="Why")
+        amendments.resolve_amendment(world.author, amendment, accept=True)
         assert seen == ["comment", "propose_amendment", "resolve_amendment"]
         assert count(db, Comment) == 1
     finally:
-        services.AGENDA_GATES.remove(gate)
+        gates.AGENDA_GATES.remove(gate)
 
 
 # ---------------------------------------------------------------- the list
@@ -679,13 +680,13 @@ def many(db, make, world):
     extra = [make.user(), make.user(), make.user()]
     for user in extra:
         make.member(user, world.council, "citizen")
-    services.support(world.author, made["narrow"])
+    discussion.support(world.author, made["narrow"])
     for user in extra:
-        services.support(user, made["narrow"])
+        discussion.support(user, made["narrow"])
     for user in (world.author, world.member, world.leader):
-        services.support(user, made["broad"])
+        discussion.support(user, made["broad"])
     for i in range(4):
-        services.add_comment(world.member, made["talked"], body=f"Comment {i}", stance="neutral")
+        discussion.add_comment(world.member, made["talked"], body=f"Comment {i}", stance="neutral")
     return made
 
 
@@ -695,14 +696,14 @@ def titles(listing) -> list[str]:
 
 def test_list_sorts(world, many):
     council = world.council
-    assert titles(services.list_proposals(council))[0] == "The quiet one"
-    assert titles(services.list_proposals(council, sort="supported"))[:2] == [
+    assert titles(list_proposals(council))[0] == "The quiet one"
+    assert titles(list_proposals(council, sort="supported"))[:2] == [
         "The narrow one",
         "The broad one",
     ]
-    assert titles(services.list_proposals(council, sort="discussed"))[0] == "The talked one"
+    assert titles(list_proposals(council, sort="discussed"))[0] == "The talked one"
     # three constituencies behind "broad" outrank three citizens behind "narrow"
-    assert titles(services.list_proposals(council, sort="bridging"))[:2] == [
+    assert titles(list_proposals(council, sort="bridging"))[:2] == [
         "The broad one",
         "The narrow one",
     ]
@@ -710,28 +711,28 @@ def test_list_sorts(world, many):
 
 def test_list_filters(world, many):
     council = world.council
-    assert set(titles(services.list_proposals(council, theme="GP access"))) == {
+    assert set(titles(list_proposals(council, theme="GP access"))) == {
         "The broad one",
         "The talked one",
     }
-    assert set(titles(services.list_proposals(council, constituency="citizen"))) == {
+    assert set(titles(list_proposals(council, constituency="citizen"))) == {
         "The narrow one",
         "The quiet one",
     }
     services.withdraw_proposal(world.author, many["quiet"])
-    assert titles(services.list_proposals(council, status="withdrawn")) == ["The quiet one"]
-    assert services.list_proposals(council, status="adopted").total == 0
+    assert titles(list_proposals(council, status="withdrawn")) == ["The quiet one"]
+    assert list_proposals(council, status="adopted").total == 0
 
 
 def test_list_pages(client, world):
     for i in range(23):
         services.create_proposal(world.author, world.council, title=f"Idea {i:02d}", body="Text")
-    first = services.list_proposals(world.council)
+    first = list_proposals(world.council)
     assert first.total == 23 and first.pages == 2 and len(first.items) == 20
-    second = services.list_proposals(world.council, page=2)
+    second = list_proposals(world.council, page=2)
     assert len(second.items) == 3
     assert not set(titles(first)) & set(titles(second))
-    bridging = services.list_proposals(world.council, sort="bridging", page=2)
+    bridging = list_proposals(world.council, sort="bridging", page=2)
     assert len(bridging.items) == 3
     html = client.get("/councils/health-manchester/proposals?page=2").get_data(as_text=True)
     assert "page 2 of 2" in html and "Previous page" in html
@@ -769,16 +770,16 @@ def test_search_across_councils(client, db, make, world, proposal):
         body="Open surgeries on Saturdays.",
     )
     services.create_proposal(someone, salford, title="Bus routes", body="Nothing about doctors.")
-    results = services.search_proposals("appointment")  # stemming: appointments
+    results = search.search_proposals("appointment")  # stemming: appointments
     assert {h.proposal.title for h in results.hits} == {
         "Evening GP appointments",
         "Weekend appointments in Salford",
     }
     assert results.hits[0].snippet is not None
-    assert services.search_proposals("appointment", council=salford).total == 1
-    assert services.search_proposals("waiting").total == 1  # themes are indexed
-    assert services.search_proposals("saturd").total == 1  # the last word is a prefix
-    assert services.search_proposals("").total == 0
+    assert search.search_proposals("appointment", council=salford).total == 1
+    assert search.search_proposals("waiting").total == 1  # themes are indexed
+    assert search.search_proposals("saturd").total == 1  # the last word is a prefix
+    assert search.search_proposals("").total == 0
     html = client.get("/search?q=evening+hubs").get_data(as_text=True)
     assert "1 proposal found across all councils" in html and "<mark>" in html
     fragment = client.get("/search?q=bus", headers=htmx_headers()).get_data(as_text=True)
@@ -794,17 +795,17 @@ def test_search_index_follows_edits_and_skips_hidden(db, world, proposal):
         body="Completely rewritten about pharmacists.",
         themes=[],
     )
-    assert services.search_proposals("pharmacists").total == 1
-    assert services.search_proposals("hubs").total == 0
-    assert services.search_proposals("waiting").total == 0  # themes removed
-    services.hide(world.clerk, proposal, reason="Off-topic")
-    assert services.search_proposals("pharmacists").total == 0
+    assert search.search_proposals("pharmacists").total == 1
+    assert search.search_proposals("hubs").total == 0
+    assert search.search_proposals("waiting").total == 0  # themes removed
+    moderation.hide(world.clerk, proposal, reason="Off-topic")
+    assert search.search_proposals("pharmacists").total == 0
 
 
 def test_council_themes_leave_out_themes_only_hidden_proposals_use(client, world, many):
-    assert services.council_themes(world.council) == ["gp-access", "housing", "mental-health"]
-    services.hide(world.clerk, many["narrow"], reason="Advertising")  # the only "housing" one
-    services.hide(world.clerk, many["quiet"], reason="Off-topic")  # "talked" keeps mental-health
-    assert services.council_themes(world.council) == ["gp-access", "mental-health"]
+    assert council_themes(world.council) == ["gp-access", "housing", "mental-health"]
+    moderation.hide(world.clerk, many["narrow"], reason="Advertising")  # the only "housing" one
+    moderation.hide(world.clerk, many["quiet"], reason="Off-topic")  # "talked" keeps mental-health
+    assert council_themes(world.council) == ["gp-access", "mental-health"]
     html = client.get("/councils/health-manchester/proposals").get_data(as_text=True)
     assert '<option value="housing"' not in html and '<option value="mental-health"' in html

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from participate.proposals import services
+from participate.proposals import discussion, moderation, services
 from participate.proposals.models import Amendment, Comment, Proposal, Support
 from tests.conftest import api_token
 from tests.factories.proposals import BODY, count, proposal, world  # noqa: F401
@@ -20,7 +20,7 @@ def error_of(response) -> dict:
 
 
 def test_list_with_filters_and_sorts(client, world, proposal):
-    services.support(world.member, proposal)
+    discussion.support(world.member, proposal)
     other = services.create_proposal(
         world.leader, world.council, title="Quiet", body="Text", themes="housing"
     )
@@ -102,9 +102,9 @@ def test_create_needs_json(client, world):
 
 
 def test_detail_has_the_comment_tree_and_supports(client, world, proposal):
-    root = services.add_comment(world.member, proposal, body="Root", stance="against")
-    services.add_comment(world.leader, proposal, body="Reply", stance="for", parent_id=root.id)
-    services.support(world.leader, proposal)
+    root = discussion.add_comment(world.member, proposal, body="Root", stance="against")
+    discussion.add_comment(world.leader, proposal, body="Reply", stance="for", parent_id=root.id)
+    discussion.support(world.leader, proposal)
     data = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
     assert data["supports_by_constituency"]["leader"] == 1
     (node,) = data["comments_tree"]
@@ -120,11 +120,11 @@ def test_detail_has_the_comment_tree_and_supports(client, world, proposal):
 
 
 def test_hidden_content_is_not_in_the_api(client, world, proposal):
-    comment = services.add_comment(world.member, proposal, body="Rude words", stance="against")
-    services.hide(world.clerk, proposal, comment=comment, reason="attack")
+    comment = discussion.add_comment(world.member, proposal, body="Rude words", stance="against")
+    moderation.hide(world.clerk, proposal, comment=comment, reason="attack")
     node = client.get(f"/api/v1/proposals/{proposal.id}").get_json()["comments_tree"][0]
     assert node["hidden"] and node["hidden_reason"] == "attack" and "body" not in node
-    services.hide(world.clerk, proposal, reason="spam")
+    moderation.hide(world.clerk, proposal, reason="spam")
     data = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
     assert data["hidden"] and data["title"] is None and "body" not in data
 
@@ -169,7 +169,7 @@ def test_comment_refusals(client, db, world, proposal):
     response = client.post(url, json=body, headers=api_token(world.account))
     assert response.status_code == 403 and error_of(response)["code"] == "members_only"
     other = services.create_proposal(world.leader, world.council, title="Other", body="Text")
-    elsewhere = services.add_comment(world.leader, other, body="There", stance="for")
+    elsewhere = discussion.add_comment(world.leader, other, body="There", stance="for")
     response = client.post(
         url, json={**body, "parent_id": elsewhere.id}, headers=api_token(world.member)
     )

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from participate.audit.models import AuditEvent
 from participate.notifications.models import Notification
-from participate.proposals import services
+from participate.proposals import discussion, moderation, services
 from participate.proposals.models import Comment, Flag, Hiding, Proposal
 from tests.conftest import htmx_headers
 from tests.factories.proposals import count, page_of, proposal, world  # noqa: F401
@@ -22,7 +22,7 @@ RUDE = "The receptionist on Tuesdays is useless, sack her."
 
 @pytest.fixture
 def rude(world, proposal):
-    return services.add_comment(world.member, proposal, body=RUDE, stance="against")
+    return discussion.add_comment(world.member, proposal, body=RUDE, stance="against")
 
 
 def events(db, action: str) -> list[AuditEvent]:
@@ -79,7 +79,7 @@ def test_bad_flags(client, db, login_as, world, rude, who, data, status, message
 
 
 def test_one_flag_per_person(client, db, login_as, world, rude):
-    services.flag(
+    moderation.flag(
         world.leader, services.get_proposal(rude.proposal_id), comment=rude, reason="Rude"
     )
     login_as(world.leader)
@@ -99,7 +99,7 @@ def test_one_flag_per_person(client, db, login_as, world, rude):
 
 
 def test_the_queue_is_the_clerks(client, login_as, world, proposal, rude):
-    services.flag(world.leader, proposal, comment=rude, reason="Attacks staff")
+    moderation.flag(world.leader, proposal, comment=rude, reason="Attacks staff")
     for who in ("member", "account"):
         login_as(getattr(world, who))
         assert client.get("/councils/health-manchester/moderation").status_code == 403
@@ -109,7 +109,7 @@ def test_the_queue_is_the_clerks(client, login_as, world, proposal, rude):
 
 
 def test_clerk_hides_a_comment_with_a_public_reason(client, db, login_as, world, proposal, rude):
-    services.flag(world.leader, proposal, comment=rude, reason="Attacks staff")
+    moderation.flag(world.leader, proposal, comment=rude, reason="Attacks staff")
     login_as(world.clerk)
     assert client.get(f"/comments/{rude.id}/hide").status_code == 200
     response = client.post(
@@ -182,7 +182,7 @@ def test_clerk_hides_a_proposal(client, db, login_as, world, proposal):
 
 
 def test_dismissing_flags(client, db, login_as, world, proposal, rude):
-    services.flag(world.leader, proposal, comment=rude, reason="Rude?")
+    moderation.flag(world.leader, proposal, comment=rude, reason="Rude?")
     login_as(world.member)
     client.post(
         "/councils/health-manchester/moderation/dismiss",
@@ -207,7 +207,7 @@ def test_dismissing_flags(client, db, login_as, world, proposal, rude):
 
 @pytest.fixture
 def hidden(world, proposal, rude):
-    return services.hide(world.clerk, proposal, comment=rude, reason="personal attack")
+    return moderation.hide(world.clerk, proposal, comment=rude, reason="personal attack")
 
 
 def test_the_author_appeals_once(client, db, login_as, world, hidden):
@@ -234,7 +234,7 @@ def test_the_author_appeals_once(client, db, login_as, world, hidden):
 def test_the_clerk_decides_the_appeal(
     client, db, login_as, world, proposal, rude, hidden, reinstate
 ):
-    services.appeal(world.member, hidden, text="I named nobody.")
+    moderation.appeal(world.member, hidden, text="I named nobody.")
     login_as(world.leader)
     client.post(f"/hidings/{hidden.id}/decide", data={"decision": "reinstate", "reason": "x"})
     db.session.expire_all()
@@ -253,7 +253,7 @@ def test_the_clerk_decides_the_appeal(
     (event,) = events(db, "moderation.appeal_decided")
     assert json.loads(event.data)["decision"] == hidden.decision
     with pytest.raises(Exception) as twice:
-        services.decide_appeal(world.clerk, hidden, reinstate=True, reason="again")
+        moderation.decide_appeal(world.clerk, hidden, reinstate=True, reason="again")
     assert "already decided" in str(twice.value)
     client.post("/logout")
     assert (RUDE in page_of(client, proposal.id)) is reinstate
@@ -263,16 +263,16 @@ def test_no_decision_without_an_appeal(db, world, hidden):
     from participate.errors import DomainError
 
     with pytest.raises(DomainError) as refused:
-        services.decide_appeal(world.clerk, hidden, reinstate=True, reason="Why not")
+        moderation.decide_appeal(world.clerk, hidden, reinstate=True, reason="Why not")
     assert refused.value.code == "no_appeal"
 
 
 def test_moderation_works_on_closed_proposals(db, world, proposal, rude):
     services.withdraw_proposal(world.author, proposal)
-    services.flag(world.leader, services.get_proposal(proposal.id), comment=rude, reason="Rude")
-    hiding = services.hide(
+    moderation.flag(world.leader, services.get_proposal(proposal.id), comment=rude, reason="Rude")
+    hiding = moderation.hide(
         world.clerk, services.get_proposal(proposal.id), comment=rude, reason="attack"
     )
-    services.appeal(world.member, hiding, text="Please")
-    assert services.get_hiding(hiding.id).appealed_at is not None
+    moderation.appeal(world.member, hiding, text="Please")
+    assert moderation.get_hiding(hiding.id).appealed_at is not None
     assert db.session.get(Proposal, proposal.id).status == "withdrawn"

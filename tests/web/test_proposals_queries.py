@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from participate.proposals import services
+from participate.proposals import amendments, moderation, services
+from participate.proposals.discussion import support
 from participate.proposals.models import Comment, Proposal
 from participate.proposals.reading import build_thread, stance_summary, thread_tree
 from tests.factories.proposals import world  # noqa: F401
@@ -63,9 +64,9 @@ def discussion(db, world, n: int) -> Proposal:
         sa.update(Proposal).where(Proposal.id == proposal.id).values(comments_count=n)
     )
     db.session.commit()
-    services.hide(world.clerk, proposal, comment=db.session.get(Comment, ids[0]), reason="attack")
-    services.propose_amendment(world.member, proposal, body="Other body", reason="Why")
-    services.support(world.member, proposal)
+    moderation.hide(world.clerk, proposal, comment=db.session.get(Comment, ids[0]), reason="attack")
+    amendments.propose_amendment(world.member, proposal, body="Other body", reason="Why")
+    support(world.member, proposal)
     return proposal
 
 

@@ -594,7 +594,7 @@ def test_short_reasons_are_refused(db, hm):
 
 
 def test_minutes_are_published_when_the_round_closes(client, db, hm):
-    from participate.proposals import services as proposals
+    from participate.proposals import amendments, discussion
     from participate.rounds.briefing import ask_question
     from participate.rounds.decisions import record_outcome
     from participate.rounds.lifecycle import advance_phase
@@ -606,20 +606,20 @@ def test_minutes_are_published_when_the_round_closes(client, db, hm):
     member = hm["members"]["employee"][1]
     ask_question(member, round_, body="What does it cost?")
     advance_to(hm, round_, "discussion")
-    proposals.add_comment(
+    discussion.add_comment(
         member, hm["proposals"][0], body="Staff would welcome this.", stance="for"
     )
-    proposals.add_comment(
+    discussion.add_comment(
         hm["members"]["leader"][0], hm["proposals"][0], body="We cannot staff it.", stance="against"
     )
     advance_to(hm, round_, "refinement")
-    amendment = proposals.propose_amendment(
+    amendment = amendments.propose_amendment(
         hm["members"]["citizen"][3],
         hm["proposals"][0],
         body="Open the walk-in centre on Saturdays and Sundays.",
         reason="Sundays matter as much.",
     )
-    proposals.resolve_amendment(
+    amendments.resolve_amendment(
         hm["members"]["citizen"][0], amendment, accept=False, reason="One step at a time."
     )
     advance_to(hm, round_, "voting")
@@ -676,7 +676,7 @@ def test_the_gate_applies_the_schedule_before_anyone_reads_the_round(db, hm):
     """A comment sent after the discussion's planned end is refused even though nobody has
     loaded the round since (the stored phase is still discussion)."""
     from participate.errors import DomainError
-    from participate.proposals import services as proposals
+    from participate.proposals import discussion
     from participate.rounds.models import Round
     from participate.util import utcnow
 
@@ -692,7 +692,7 @@ def test_the_gate_applies_the_schedule_before_anyone_reads_the_round(db, hm):
     )
     db.session.commit()
     with pytest.raises(DomainError) as refused:
-        proposals.add_comment(
+        discussion.add_comment(
             hm["members"]["citizen"][2], hm["proposals"][0], body="Too late?", stance="for"
         )
     assert refused.value.code == "phase_closed_for_comments"

@@ -102,6 +102,7 @@ def _written(db) -> tuple:
 
 
 def _act(action, actor, round_, hm):
+    from participate.proposals import amendments, discussion
     from participate.proposals import services as proposals
     from participate.rounds import minutes
     from participate.rounds.agenda import add_agenda_item, merge_items
@@ -113,9 +114,9 @@ def _act(action, actor, round_, hm):
     items = sorted(round_.items, key=lambda i: i.position)
     proposal = proposals.get_proposal(items[0].proposal_id)
     if action == "comment":
-        return proposals.add_comment(actor, proposal, body="I support this.", stance="for")
+        return discussion.add_comment(actor, proposal, body="I support this.", stance="for")
     if action == "propose_amendment":
-        return proposals.propose_amendment(
+        return amendments.propose_amendment(
             actor,
             proposal,
             body=proposal.body + " On bank holidays too.",
@@ -187,7 +188,7 @@ def test_services_follow_the_permission_table(db, make, hm, phase, action):
 @pytest.mark.parametrize("phase", phases.PHASES[:-1])
 def test_the_agenda_gate_follows_the_permission_table(db, make, hm, phase, action):
     from participate.errors import DomainError
-    from participate.proposals.services import AGENDA_GATES
+    from participate.proposals.gates import AGENDA_GATES
     from participate.rounds.gate import agenda_gate
 
     assert agenda_gate in AGENDA_GATES
@@ -221,12 +222,12 @@ def test_a_question_stance_comment_is_a_question_for_the_gate(db, make, hm, phas
 
 
 def test_comments_on_a_proposal_off_the_agenda_are_not_gated(db, hm):
-    from participate.proposals import services as proposals
+    from participate.proposals import discussion
 
     round_ = _round_in(hm, "voting")
     assert round_.phase == "voting"
     free = hm["proposals"][2]  # not on the agenda
-    proposals.add_comment(hm["members"]["citizen"][0], free, body="Still open.", stance="for")
+    discussion.add_comment(hm["members"]["citizen"][0], free, body="Still open.", stance="for")
 
 
 def test_ballots_only_in_voting(db, hm):
