@@ -1,0 +1,113 @@
+"""The admin's messages name councils and places by name, not slug, and never with arrows
+(issue 15: plain language)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def admin(make, login_as):
+    user = make.user("admin@example.org", admin=True)
+    login_as(user)
+    return user
+
+
+def _flash(client) -> str:
+    return client.get("/admin/").get_data(as_text=True)
+
+
+def _message(html: str) -> str:
+    """The refusal as the page shows it (the forms around it rightly hold slugs)."""
+    start = html.index("This link cannot be added.")
+    return html[start : html.index("<", start)]
+
+
+def test_a_refused_link_is_explained_in_names(client, admin, make, db):
+    make.structure()
+    response = client.post(
+        "/admin/links",
+        data={
+            "link-src": "health-england",
+            "link-dst": "health-manchester",
+            "link-kind": "reports_to",
+        },
+    )
+    assert response.status_code == 400
+    text = _message(response.get_data(as_text=True))
+    assert text.startswith("This link cannot be added. ")
+    assert "Health and care council, England (national)" in text
+    assert "a “reports to” link must go to a higher level" in text
+    assert "Health and care council, England" in text
+    assert "-&gt;" not in text and "->" not in text and "→" not in text
+    assert "health-england" not in text and "health-manchester" not in text
+    assert "reports_to" not in text
+
+
+def test_successes_name_what_was_made(client, admin, make, db):
+    make.structure()
+    make.user("helen@example.org", name="Helen Ward")
+    client.post(
+        "/admin/appointments",
+        data={
+            "appoint-email": "helen@example.org",
+            "appoint-council": "health-manchester",
+            "appoint-role": "clerk",
+            "appoint-constituency": "employee",
+        },
+    )
+    html = _flash(client)
+    assert (
+        "Helen Ward (helen@example.org) is now clerk of Health and care council, Manchester."
+        in html
+    )
+    client.post(
+        "/admin/appointments/end",
+        data={"end-email": "helen@example.org", "end-council": "health-manchester"},
+    )
+    assert "no longer a clerk or minister of Health and care council, Manchester" in _flash(client)
+    response = client.post(
+        "/admin/links",
+        data={"link-src": "health-salford", "link-dst": "forum-salford", "link-kind": "ringmaster"},
+    )
+    assert (
+        "This link cannot be added. The link from Health and care council, Salford to "
+        "Salford place forum already exists." in response.get_data(as_text=True)
+    )
+    client.post(
+        "/admin/councils",
+        data={
+            "council-slug": "schools-salford",
+            "council-service": "schools",
+            "council-place": "salford",
+        },
+    )
+    assert "Schools council, Salford created with its first constitution." in _flash(client)
+    response = client.post(
+        "/admin/links",
+        data={
+            "link-src": "schools-salford",
+            "link-dst": "forum-salford",
+            "link-kind": "ringmaster",
+        },
+    )
+    assert response.status_code == 302
+    assert "now meets in Salford place forum." in _flash(client)
+
+
+def test_an_imported_population_change_is_told_in_words(client, admin, make, db):
+    import io
+
+    make.structure()
+    data = (
+        b"places: [{slug: manchester, name: Manchester, level: local, parent: north-west, "
+        b"population: 570000}]\n"
+    )
+    client.post(
+        "/admin/import",
+        data={"import-file": (io.BytesIO(data), "structure.yaml")},
+        content_type="multipart/form-data",
+    )
+    html = _flash(client)
+    assert "Updated the population of Manchester from 568,996 to 570,000" in html, html
+    assert "-&gt;" not in html
