@@ -224,3 +224,12 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def nav_link(page, name: str):
+    """A link of the site's navigation, as a person reaches it: on a phone the links sit
+    behind "Menu", which they open first."""
+    menu = page.locator("details.nav-menu > summary")
+    if menu.is_visible() and not page.locator("details.nav-menu[open]").count():
+        menu.click()
+    return page.get_by_role("link", name=name, exact=True)

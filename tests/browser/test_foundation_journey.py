@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import JOURNEY, assert_accessible, sign_in
+from tests.browser.conftest import JOURNEY, assert_accessible, nav_link, sign_in
 from tests.conftest import PASSWORD, last_mail
 
 pytestmark = [pytest.mark.browser, JOURNEY]
@@ -22,7 +22,7 @@ def test_sign_up_confirm_join_and_be_admitted(browser, live_server, make, db, tm
     page = person.new_page()
     page.goto("/")
     assert_accessible(page, "home")
-    page.get_by_role("link", name="Sign up").click()
+    nav_link(page, "Sign up").click()
     assert_accessible(page, "sign-up")
     page.get_by_label("Your name").fill("Amina Hussain")
     page.get_by_label("E-mail address").fill("amina@example.org")
