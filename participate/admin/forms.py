@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from participate.councils.forms import CONSTITUENCY_CHOICES
 from participate.params import MAX_ID
+from participate.wording import LINK_KINDS
 
 
 class ServiceForm(FlaskForm):
@@ -54,9 +55,7 @@ class LinkForm(FlaskForm):
     dst = SelectField(
         "To (parent council)", choices=[], validate_choice=False, validators=[DataRequired()]
     )
-    kind = SelectField(
-        "Kind", choices=[("reports_to", "reports to"), ("ringmaster", "ringmaster (place forum)")]
-    )
+    kind = SelectField("Kind", choices=list(LINK_KINDS.items()))
 
 
 class AppointForm(FlaskForm):

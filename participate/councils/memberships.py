@@ -226,7 +226,7 @@ def appoint(admin, user, council: Council, role: str, constituency: str = "leade
         actor=admin,
         council=council,
         subject=membership,
-        data={"user": user.id, "email": user.email, "role": role, "constituency": constituency},
+        data={"user": user.id, "name": user.name, "role": role, "constituency": constituency},
     )
     notify(
         [user.id],
@@ -260,7 +260,7 @@ def end_appointment(admin, user, council: Council) -> Membership:
         actor=admin,
         council=council,
         subject=membership,
-        data={"user": user.id, "email": user.email, "role": before},
+        data={"user": user.id, "name": user.name, "role": before},
     )
     notify(
         [user.id],

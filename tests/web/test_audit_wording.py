@@ -189,3 +189,16 @@ def test_every_event_of_the_demo_reads_as_a_sentence(demo):
     assert not fallen, fallen
     for line in lines:
         assert "None" not in str(line.sentence) and "{" not in str(line.sentence), line.sentence
+
+
+def test_an_appointment_is_logged_without_the_persons_e_mail_address(client, db, hm, make):
+    """The log is public: it names the person appointed, never their e-mail address."""
+    from participate.councils.memberships import appoint, end_appointment
+
+    admin = make.user("ops@example.org", admin=True)
+    person = make.user("grace@example.org", name="Dr Grace Okafor")
+    appoint(admin, person, hm["council"], "clerk", "leader")
+    end_appointment(admin, person, hm["council"])
+    html = client.get("/audit").get_data(as_text=True)
+    assert "Dr Grace Okafor" in html
+    assert "grace@example.org" not in html
