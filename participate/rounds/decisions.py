@@ -92,10 +92,10 @@ def set_method(actor, round_: Round, item: AgendaItem, *, method: str, options=N
 
 def check_outcome(
     actor, round_: Round, item: AgendaItem, *, decision, reasons, minority_report=""
-) -> tuple[str, str]:
+) -> tuple[str, str, dict | None]:
     """Everything `record_outcome` refuses, without recording; the cleaned reasons and
-    minority report. The page asks the clerk to confirm a decision (it is final) only once it
-    would be accepted."""
+    minority report, and the item's closed vote result. The page asks the clerk to confirm a
+    decision (it is final) only once it would be accepted."""
     sync_round(round_)
     require_round(round_, "record_outcome", actor)
     if item.is_merged:
@@ -143,17 +143,16 @@ def check_outcome(
         )
     if decision != "deferred":
         _check_no_conflict(actor, [item, *items_merged_into(item)])
-    return reasons, minority_report
+    return reasons, minority_report, result
 
 
 def record_outcome(
     actor, round_: Round, item: AgendaItem, *, decision, reasons, minority_report=""
 ) -> AgendaItem:
     """The clerk records an item's decision; it takes effect at once and cannot be changed."""
-    reasons, minority_report = check_outcome(
+    reasons, minority_report, result = check_outcome(
         actor, round_, item, decision=decision, reasons=reasons, minority_report=minority_report
     )
-    result = closed_result(item)
     now = utcnow()
     claimed = db.session.execute(
         sa.update(AgendaItem)
