@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "journeys"
 VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # A journey runs at both widths; the PostgreSQL run drives the phone only (the pages are the
 # same on both databases, and the SQLite run already drives both widths).
@@ -29,7 +30,7 @@ JOURNEY = pytest.mark.parametrize(
         pytest.param(
             "desktop",
             marks=pytest.mark.skipif(
-                os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                ON_POSTGRES,
                 reason="journeys at desktop width run in the SQLite run; this run drives 390 px",
             ),
         ),
@@ -125,14 +126,7 @@ def browser(chromium, viewport, request):
     yield _Browser(chromium, viewport)
     journey, _journey = _journey, None
     # The checker reads the HTML, which is the same at every width: once, on the first width run.
-    if (
-        journey
-        and journey.steps
-        and (
-            journey.viewport == "desktop"
-            or os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
-        )
-    ):
+    if journey and journey.steps and (journey.viewport == "desktop" or ON_POSTGRES):
         errors = vnu_errors(dict(journey.steps), journey.folder / "html")
         assert not errors, f"{len(errors)} HTML errors in {request.node.name}:\n" + "\n".join(
             errors[:60]
