@@ -27,6 +27,9 @@ FSTRING_VALUES = {
     "status": PROPOSAL_STATUSES,  # proposals/services.py: _change_status
     "step": PROPOSAL_STATUSES,  # seed/proposals.py
 }
+# Actions appended again as they were recorded (seed/__init__.py: chain_in_story_order): each
+# came from one of the calls with a name found here.
+REPLAYED = {"event.action"}
 
 
 def _names(node: ast.expr, where: str) -> set[str]:
@@ -46,6 +49,8 @@ def _names(node: ast.expr, where: str) -> set[str]:
             )
             names = {n + v for n in names for v in FSTRING_VALUES[variable]}
         return names
+    if ast.unparse(node) in REPLAYED:
+        return set()
     raise AssertionError(f"{where}: record_event's action is {ast.unparse(node)}; use a string")
 
 
