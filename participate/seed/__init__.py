@@ -3,7 +3,10 @@
 One module here per feature seeds that feature's demo data through its own services, in the
 order below (each later step reads what the earlier ones made): the council structure with
 the demo accounts and memberships (``councils``), then ``proposals``, ``votes``,
-``petitions``, ``rounds`` and ``upward``. ``context`` holds what the steps share.
+``petitions``, ``rounds`` and ``upward``. ``context`` holds what the steps share, among it
+the story clock (``SeedContext.at``): each step tells its part of the story in the months
+before today, every row, notification and audit event stamped when the story says it
+happened.
 
 At ``scale > 1`` (benchmarks, like ``pgbench -i -s``) the modules in ``scale/`` bulk-load the
 large workloads as well; the demo story itself is the same at every scale.

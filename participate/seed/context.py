@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from participate.accounts.models import User
 from participate.councils.models import Council, Membership
 from participate.extensions import db
+from participate.util import clock_at, utcnow
+from participate.votes.models import Motion
 
-# Councils where the demo happens; the demo people belong to these.
+# Councils where the demo happens (each demo person belongs to those of them their role
+# gives them: participate.seed.councils.DEMO_MEMBERSHIPS).
 DEMO_COUNCILS = [
     "health-manchester",
     "health-north-west",
@@ -36,6 +42,19 @@ class SeedContext:
     # their ids, read once: the loaded accounts expire at each commit
     resident_ids: list[int] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
+    # the present when seeding began: the story is told in the months before it
+    now: datetime = field(default_factory=utcnow)
+
+    def when(self, days_ago: float = 0, hours_ago: float = 0) -> datetime:
+        """A moment of the story, so long before the present."""
+        return self.now - timedelta(days=days_ago, hours=hours_ago)
+
+    def at(
+        self, moment: datetime | None = None, *, days_ago: float = 0, hours_ago: float = 0
+    ) -> AbstractContextManager[None]:
+        """The story clock: what the services do inside the block happens at ``moment`` (or
+        so long ago), stamped so as they write it (rows, notifications, audit events)."""
+        return clock_at(moment if moment is not None else self.when(days_ago, hours_ago))
 
     def members_of(self, slug: str, constituency: str | None = None) -> list[Membership]:
         query = sa.select(Membership).where(
@@ -44,3 +63,28 @@ class SeedContext:
         if constituency:
             query = query.where(Membership.constituency == constituency)
         return list(db.session.scalars(query.order_by(Membership.id)))
+
+    @contextmanager
+    def casting(self, *motion_ids: int) -> Iterator[None]:
+        """Ballots cast in the story's past, on motions whose closing time is past too.
+
+        The database refuses a ballot once its motion's closing time has passed by the
+        database's own clock (the real present: the story clock does not move it), so while
+        they are cast the closing times are lifted, and then put back as they were.
+        """
+        ids = list(motion_ids)
+        closes = dict(
+            db.session.execute(sa.select(Motion.id, Motion.closes_at).where(Motion.id.in_(ids)))
+            .tuples()
+            .all()
+        )
+        db.session.execute(sa.update(Motion).where(Motion.id.in_(ids)).values(closes_at=None))
+        db.session.commit()
+        try:
+            yield
+        finally:
+            for motion_id, closes_at in closes.items():
+                db.session.execute(
+                    sa.update(Motion).where(Motion.id == motion_id).values(closes_at=closes_at)
+                )
+            db.session.commit()

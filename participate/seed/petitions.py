@@ -16,7 +16,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from participate.accounts.models import User
-from participate.core import petitions as rules
 from participate.councils.memberships import appoint
 from participate.extensions import db
 from participate.petitions import (
@@ -29,7 +28,6 @@ from participate.petitions import (
     sponsoring,
 )
 from participate.petitions.models import Petition, Signature
-from participate.util import utcnow
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
@@ -40,7 +38,7 @@ POOL = 6_000  # signers who are not members of the demo councils
 def _pool(ctx) -> list[int]:
     """Bulk-insert the signer accounts (one shared password hash, confirmed e-mail)."""
     password_hash = ctx.people["citizen"].password_hash
-    now = utcnow()
+    now = ctx.when(days_ago=230)  # they signed up when the platform opened
     first = ["Alex", "Sam", "Jordan", "Casey", "Morgan", "Riley", "Jamie", "Robin", "Kim", "Lee"]
     last = ["Ashworth", "Barlow", "Crompton", "Dawson", "Entwistle", "Fletcher", "Gregson"]
     rows = [
@@ -65,45 +63,47 @@ def _pool(ctx) -> list[int]:
     )
 
 
-def _start(ctx, author_key, slug, kind, title, change, reason, settings=None) -> Petition:
-    return drafting.start_petition(
-        ctx.people[author_key] if isinstance(author_key, str) else author_key,
-        ctx.councils[slug],
-        kind=kind,
-        title=title,
-        change_text=change,
-        reason_text=reason,
-        proposed_settings=settings,
+def _start(
+    ctx, author_key, slug, kind, title, change, reason, settings=None, *, days_ago: float
+) -> Petition:
+    with ctx.at(days_ago=days_ago):
+        return drafting.start_petition(
+            ctx.people[author_key] if isinstance(author_key, str) else author_key,
+            ctx.councils[slug],
+            kind=kind,
+            title=title,
+            change_text=change,
+            reason_text=reason,
+            proposed_settings=settings,
+        )
+
+
+def _resident_of(ctx, slug: str) -> User:
+    """A resident who is a citizen member of the council: the author of a petition about a
+    place none of the demo people lives in."""
+    demo = {user.id for user in ctx.people.values()}
+    return next(
+        db.session.get(User, m.user_id)
+        for m in ctx.members_of(slug, "citizen")
+        if m.user_id not in demo
     )
 
 
-def _sponsor(ctx, petition: Petition, n: int) -> None:
-    sponsoring.invite_sponsors(petition.author, petition)
-    candidates = [uid for uid in ctx.resident_ids if uid != petition.author_id][: n + 3]
-    for user_id in ctx.rng.sample(candidates, n):
-        if petition.status != "collecting_sponsors":
-            break
-        sponsoring.sponsor_petition(db.session.get(User, user_id), petition)
+def _sponsor(ctx, petition: Petition, n: int, *, days_ago: float) -> None:
+    with ctx.at(days_ago=days_ago):
+        sponsoring.invite_sponsors(petition.author, petition)
+        candidates = [uid for uid in ctx.resident_ids if uid != petition.author_id][: n + 3]
+        for user_id in ctx.rng.sample(candidates, n):
+            if petition.status != "collecting_sponsors":
+                break
+            sponsoring.sponsor_petition(db.session.get(User, user_id), petition)
 
 
 def _publish(ctx, clerk_key: str, petition: Petition, days_ago: float) -> Petition:
-    """Publish through the service, then move its dates back as if it happened days ago."""
-    _sponsor(ctx, petition, petition.sponsors_needed)
-    moderating.publish(ctx.people[clerk_key], petition)
-    opened = utcnow() - timedelta(days=days_ago)
-    db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id)
-        .values(
-            created_at=opened - timedelta(days=3),
-            sponsors_invited_at=opened - timedelta(days=3),
-            submitted_at=opened - timedelta(days=1),
-            moderated_at=opened,
-            opened_at=opened,
-            signing_deadline=rules.signing_deadline(opened, rules.DEFAULT_SIGNING_MONTHS),
-        )
-    )
-    db.session.commit()
+    """Sponsored two days before ``days_ago``, published by the clerk then."""
+    _sponsor(ctx, petition, petition.sponsors_needed, days_ago=days_ago + 2)
+    with ctx.at(days_ago=days_ago):
+        moderating.publish(ctx.people[clerk_key], petition)
     db.session.refresh(petition)
     return petition
 
@@ -150,7 +150,10 @@ def _sign(ctx, petition: Petition, pool: list[int], n: int, *, days: float, shap
     for i in range(0, len(rows), 5_000):
         db.session.execute(sa.insert(Signature.__table__), rows[i : i + 5_000])
     db.session.commit()
-    recount.recount(petition.id)
+    # Counted as the last of them came in (a threshold is reached, and told, then).
+    last = max(row["created_at"] for row in rows) + timedelta(minutes=1)
+    with ctx.at(min(last, ctx.when(hours_ago=0.5))):
+        recount.recount(petition.id)
     db.session.commit()
     db.session.refresh(petition)
     return len(rows)
@@ -172,8 +175,9 @@ def seed(ctx) -> None:
         "a local scrutiny report by the end of January.",
         "Calls to the out-of-hours service waited over four hours on 19 Saturdays this year. "
         "Patients in Wythenshawe and Gorton report being sent to A&E instead.",
+        days_ago=6,
     )
-    _sponsor(ctx, collecting, 2)
+    _sponsor(ctx, collecting, 2, days_ago=5)
 
     # In moderation: sponsors complete.
     moderation = _start(
@@ -186,8 +190,9 @@ def seed(ctx) -> None:
         "elected by registered patients, a third by staff, the rest by partners.",
         "People who use and run community nursing know what works. A co-operative board, as "
         "in several NHS foundation trusts, gives them a real say over priorities.",
+        days_ago=9,
     )
-    _sponsor(ctx, moderation, moderation.sponsors_needed)
+    _sponsor(ctx, moderation, moderation.sponsors_needed, days_ago=8)
 
     # Rejected, with a public reason, by the North West clerk.
     rejected = _start(
@@ -198,15 +203,17 @@ def seed(ctx) -> None:
         "Sack the chief executive of the ambulance trust",
         "Dismiss the chief executive of the regional ambulance trust at once.",
         "Response times are the worst in the country and someone has to take responsibility.",
+        days_ago=26,
     )
-    _sponsor(ctx, rejected, rejected.sponsors_needed)
-    moderating.reject(
-        ctx.people["regional_clerk"],
-        rejected,
-        standard="S4",
-        reason="A petition cannot name or target an individual member of staff. You could "
-        "petition for an early scrutiny of ambulance response times in the region instead.",
-    )
+    _sponsor(ctx, rejected, rejected.sponsors_needed, days_ago=25)
+    with ctx.at(days_ago=22):
+        moderating.reject(
+            ctx.people["regional_clerk"],
+            rejected,
+            standard="S4",
+            reason="A petition cannot name or target an individual member of staff. You could "
+            "petition for an early scrutiny of ambulance response times in the region instead.",
+        )
 
     # Open, close to its threshold (5,690 for Manchester: max(100, ceil(1% × 568,996))).
     near = _start(
@@ -219,6 +226,7 @@ def seed(ctx) -> None:
         "health services, with families and staff giving evidence.",
         "Young people wait a median of 18 weeks for a first appointment, and schools report "
         "more crises every term. Families want to be heard before the next budget.",
+        days_ago=45,
     )
     _publish(ctx, "clerk", near, days_ago=42)
     total += _sign(ctx, near, pool, near.threshold - 78, days=42, shape=0.7)
@@ -234,6 +242,7 @@ def seed(ctx) -> None:
         "pharmacy, with members voting on opening hours and services.",
         "Seven pharmacies closed in north Manchester in two years; the people who rely on "
         "them were never asked.",
+        days_ago=38,
     )
     _publish(ctx, "clerk", reached, days_ago=35)
     total += _sign(ctx, reached, pool, reached.threshold + 105, days=26, shape=0.45)
@@ -248,17 +257,19 @@ def seed(ctx) -> None:
         "Review how health, social care and schools share information about unpaid carers, "
         "so that carers tell their story once.",
         "Carers fill in the same forms for every service; young carers are missed by schools.",
+        days_ago=73,
     )
     _publish(ctx, "clerk", answered, days_ago=70)
     total += _sign(ctx, answered, pool, answered.threshold + 40, days=30, shape=0.5)
-    answering.publish_response(
-        ctx.people["clerk"],
-        answered,
-        decision="partly_adopted",
-        response_text="The forum agreed to a review led by the carers' partnership, reporting "
-        "in six months. A single carers' record across services needs national agreement, so "
-        "the forum has forwarded that part to the national council.",
-    )
+    with ctx.at(days_ago=36):
+        answering.publish_response(
+            ctx.people["clerk"],
+            answered,
+            decision="partly_adopted",
+            response_text="The forum agreed to a review led by the carers' partnership, "
+            "reporting in six months. A single carers' record across services needs national "
+            "agreement, so the forum has forwarded that part to the national council.",
+        )
 
     # A constitution change that passed a governance vote and changed the constitution.
     change = _start(
@@ -272,46 +283,51 @@ def seed(ctx) -> None:
         "The forum decides on services that residents and staff live with; their voice should "
         "carry more weight than it does, and decisions should not be taken by a handful.",
         settings={"weights": {"citizen": 2, "employee": 1.5}, "quorum": 0.25},
+        days_ago=93,
     )
     _publish(ctx, "clerk", change, days_ago=90)
     total += _sign(ctx, change, pool, change.threshold + 12, days=40, shape=0.55)
-    motion_id = _governance_vote(ctx, change)
-    answering.publish_response(
-        ctx.people["clerk"],
-        change,
-        decision="adopted",
-        response_text="The forum put the petition to a governance vote, which passed with the "
-        "two-thirds weighted support the constitution requires. The new weights and quorum "
-        "apply from the next round.",
-        motion_id=motion_id,
-    )
-    if motion_id is not None:
-        answering.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
+    motion_id = _governance_vote(ctx, change, days_ago=49)
+    with ctx.at(days_ago=41):
+        answering.publish_response(
+            ctx.people["clerk"],
+            change,
+            decision="adopted",
+            response_text="The forum put the petition to a governance vote, which passed with "
+            "the two-thirds weighted support the constitution requires. The new weights and "
+            "quorum apply from the next round.",
+            motion_id=motion_id,
+        )
+        if motion_id is not None:
+            answering.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
 
     # Closed without reaching the threshold (its deadline passed).
     missed = _start(
         ctx,
-        "citizen",
+        _resident_of(ctx, "health-salford"),
         "health-salford",
         "early_scrutiny",
         "Scrutinise the closure of Salford's walk-in centre",
         "Hold a scrutiny review of the decision to close the walk-in centre.",
         "The closure was decided without asking the people who use it.",
+        days_ago=204,
     )
-    _sponsor(ctx, missed, missed.sponsors_needed)
+    _sponsor(ctx, missed, missed.sponsors_needed, days_ago=202)
     _publish_as_admin_clerk(ctx, missed, days_ago=200)
     total += _sign(ctx, missed, pool, 312, days=150, shape=0.4)
-    closing.close_if_due(missed.id)
+    with ctx.at(missed.signing_deadline + timedelta(hours=1)):  # closed by the hourly sweep
+        closing.close_if_due(missed.id)
 
     # A few more open ones, for the list's filters and sorts.
     leeds = _start(
         ctx,
-        "citizen",
+        _resident_of(ctx, "health-leeds"),
         "health-leeds",
         "early_scrutiny",
         "Scrutinise discharge delays at Leeds hospitals",
         "Review why patients fit to leave hospital wait for care at home, with a public report.",
         "Hundreds of people a week are stuck in hospital beds waiting for a care package.",
+        days_ago=15,
     )
     _publish(ctx, "leeds_clerk", leeds, days_ago=12)
     total += _sign(ctx, leeds, pool, 840, days=12, shape=0.5)
@@ -321,43 +337,38 @@ def seed(ctx) -> None:
 
 def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
     """Salford has no demo clerk: the admin appoints the North West clerk there first."""
-    appoint(
-        ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"
-    )
-    moderating.publish(ctx.people["regional_clerk"], petition)
-    opened = utcnow() - timedelta(days=days_ago)
-    db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id)
-        .values(
-            opened_at=opened,
-            moderated_at=opened,
-            signing_deadline=rules.signing_deadline(opened, rules.DEFAULT_SIGNING_MONTHS),
+    with ctx.at(days_ago=days_ago + 1):
+        appoint(
+            ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"
         )
-    )
-    db.session.commit()
+    with ctx.at(days_ago=days_ago):
+        moderating.publish(ctx.people["regional_clerk"], petition)
     db.session.refresh(petition)
 
 
-def _governance_vote(ctx, petition: Petition) -> int | None:
-    """A governance motion on the petition, voted by the council's members (votes feature)."""
+def _governance_vote(ctx, petition: Petition, *, days_ago: float) -> int | None:
+    """A governance motion on the petition, opened ``days_ago``, voted by the council's members
+    over the next days and closed a week later (votes feature)."""
     clerk = ctx.people["clerk"]
     council = petition.council
-    motion = votes.open_motion(
-        clerk,
-        council,
-        title=f"Petition {petition.id}: {petition.title}",
-        method="binary",
-        closes_at=None,
-        kind="governance",
-        description="The petition reached its threshold; the forum votes on its settings.",
-    )
+    with ctx.at(days_ago=days_ago):
+        motion = votes.open_motion(
+            clerk,
+            council,
+            title=f"Petition {petition.id}: {petition.title}",
+            method="binary",
+            closes_at=None,
+            kind="governance",
+            description="The petition reached its threshold; the forum votes on its settings.",
+        )
     users = {u.id: u for u in [*ctx.people.values(), *ctx.residents]}
-    for membership in ctx.members_of(council.slug):
-        user = users.get(membership.user_id)
-        if user is None:
-            continue
-        choice = "no" if ctx.rng.random() < 0.15 else "yes"
-        cast_ballot(user, motion, choice=choice)
-    close_voting(clerk, motion)
+    with ctx.at(days_ago=days_ago - 2):
+        for membership in ctx.members_of(council.slug):
+            user = users.get(membership.user_id)
+            if user is None:
+                continue
+            choice = "no" if ctx.rng.random() < 0.15 else "yes"
+            cast_ballot(user, motion, choice=choice)
+    with ctx.at(days_ago=days_ago - 7):
+        close_voting(clerk, motion)
     return motion.id

@@ -40,8 +40,7 @@ from participate.seed.proposals_text import (
     SCHOOLS,
     STANCE_BANK,
 )
-from participate.seed.proposals_threads import PLAN, backdate, fill, support
-from participate.util import utcnow
+from participate.seed.proposals_threads import PLAN, fill, support
 
 ROUND_NOTE = "Put on the agenda of the council's spring deliberation round."
 DECISIONS = {
@@ -84,7 +83,7 @@ def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
     clerk_rows = clerks_of(council)
     clerk = users.get(clerk_rows[0].user_id) if clerk_rows else None
     bank = _bank(council)
-    start = utcnow() - timedelta(days=120)
+    start = ctx.when(days_ago=120)
     made = 0
     manchester = council.slug == "health-manchester"
     for slot, status in enumerate(PLAN):
@@ -109,14 +108,18 @@ def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
         elif slot == len(PLAN) - 1:
             manchester_story(ctx, council, clerk, by_constituency, members, start)
         else:
-            proposal = services.create_proposal(
-                author, council, title=title, body=body, themes=themes
-            )
-            _discuss(ctx, proposal, by_constituency, n=ctx.rng.randint(6, 10))
+            # Through the services, each step on the story clock: comments every nine hours,
+            # supports the next day, the decision three days after the discussion.
+            with ctx.at(when):
+                proposal = services.create_proposal(
+                    author, council, title=title, body=body, themes=themes
+                )
+            said = _discuss(ctx, proposal, by_constituency, n=ctx.rng.randint(6, 10), start=when)
             if status != "withdrawn":
-                support(ctx, proposal, members, ctx.rng.randint(4, 14))
-            _finish(proposal, status, author, clerk)
-            backdate(proposal, when)
+                with ctx.at(when + timedelta(days=1)):
+                    support(ctx, proposal, members, ctx.rng.randint(4, 14))
+            with ctx.at(when + timedelta(days=3, hours=5 + len(said) * 9)):
+                _finish(proposal, status, author, clerk)
         made += 1
     return made
 
@@ -213,10 +216,19 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
                 for u in supporters
             ],
         )
-    followers = {author.id} | {u.id for u in commenters} | {u.id for u in supporters}
+    # Each follows from their first part in the thread: writing, commenting or supporting.
+    followed = {author.id: when}
+    for i, user in enumerate(commenters):
+        followed.setdefault(user.id, when + timedelta(hours=5 + i * 9))
+    for user in supporters:
+        at = when + timedelta(days=1)
+        followed[user.id] = min(followed.get(user.id, at), at)
     db.session.execute(
         sa.insert(Follow),
-        [{"proposal_id": proposal.id, "user_id": uid} for uid in sorted(followers)],
+        [
+            {"proposal_id": proposal.id, "user_id": uid, "created_at": followed[uid]}
+            for uid in sorted(followed)
+        ],
     )
     steps = {
         "on_agenda": ["on_agenda"],
@@ -225,18 +237,19 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
     }
     previous = "open"
     for step in steps.get(status, ["withdrawn"] if status == "withdrawn" else []):
-        record_event(
-            f"proposal.{step}",
-            actor=author if step == "withdrawn" else clerk,
-            council=council.id,
-            subject=proposal,
-            data={
-                "from": previous,
-                "to": step,
-                "reason": ROUND_NOTE if step == "on_agenda" else proposal.status_reason,
-                "title": title,
-            },
-        )
+        with ctx.at(decided):  # the audit event is stamped as it is chained
+            record_event(
+                f"proposal.{step}",
+                actor=author if step == "withdrawn" else clerk,
+                council=council.id,
+                subject=proposal,
+                data={
+                    "from": previous,
+                    "to": step,
+                    "reason": ROUND_NOTE if step == "on_agenda" else proposal.status_reason,
+                    "title": title,
+                },
+            )
         previous = step
     db.session.commit()
 
@@ -261,7 +274,8 @@ def _commenters(ctx, by_constituency, n: int) -> list[User]:
     return [ctx.rng.choice(groups[i % len(groups)]) for i in range(n)]
 
 
-def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
+def _discuss(ctx, proposal: Proposal, by_constituency, n: int, start) -> list[Comment]:
+    """n comments, the i-th written 5 + 9i hours after ``start``."""
     stances = ["for", "against", "question", "neutral"] + [
         ctx.rng.choice(["for", "for", "against", "neutral", "question"]) for _ in range(n - 4)
     ]
@@ -276,11 +290,16 @@ def _discuss(ctx, proposal: Proposal, by_constituency, n: int) -> list[Comment]:
             stance = REPLY_STANCE[parent.stance]
         else:
             text = ctx.rng.choice(STANCE_BANK[stance])
-        comments.append(
-            discussion.add_comment(
-                user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
+        with ctx.at(start + timedelta(hours=5 + i * 9)):
+            comments.append(
+                discussion.add_comment(
+                    user,
+                    proposal,
+                    body=text,
+                    stance=stance,
+                    parent_id=parent.id if parent else None,
+                )
             )
-        )
     return comments
 
 
@@ -325,7 +344,8 @@ def _other_councils(ctx) -> int:
     }
     others = [c for slug, c in sorted(ctx.councils.items()) if slug not in DEMO_COUNCILS]
     memberships, groups = [], []
-    now = utcnow()
+    now = ctx.now
+    joined = ctx.when(days_ago=150)
     for i, council in enumerate(others):
         by_constituency: dict[str, list[User]] = {}
         for k, constituency in enumerate(OTHER_CONSTITUENCIES):
@@ -340,8 +360,8 @@ def _other_councils(ctx) -> int:
                         "constituency": constituency,
                         "status": "active",
                         "role": "member",
-                        "requested_at": now,
-                        "decided_at": now,
+                        "requested_at": joined,
+                        "decided_at": joined,
                     }
                 )
             held, status = existing[key]

@@ -10,29 +10,49 @@ from participate.accounts.models import User
 from participate.extensions import db
 from participate.proposals import amendments, discussion, moderation, services
 from participate.seed.proposals_text import HEALTH
-from participate.seed.proposals_threads import backdate, fill, support
+from participate.seed.proposals_threads import fill, support
 
 
 def manchester_story(ctx, council, clerk, by_constituency, members, start) -> None:
-    """The flagship thread the demo sign-ins walk through."""
+    """The flagship thread the demo sign-ins walk through, begun 74 days after ``start``:
+    comments every nine hours, amendments from the next day, supports the next day, then
+    moderation once the discussion is over."""
     people = ctx.people
     title, body, themes = HEALTH[0]
-    proposal = services.create_proposal(
-        people["citizen"],
-        council,
-        title=fill(title, council),
-        body=fill(body, council),
-        themes=themes,
-    )
+    begun = start + timedelta(days=74)
+    with ctx.at(begun):
+        proposal = services.create_proposal(
+            people["citizen"],
+            council,
+            title=fill(title, council),
+            body=fill(body, council),
+            themes=themes,
+        )
     residents = {
         c: [u for u in g if u.id not in {p.id for p in people.values()}]
         for c, g in by_constituency.items()
     }
 
+    said = []
+
     def say(user, stance, text, parent=None):
-        return discussion.add_comment(
-            user, proposal, body=text, stance=stance, parent_id=parent.id if parent else None
-        )
+        with ctx.at(begun + timedelta(hours=5 + len(said) * 9)):
+            said.append(
+                discussion.add_comment(
+                    user,
+                    proposal,
+                    body=text,
+                    stance=stance,
+                    parent_id=parent.id if parent else None,
+                )
+            )
+        return said[-1]
+
+    def proposed(n):  # the n-th amendment is proposed a day in, and resolved days later
+        return ctx.at(begun + timedelta(days=1, hours=7 * n))
+
+    def resolved(n):
+        return ctx.at(begun + timedelta(days=2 * (n + 1)))
 
     nurse = say(
         people["employee"],
@@ -98,64 +118,76 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         "whether they reach the people this is meant for?",
     )
     # Amendments: one accepted, one declined, one waiting for the author.
-    accepted = amendments.propose_amendment(
-        people["leader"],
-        proposal,
-        body=proposal.body.replace(
-            "- the same records system, so the hub sees your notes;",
-            "- the same records system, so the hub sees your notes;\n"
-            "- a pharmacist-led minor illness service in every hub, so that GP and nurse time "
-            "goes to the people who need it most;",
-        ),
-        reason="Pharmacists can treat many evening presentations and the hubs need the capacity.",
-    )
-    amendments.resolve_amendment(
-        people["citizen"],
-        accepted,
-        accept=True,
-        reason="Good idea: it uses skills we already have and answers Tom's staffing point.",
-    )
-    declined = amendments.propose_amendment(
-        people["employee"],
-        proposal,
-        body=proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
-        reason="Finishing at 7pm would let staff get home safely and be easier to staff.",
-    )
-    amendments.resolve_amendment(
-        people["citizen"],
-        declined,
-        accept=False,
-        reason="Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm.",
-    )
-    amendments.propose_amendment(
-        people["elected"],
-        proposal,
-        body=proposal.body.replace(
-            "- bookable online, by phone and at any practice reception;",
-            "- bookable online, by phone, by text relay and British Sign Language video, and at "
-            "any practice reception;",
-        ),
-        reason="Deaf residents cannot book by phone; this makes the hubs accessible to them.",
-    )
-    support(ctx, proposal, members, 26)
-    # Moderation: one comment hidden (its author appealed), one flag waiting for the clerk.
-    if clerk is not None:
-        hiding = moderation.hide(
-            clerk,
+    with proposed(0):
+        accepted = amendments.propose_amendment(
+            people["leader"],
             proposal,
-            comment=hidden,
-            reason="personal attack on members of staff who can be identified (standard 2: respect)",
+            body=proposal.body.replace(
+                "- the same records system, so the hub sees your notes;",
+                "- the same records system, so the hub sees your notes;\n"
+                "- a pharmacist-led minor illness service in every hub, so that GP and nurse "
+                "time goes to the people who need it most;",
+            ),
+            reason="Pharmacists can treat many evening presentations and the hubs need the "
+            "capacity.",
         )
+    with resolved(0):
+        amendments.resolve_amendment(
+            people["citizen"],
+            accepted,
+            accept=True,
+            reason="Good idea: it uses skills we already have and answers Tom's staffing point.",
+        )
+    with proposed(1):
+        declined = amendments.propose_amendment(
+            people["employee"],
+            proposal,
+            body=proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
+            reason="Finishing at 7pm would let staff get home safely and be easier to staff.",
+        )
+    with resolved(1):
+        amendments.resolve_amendment(
+            people["citizen"],
+            declined,
+            accept=False,
+            reason="Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm.",
+        )
+    with proposed(2):
+        amendments.propose_amendment(
+            people["elected"],
+            proposal,
+            body=proposal.body.replace(
+                "- bookable online, by phone and at any practice reception;",
+                "- bookable online, by phone, by text relay and British Sign Language video, and "
+                "at any practice reception;",
+            ),
+            reason="Deaf residents cannot book by phone; this makes the hubs accessible to them.",
+        )
+    with ctx.at(begun + timedelta(days=1)):
+        support(ctx, proposal, members, 26)
+    # Moderation after the discussion: one flag waiting for the clerk, one comment hidden (its
+    # author appealed).
+    ended = begun + timedelta(hours=5 + len(said) * 9)
+    with ctx.at(ended + timedelta(hours=2)):
+        moderation.flag(
+            people["citizen"],
+            proposal,
+            comment=flagged,
+            reason="Insulting to the people who give their time to this council, and off-topic.",
+        )
+    if clerk is not None:
+        with ctx.at(ended + timedelta(hours=20)):
+            hiding = moderation.hide(
+                clerk,
+                proposal,
+                comment=hidden,
+                reason="personal attack on members of staff who can be identified (standard 2: "
+                "respect)",
+            )
         author = db.session.get(User, hidden.author_id)
-        moderation.appeal(
-            author,
-            hiding,
-            text="I was angry but I did not name anyone. I can rewrite it without the attack.",
-        )
-    moderation.flag(
-        people["citizen"],
-        proposal,
-        comment=flagged,
-        reason="Insulting to the people who give their time to this council, and off-topic.",
-    )
-    backdate(proposal, start + timedelta(days=74))
+        with ctx.at(ended + timedelta(days=1, hours=9)):
+            moderation.appeal(
+                author,
+                hiding,
+                text="I was angry but I did not name anyone. I can rewrite it without the attack.",
+            )

@@ -9,14 +9,16 @@
 - health-england: a round in **discussion** with comments in every stance;
 - health-leeds: a round in **outcome**, one decision recorded and one awaiting the clerk.
 
-Agenda items are the open proposals the proposals seed made. Each round is created and
-advanced by the services "now"; afterwards the dates of its finished phases are moved into
-the past (planned ends, phase log, questions) so the timeline reads like a real round.
+Agenda items are the open proposals the proposals seed made. Each round is planned as a real
+one (each phase lasts its LENGTHS; the current phase ends a few days from now) and run through
+the services on the story clock: created when its briefing began, each phase moved on by the
+clerk shortly before its planned end, each question, comment, amendment, ballot and decision
+made during its phase, so the phase log, the notifications and the audit log tell it in order.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -39,16 +41,17 @@ from participate.rounds.briefing import (
 from participate.rounds.decisions import record_outcome
 from participate.rounds.lifecycle import advance_phase
 from participate.rounds.minutes import build
-from participate.rounds.models import PhaseChange, Question, Round
+from participate.rounds.models import Round
 from participate.rounds.outcomes import minority_prefill, suggested_decision
 from participate.seed.files import bar_chart_png, briefing_pdf
-from participate.util import utcnow
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
 
 # Days each phase lasts in the demo schedules.
 LENGTHS = {"briefing": 7, "discussion": 14, "refinement": 7, "voting": 7, "outcome": 7}
 PHASES = tuple(LENGTHS)
+AHEAD = timedelta(days=4, hours=6)  # the current phase's planned end, from the present
+EARLY = timedelta(minutes=30)  # the clerk moves each phase on this long before its planned end
 
 
 def seed(ctx) -> None:
@@ -119,44 +122,64 @@ def _members(ctx, slug: str) -> dict[str, list[User]]:
     return grouped
 
 
-def _schedule(target: str) -> dict:
-    """Planned ends for a round the seed takes to ``target`` at once: the phases before it
-    end within hours (they are moved into the past afterwards), ``target`` in a few days."""
-    now = utcnow().replace(second=0, microsecond=0)
-    ends = {}
-    moment = now
-    for index, phase in enumerate(PHASES):
-        if target == "closed" or index < PHASES.index(target):
-            moment = now + timedelta(hours=index + 1)
-        elif phase == target:
-            moment = now + timedelta(days=4, hours=6)
-        else:
-            moment += timedelta(days=LENGTHS[phase])
+def _plan(ctx, target: str, days_ago: float) -> tuple[datetime, dict[str, datetime]]:
+    """When a round whose ``target`` phase began ``days_ago`` was created, and its planned
+    ends: each earlier phase lasted its LENGTHS, ``target`` ends AHEAD of the present and the
+    later phases follow it. A ``closed`` round's outcome phase ended ``days_ago``."""
+    now = ctx.now.replace(second=0, microsecond=0)
+    done = len(PHASES) if target == "closed" else PHASES.index(target)
+    ends: dict[str, datetime] = {}
+    moment = now - timedelta(days=days_ago)
+    for phase in reversed(PHASES[:done]):
         ends[phase] = moment
-    return ends
+        moment -= timedelta(days=LENGTHS[phase])
+    created = moment
+    moment = now + AHEAD
+    for phase in PHASES[done:]:
+        ends[phase] = moment
+        moment += timedelta(days=LENGTHS[phase])
+    return created, {phase: ends[phase] for phase in PHASES}
 
 
-def _start(ctx, clerk_key: str, slug: str, content: dict, agenda, target: str) -> Round | None:
+def _start(
+    ctx, clerk_key: str, slug: str, content: dict, agenda, target: str, *, days_ago: float
+) -> Round | None:
     if not agenda or slug not in ctx.councils:
         return None
-    round_ = services.create_round(
-        ctx.people[clerk_key],
-        ctx.councils[slug],
-        title=content["title"],
-        purpose=content["purpose"],
-        agenda=agenda,
-        schedule=_schedule(target),
-    )
-    if content.get("evidence"):
-        update_evidence(ctx.people[clerk_key], round_, text=content["evidence"])
-    for title, url in content.get("links", []):
-        add_link(ctx.people[clerk_key], round_, title=title, url=url)
+    created, ends = _plan(ctx, target, days_ago)
+    clerk = ctx.people[clerk_key]
+    with ctx.at(created):
+        round_ = services.create_round(
+            clerk,
+            ctx.councils[slug],
+            title=content["title"],
+            purpose=content["purpose"],
+            agenda=agenda,
+            schedule=ends,
+        )
+        if content.get("evidence"):
+            update_evidence(clerk, round_, text=content["evidence"])
+        for title, url in content.get("links", []):
+            add_link(clerk, round_, title=title, url=url)
     return round_
 
 
 def _advance(ctx, clerk_key: str, round_: Round, phase: str) -> None:
+    """The clerk moves the round on, phase by phase, each a little before its planned end."""
     while ALL_PHASES.index(round_.phase) < ALL_PHASES.index(phase):
-        advance_phase(ctx.people[clerk_key], round_)
+        with ctx.at(getattr(round_, f"{round_.phase}_ends_at") - EARLY):
+            advance_phase(ctx.people[clerk_key], round_)
+
+
+def _during(ctx, round_: Round, phase: str, days: float):
+    """The story clock ``days`` into ``phase`` of the round: never after the phase's end
+    (the clerk's early move) nor after the present."""
+    index = PHASES.index(phase)
+    begun = (
+        round_.created_at if index == 0 else getattr(round_, f"{PHASES[index - 1]}_ends_at") - EARLY
+    )
+    latest = min(getattr(round_, f"{phase}_ends_at") - 2 * EARLY, ctx.when(hours_ago=1))
+    return ctx.at(min(begun + timedelta(days=days), latest))
 
 
 def _first(people: dict[str, list[User]], constituency: str, index: int = 0) -> User | None:
@@ -183,137 +206,104 @@ def _vote(motion, people, yes_share: dict[str, float], rng, turnout: float = 0.7
     return cast
 
 
-def _backdate(round_: Round, *, anchor=None) -> None:
-    """Move the finished phases' planned ends, the phase log and the questions into the past,
-    ending at ``anchor`` (default: two hours ago); the current phase's end is left alone."""
-    now = utcnow()
-    done = len(PHASES) if round_.phase == "closed" else PHASES.index(round_.phase)
-    if done == 0:
-        start = now - timedelta(days=2)
-        ends = {}
-    else:
-        last = anchor or now - timedelta(hours=2)
-        ends = {}
-        moment = last
-        for phase in reversed(PHASES[:done]):
-            ends[phase] = moment
-            moment -= timedelta(days=LENGTHS[phase])
-        start = moment
-    values = {f"{p}_ends_at": e for p, e in ends.items()}
-    values.update(created_at=start)
-    if done and round_.phase != "closed":
-        values["phase_started_at"] = ends[PHASES[done - 1]]
-    db.session.execute(sa.update(Round).where(Round.id == round_.id).values(**values))
-    for change in db.session.scalars(
-        sa.select(PhaseChange).where(PhaseChange.round_id == round_.id)
-    ):
-        before = (
-            PHASES[PHASES.index(change.to_phase) - 1] if change.to_phase in PHASES else "outcome"
-        )
-        if before in ends and change.to_phase != "closed":
-            change.at = ends[before]
-    for i, question in enumerate(
-        db.session.scalars(sa.select(Question).where(Question.round_id == round_.id))
-    ):
-        # asked during the briefing, and never later than now (a round two days into its
-        # briefing has no questions from next week)
-        question.created_at = min(
-            start + timedelta(days=1 + i, hours=3 * i), now - timedelta(hours=6, minutes=-10 * i)
-        )
-        if question.answered_at is not None:
-            question.answered_at = min(
-                question.created_at + timedelta(hours=20), now - timedelta(minutes=30)
-            )
-    db.session.commit()
-    db.session.refresh(round_)
-
-
 # ---------------------------------------------------------------- the rounds
 
 
 def _closed(ctx) -> Round | None:
+    """Briefing to closed over six weeks, ended a week ago."""
     slug = "health-manchester"
     content = text.CLOSED
     subjects = _titled(ctx, slug, content["subjects"]) or _open_proposals(ctx, slug)
-    round_ = _start(ctx, "clerk", slug, content, [("proposal", p.id) for p in subjects], "closed")
+    round_ = _start(
+        ctx, "clerk", slug, content, [("proposal", p.id) for p in subjects], "closed", days_ago=8
+    )
     if round_ is None:
         return None
     clerk = ctx.people["clerk"]
     people = _members(ctx, slug)
-    add_attachment(
-        clerk,
-        round_,
-        filename="winter-urgent-care-briefing.pdf",
-        data=briefing_pdf(
-            "Urgent and crisis care briefing",
-            [
-                "Salford's crisis cafe: results of its first year",
-                "2,300 visits, 95% of shifts filled, 8% fewer A&E attendances in crisis",
-                "Cost: 1.2m a year for two cafes open until 10pm; 14 support workers",
-                "Handover delays over 60 minutes: 1,420 last winter",
-            ],
-        ),
-    )
-    add_attachment(
-        clerk,
-        round_,
-        filename="handover-delays-by-month.png",
-        data=bar_chart_png([120, 180, 260, 410, 330, 120]),
-    )
+    with _during(ctx, round_, "briefing", 0.2):
+        add_attachment(
+            clerk,
+            round_,
+            filename="winter-urgent-care-briefing.pdf",
+            data=briefing_pdf(
+                "Urgent and crisis care briefing",
+                [
+                    "Salford's crisis cafe: results of its first year",
+                    "2,300 visits, 95% of shifts filled, 8% fewer A&E attendances in crisis",
+                    "Cost: 1.2m a year for two cafes open until 10pm; 14 support workers",
+                    "Handover delays over 60 minutes: 1,420 last winter",
+                ],
+            ),
+        )
+        add_attachment(
+            clerk,
+            round_,
+            filename="handover-delays-by-month.png",
+            data=bar_chart_png([120, 180, 260, 410, 330, 120]),
+        )
     items = sorted(round_.items, key=lambda i: i.position)
     for n, (constituency, question, item_index, answer) in enumerate(content["questions"]):
         asker = _first(people, constituency, n)
-        q = ask_question(asker, round_, body=question, item_id=items[item_index].id)
-        answer_question(clerk, round_, q, answer=answer)
+        with _during(ctx, round_, "briefing", 1 + n):
+            q = ask_question(asker, round_, body=question, item_id=items[item_index].id)
+        with _during(ctx, round_, "briefing", 1.8 + n):
+            answer_question(clerk, round_, q, answer=answer)
     _advance(ctx, "clerk", round_, "discussion")
     for n, (index, constituency, stance, body) in enumerate(content["comments"]):
-        discussion.add_comment(
-            _first(people, constituency, n + 1), subjects[index], body=body, stance=stance
-        )
+        with _during(ctx, round_, "discussion", 1 + 1.5 * n):
+            discussion.add_comment(
+                _first(people, constituency, n + 1), subjects[index], body=body, stance=stance
+            )
     _advance(ctx, "clerk", round_, "refinement")
     index, constituency, extra, reason, response = content["amendment"]
     proposal = proposals.get_proposal(subjects[index].id)
-    amendment = amendments.propose_amendment(
-        _first(people, constituency, 3), proposal, body=proposal.body + extra, reason=reason
-    )
-    amendments.resolve_amendment(
-        db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
-    )
+    with _during(ctx, round_, "refinement", 1):
+        amendment = amendments.propose_amendment(
+            _first(people, constituency, 3), proposal, body=proposal.body + extra, reason=reason
+        )
+    with _during(ctx, round_, "refinement", 3):
+        amendments.resolve_amendment(
+            db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
+        )
     _advance(ctx, "clerk", round_, "voting")
     db.session.refresh(round_)
     items = sorted(round_.items, key=lambda i: i.position)
     # The first passes with the service leaders against; the second falls short.
-    ballots = _vote(
-        votes.get_motion(items[0].motion_id),
-        people,
-        {"citizen": 0.85, "employee": 0.7, "leader": 0.15, "elected": 0.9, "partner": 0.8},
-        ctx.rng,
-        turnout=0.75,
-    )
-    if len(items) > 1:
-        ballots += _vote(
-            votes.get_motion(items[1].motion_id),
+    motions = [item.motion_id for item in items]
+    with _during(ctx, round_, "voting", 2), ctx.casting(*motions):
+        ballots = _vote(
+            votes.get_motion(items[0].motion_id),
             people,
-            {"citizen": 0.45, "employee": 0.3, "leader": 0.2, "elected": 0.5, "partner": 0.7},
+            {"citizen": 0.85, "employee": 0.7, "leader": 0.15, "elected": 0.9, "partner": 0.8},
             ctx.rng,
-            turnout=0.6,
+            turnout=0.75,
         )
+        if len(items) > 1:
+            ballots += _vote(
+                votes.get_motion(items[1].motion_id),
+                people,
+                {"citizen": 0.45, "employee": 0.3, "leader": 0.2, "elected": 0.5, "partner": 0.7},
+                ctx.rng,
+                turnout=0.6,
+            )
     _advance(ctx, "clerk", round_, "outcome")
     adopted_reason, rejected_reason = content["reasons"]
-    for item in items:
-        decision = suggested_decision(item)
-        record_outcome(
-            clerk,
-            round_,
-            item,
-            decision=decision,
-            reasons=(adopted_reason if decision == "adopted" else rejected_reason).format(
-                title=item.title
-            ),
-            minority_report=minority_prefill(item),
-        )
-    advance_phase(clerk, round_)
-    _backdate(round_, anchor=round_.closed_at - timedelta(minutes=5))
+    with _during(ctx, round_, "outcome", 2):
+        for item in items:
+            decision = suggested_decision(item)
+            record_outcome(
+                clerk,
+                round_,
+                item,
+                decision=decision,
+                reasons=(adopted_reason if decision == "adopted" else rejected_reason).format(
+                    title=item.title
+                ),
+                minority_report=minority_prefill(item),
+            )
+    _advance(ctx, "clerk", round_, "closed")
+    db.session.refresh(round_)
     minutes = build(round_, round_.closed_at)
     minutes.update(version=1, published_at=round_.closed_at.isoformat(timespec="seconds") + "Z")
     round_.minutes = minutes
@@ -323,6 +313,7 @@ def _closed(ctx) -> Round | None:
 
 
 def _briefing(ctx) -> Round | None:
+    """Two days into its briefing, answering the petition the council must answer."""
     slug = "health-manchester"
     if slug not in ctx.councils:
         return None
@@ -330,21 +321,31 @@ def _briefing(ctx) -> Round | None:
     if not waiting:
         return None
     content = text.BRIEFING
-    round_ = _start(ctx, "clerk", slug, content, [("petition", waiting[0].id)], "briefing")
+    round_ = _start(
+        ctx, "clerk", slug, content, [("petition", waiting[0].id)], "briefing", days_ago=2
+    )
     people = _members(ctx, slug)
     for n, (constituency, question, answer) in enumerate(content["questions"]):
-        q = ask_question(_first(people, constituency, n + 5), round_, body=question)
+        with _during(ctx, round_, "briefing", 0.3 + 0.4 * n):
+            q = ask_question(_first(people, constituency, n + 5), round_, body=question)
         if answer:
-            answer_question(ctx.people["clerk"], round_, q, answer=answer)
-    _backdate(round_)
+            with _during(ctx, round_, "briefing", 0.5 + 0.4 * n):
+                answer_question(ctx.people["clerk"], round_, q, answer=answer)
     return round_
 
 
 def _voting(ctx) -> Round | None:
+    """Voting since two days ago; the demo people have not voted yet."""
     slug = "forum-manchester"
     subjects = _open_proposals(ctx, slug)
     round_ = _start(
-        ctx, "clerk", slug, text.VOTING, [("proposal", p.id) for p in subjects], "voting"
+        ctx,
+        "clerk",
+        slug,
+        text.VOTING,
+        [("proposal", p.id) for p in subjects],
+        "voting",
+        days_ago=2,
     )
     if round_ is None:
         return None
@@ -354,20 +355,21 @@ def _voting(ctx) -> Round | None:
     demo = {ctx.people[k].id for k in ("citizen", "employee", "leader", "elected")}
     voters = {c: [u for u in g if u.id not in demo] for c, g in people.items()}
     ballots = 0
-    for item in round_.items:
-        ballots += _vote(
-            votes.get_motion(item.motion_id),
-            voters,
-            {"citizen": 0.7, "employee": 0.6, "leader": 0.5},
-            ctx.rng,
-            turnout=0.4,
-        )
+    with _during(ctx, round_, "voting", 1):
+        for item in round_.items:
+            ballots += _vote(
+                votes.get_motion(item.motion_id),
+                voters,
+                {"citizen": 0.7, "employee": 0.6, "leader": 0.5},
+                ctx.rng,
+                turnout=0.4,
+            )
     ctx.summary["ballots"] = ctx.summary.get("ballots", 0) + ballots
-    _backdate(round_)
     return round_
 
 
 def _refinement(ctx) -> Round | None:
+    """Refinement since two days ago: one amendment accepted, one waiting for its author."""
     slug = "health-north-west"
     subjects = _open_proposals(ctx, slug)
     round_ = _start(
@@ -377,6 +379,7 @@ def _refinement(ctx) -> Round | None:
         text.REFINEMENT,
         [("proposal", p.id) for p in subjects],
         "refinement",
+        days_ago=2,
     )
     if round_ is None:
         return None
@@ -386,18 +389,26 @@ def _refinement(ctx) -> Round | None:
         if index >= len(subjects):
             continue
         proposal = proposals.get_proposal(subjects[index].id)
-        amendment = amendments.propose_amendment(
-            _first(people, "citizen", n + 2), proposal, body=proposal.body + extra, reason=reason
-        )
-        if response:
-            amendments.resolve_amendment(
-                db.session.get(User, proposal.author_id), amendment, accept=True, reason=response
+        with _during(ctx, round_, "refinement", 0.3 + 0.5 * n):
+            amendment = amendments.propose_amendment(
+                _first(people, "citizen", n + 2),
+                proposal,
+                body=proposal.body + extra,
+                reason=reason,
             )
-    _backdate(round_)
+        if response:
+            with _during(ctx, round_, "refinement", 0.6 + 0.5 * n):
+                amendments.resolve_amendment(
+                    db.session.get(User, proposal.author_id),
+                    amendment,
+                    accept=True,
+                    reason=response,
+                )
     return round_
 
 
 def _discussion(ctx) -> Round | None:
+    """Discussion since three days ago, comments in every stance."""
     slug = "health-england"
     subjects = _open_proposals(ctx, slug)
     round_ = _start(
@@ -407,6 +418,7 @@ def _discussion(ctx) -> Round | None:
         text.DISCUSSION,
         [("proposal", p.id) for p in subjects],
         "discussion",
+        days_ago=3,
     )
     if round_ is None:
         return None
@@ -416,42 +428,51 @@ def _discussion(ctx) -> Round | None:
     for n, (index, stance, body) in enumerate(text.DISCUSSION["comments"]):
         if index < len(subjects):
             author = _first(people, constituencies[n % len(constituencies)], n + 7)
-            discussion.add_comment(author, subjects[index], body=body, stance=stance)
-    _backdate(round_)
+            with _during(ctx, round_, "discussion", 0.2 + 0.3 * n):
+                discussion.add_comment(author, subjects[index], body=body, stance=stance)
     return round_
 
 
 def _outcome(ctx) -> Round | None:
+    """In its outcome phase since two days ago: one decision recorded, one awaited."""
     slug = "health-leeds"
     subjects = _open_proposals(ctx, slug)
     round_ = _start(
-        ctx, "leeds_clerk", slug, text.OUTCOME, [("proposal", p.id) for p in subjects], "outcome"
+        ctx,
+        "leeds_clerk",
+        slug,
+        text.OUTCOME,
+        [("proposal", p.id) for p in subjects],
+        "outcome",
+        days_ago=2,
     )
     if round_ is None:
         return None
     people = _members(ctx, slug)
     _advance(ctx, "leeds_clerk", round_, "voting")
     db.session.refresh(round_)
-    for item in round_.items:
-        _vote(
-            votes.get_motion(item.motion_id),
-            people,
-            {"citizen": 0.8, "employee": 0.75, "leader": 0.7, "elected": 0.8, "partner": 0.8},
-            ctx.rng,
-            turnout=0.8,
-        )
+    motions = [item.motion_id for item in round_.items]
+    with _during(ctx, round_, "voting", 2), ctx.casting(*motions):
+        for item in round_.items:
+            _vote(
+                votes.get_motion(item.motion_id),
+                people,
+                {"citizen": 0.8, "employee": 0.75, "leader": 0.7, "elected": 0.8, "partner": 0.8},
+                ctx.rng,
+                turnout=0.8,
+            )
     _advance(ctx, "leeds_clerk", round_, "outcome")
     first = sorted(round_.items, key=lambda i: i.position)[0]
     decision = suggested_decision(first)
-    record_outcome(
-        ctx.people["leeds_clerk"],
-        round_,
-        first,
-        decision=decision,
-        reasons=text.OUTCOME["reason" if decision == "adopted" else "rejected"].format(
-            title=first.title
-        ),
-        minority_report=minority_prefill(first),
-    )
-    _backdate(round_)
+    with _during(ctx, round_, "outcome", 1):
+        record_outcome(
+            ctx.people["leeds_clerk"],
+            round_,
+            first,
+            decision=decision,
+            reasons=text.OUTCOME["reason" if decision == "adopted" else "rejected"].format(
+                title=first.title
+            ),
+            minority_report=minority_prefill(first),
+        )
     return round_

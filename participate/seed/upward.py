@@ -15,7 +15,7 @@ forwarded proposals into health-england's inbox; the demo then runs on top of th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -25,7 +25,6 @@ from participate.councils.services import clerks_of
 from participate.extensions import db
 from participate.proposals import discussion
 from participate.proposals import services as proposals
-from participate.proposals.models import Proposal
 from participate.seed.geography import LOCALS
 from participate.seed.upward_text import (
     AMENDMENTS,
@@ -37,8 +36,7 @@ from participate.seed.upward_text import (
 )
 from participate.upward import answers, clusters, consultations, services
 from participate.upward.aggregates import _refresh_dates
-from participate.upward.models import Answer, Cluster, Consultation, Forward
-from participate.util import utcnow
+from participate.upward.models import Cluster, Consultation, Forward
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
@@ -55,6 +53,7 @@ SPREAD = {
     "interpreters": 3,
 }
 MIN_MEMBERS = 12
+JOINED_DAYS_AGO = 200  # the members (and clerks) this step adds joined long before its story
 
 
 def seed(ctx) -> None:
@@ -82,11 +81,13 @@ class Demo:
         rows = [m for m in clerks_of(council) if m.role == "clerk"]
         if rows:
             return db.session.get(User, rows[0].user_id)
+        appointed = self.ctx.when(days_ago=JOINED_DAYS_AGO)  # when the councils were set up
         user = User(
             email=f"clerk.{council.slug}@example.org",
             name=f"Clerk of {council.place.name}",
             password_hash=self.password_hash,
-            email_confirmed_at=utcnow(),
+            email_confirmed_at=appointed,
+            created_at=appointed,
         )
         db.session.add(user)
         db.session.flush()
@@ -97,7 +98,8 @@ class Demo:
                 constituency="employee",
                 status="active",
                 role="clerk",
-                decided_at=utcnow(),
+                requested_at=appointed,
+                decided_at=appointed,
             )
         )
         db.session.commit()
@@ -125,8 +127,8 @@ class Demo:
                         "constituency": self.constituency.get(u.id, "citizen"),
                         "status": "active",
                         "role": "member",
-                        "requested_at": utcnow(),
-                        "decided_at": utcnow(),
+                        "requested_at": self.ctx.when(days_ago=JOINED_DAYS_AGO),
+                        "decided_at": self.ctx.when(days_ago=JOINED_DAYS_AGO),
                     }
                     for u in chosen
                 ],
@@ -143,41 +145,58 @@ class Demo:
 
     # ------------------------------------------------------------ decisions
 
-    def adopt(self, council: Council, title: str, body: str, themes, reason: str = "") -> object:
-        """An adopted proposal of ``council``, supported by some members and decided by a vote."""
+    def before(self, moment: datetime, days: float):
+        """The story clock ``days`` before ``moment``."""
+        return self.ctx.at(moment - timedelta(days=days))
+
+    def adopt(self, council: Council, title: str, body: str, themes, forwarded: datetime):
+        """An adopted proposal of ``council``, written some 40 days before it is ``forwarded``,
+        supported by some members and decided by a vote in the week before."""
         clerk = self.clerk(council)
         members = self.members(council)
-        proposal = proposals.create_proposal(clerk, council, title=title, body=body, themes=themes)
-        for user in self.rng.sample(members, min(len(members), self.rng.randint(3, 8))):
-            if user.id != clerk.id:
-                discussion.support(user, proposal)
-        motion = votes.create_motion(
-            clerk,
-            council,
-            title=f"Adopt: {title}"[:200],
-            method="binary",
-            origin=f"proposal:{proposal.id}",
-        )
-        votes.open_voting(clerk, motion, None)
-        for user in self.voters(members):
-            if self.rng.random() < 0.75:
-                choice = "yes" if self.rng.random() < 0.8 else self.rng.choice(["no", "abstain"])
-                cast_ballot(user, motion, choice=choice)
-        close_voting(clerk, motion)
-        proposals.set_status(clerk, proposal, "on_agenda", reason="On the agenda of the round.")
-        proposals.set_status(
-            clerk, proposal, "adopted", reason=reason or "Adopted at the council's round."
-        )
+        with self.before(forwarded, 40):
+            proposal = proposals.create_proposal(
+                clerk, council, title=title, body=body, themes=themes
+            )
+        with self.before(forwarded, 30):
+            for user in self.rng.sample(members, min(len(members), self.rng.randint(3, 8))):
+                if user.id != clerk.id:
+                    discussion.support(user, proposal)
+        with self.before(forwarded, 10):
+            motion = votes.create_motion(
+                clerk,
+                council,
+                title=f"Adopt: {title}"[:200],
+                method="binary",
+                origin=f"proposal:{proposal.id}",
+            )
+            votes.open_voting(clerk, motion, None)
+        with self.before(forwarded, 9):
+            for user in self.voters(members):
+                if self.rng.random() < 0.75:
+                    choice = (
+                        "yes" if self.rng.random() < 0.8 else self.rng.choice(["no", "abstain"])
+                    )
+                    cast_ballot(user, motion, choice=choice)
+        with self.before(forwarded, 4):
+            close_voting(clerk, motion)
+        with self.before(forwarded, 3):
+            proposals.set_status(clerk, proposal, "on_agenda", reason="On the agenda of the round.")
+        with self.before(forwarded, 2):
+            proposals.set_status(
+                clerk, proposal, "adopted", reason="Adopted at the council's round."
+            )
         db.session.refresh(proposal)
         return proposal
 
-    def forward(self, proposal, targets: list[str], topic: str) -> list[Forward]:
-        made = services.forward_proposal(
-            self.clerk(proposal.council),
-            proposal,
-            targets=targets,
-            subsidiarity=SUBSIDIARITY[topic],
-        )
+    def forward(self, proposal, targets: list[str], topic: str, when: datetime) -> list[Forward]:
+        with self.ctx.at(when):
+            made = services.forward_proposal(
+                self.clerk(proposal.council),
+                proposal,
+                targets=targets,
+                subsidiarity=SUBSIDIARITY[topic],
+            )
         self.made_forwards += [f.id for f in made]
         return made
 
@@ -187,7 +206,7 @@ class Demo:
         local_forwards = self.local_round()
         national = self.regional_round()
         self.answers()
-        self.backdate(local_forwards, national)
+        self.refresh_dates(local_forwards + national)
         self.consult()
         self.ctx.summary["forwarded proposals"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Forward)
@@ -213,13 +232,17 @@ class Demo:
             for i, (place, region) in enumerate(dict.fromkeys(chosen)):
                 council = self.councils[f"health-{place}"]
                 title, body = variants[i % len(variants)]
+                # forwarded two to four months ago (before any regional council took one up)
+                when = self.ctx.when(
+                    days_ago=self.rng.randint(75, 130), hours_ago=self.rng.randint(0, 23)
+                )
                 proposal = self.adopt(
-                    council, title, body.replace("{place}", council.place.name), list(themes)
+                    council, title, body.replace("{place}", council.place.name), list(themes), when
                 )
                 targets = [f"health-{region}"]
                 if i % 3 == 0 or place == "manchester":
                     targets.append(f"forum-{place}")
-                made += [f.id for f in self.forward(proposal, targets, topic)]
+                made += [f.id for f in self.forward(proposal, targets, topic, when)]
         return made
 
     def regional_round(self) -> list[int]:
@@ -242,32 +265,46 @@ class Demo:
                     (k for k, (themes, _v) in TOPICS.items() if set(themes) == set(first.themes)),
                     None,
                 )
-                taken = services.take_up(clerk, first)
+                # forwarded to the national council one to seven weeks ago, taken up 20 days
+                # before that (after every local forward)
+                when = self.ctx.when(
+                    days_ago=self.rng.randint(8, 50), hours_ago=self.rng.randint(0, 23)
+                )
+                with self.before(when, 20):
+                    taken = services.take_up(clerk, first)
                 self.members(regional)
-                adopted = self._adopt_existing(regional, taken, clerk)
+                adopted = self._adopt_existing(regional, taken, clerk, when)
                 if topic is not None and adopted is not None:
-                    made += [f.id for f in self.forward(adopted, [national.slug], topic)]
+                    made += [f.id for f in self.forward(adopted, [national.slug], topic, when)]
         return made
 
-    def _adopt_existing(self, council: Council, proposal, clerk):
+    def _adopt_existing(self, council: Council, proposal, clerk, forwarded: datetime):
         members = self.members(council)
-        for user in self.rng.sample(members, min(len(members), self.rng.randint(4, 10))):
-            if user.id != clerk.id:
-                discussion.support(user, proposal)
-        motion = votes.create_motion(
-            clerk,
-            council,
-            title=f"Adopt and forward: {proposal.title}"[:200],
-            method="binary",
-            origin=f"proposal:{proposal.id}",
-        )
-        votes.open_voting(clerk, motion, None)
-        for user in self.voters(members):
-            if self.rng.random() < 0.7:
-                cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.75 else "no")
-        close_voting(clerk, motion)
-        proposals.set_status(clerk, proposal, "on_agenda", reason="On the regional round's agenda.")
-        proposals.set_status(clerk, proposal, "adopted", reason=REGIONAL_NOTE)
+        with self.before(forwarded, 18):
+            for user in self.rng.sample(members, min(len(members), self.rng.randint(4, 10))):
+                if user.id != clerk.id:
+                    discussion.support(user, proposal)
+        with self.before(forwarded, 10):
+            motion = votes.create_motion(
+                clerk,
+                council,
+                title=f"Adopt and forward: {proposal.title}"[:200],
+                method="binary",
+                origin=f"proposal:{proposal.id}",
+            )
+            votes.open_voting(clerk, motion, None)
+        with self.before(forwarded, 9):
+            for user in self.voters(members):
+                if self.rng.random() < 0.7:
+                    cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.75 else "no")
+        with self.before(forwarded, 4):
+            close_voting(clerk, motion)
+        with self.before(forwarded, 3):
+            proposals.set_status(
+                clerk, proposal, "on_agenda", reason="On the regional round's agenda."
+            )
+        with self.before(forwarded, 2):
+            proposals.set_status(clerk, proposal, "adopted", reason=REGIONAL_NOTE)
         db.session.refresh(proposal)
         return proposal
 
@@ -302,45 +339,23 @@ class Demo:
             themes = {t for t, _n in card.themes}
             for theme, (kind, reasons, referred) in plans.items():
                 if theme in themes:
-                    answers.answer_cluster(
-                        minister,
-                        national,
-                        card.cluster.id,
-                        kind=kind,
-                        reasons=reasons,
-                        referred_to=referred if referred in self.councils else None,
-                    )
+                    with self.ctx.at(days_ago=self.rng.randint(2, 6)):
+                        answers.answer_cluster(
+                            minister,
+                            national,
+                            card.cluster.id,
+                            kind=kind,
+                            reasons=reasons,
+                            referred_to=referred if referred in self.councils else None,
+                        )
                     plans.pop(theme)
                     break
 
-    def backdate(self, local_ids: list[int], national_ids: list[int]) -> None:
-        """Spread the demo's forwards over the last months (the services stamped them now), so
-        the inbox shows how long each cluster has waited."""
-        now = utcnow()
-        for ids, days in ((local_ids, (60, 120)), (national_ids, (8, 55))):
-            for fid in ids:
-                when = now - timedelta(days=self.rng.randint(*days), hours=self.rng.randint(0, 23))
-                db.session.execute(
-                    sa.update(Forward).where(Forward.id == fid).values(forwarded_at=when)
-                )
-                # ...and the proposal it carries was written and adopted before that.
-                pid = db.session.scalar(sa.select(Forward.proposal_id).where(Forward.id == fid))
-                db.session.execute(
-                    sa.update(Proposal)
-                    .where(Proposal.id == pid, Proposal.status_changed_at > when)
-                    .values(
-                        created_at=when - timedelta(days=40),
-                        updated_at=when - timedelta(days=40),
-                        status_changed_at=when - timedelta(days=2),
-                    )
-                )
-        db.session.execute(
-            sa.update(Answer).values(answered_at=now - timedelta(days=self.rng.randint(2, 6)))
-        )
+    def refresh_dates(self, forward_ids: list[int]) -> None:
+        """Each inbox cluster's first and last forwarded dates, from its forwards (made out of
+        time order: a topic at a time)."""
         touched = set(
-            db.session.scalars(
-                sa.select(Forward.cluster_id).where(Forward.id.in_(local_ids + national_ids))
-            )
+            db.session.scalars(sa.select(Forward.cluster_id).where(Forward.id.in_(forward_ids)))
         )
         for cluster in db.session.scalars(sa.select(Cluster).where(Cluster.id.in_(touched))):
             _refresh_dates(cluster)
@@ -364,31 +379,25 @@ class Demo:
             )
             if s in self.councils
         ]
-        now = utcnow()
+        now = self.ctx.now.replace(second=0, microsecond=0)
         for n, plan in enumerate(CONSULTATIONS):
-            consultation = consultations.publish_consultation(
-                minister,
-                national,
-                title=plan["title"],
-                body=plan["body"],
-                closes_at=now + timedelta(days=max(plan["days"], 2)),
+            # Open for 35 days (the open one since ten days ago); positions in its first weeks;
+            # a requirement adopted three days after its consultation closed.
+            closes = now + timedelta(days=plan["days"])
+            published = (
+                closes - timedelta(days=35) if plan["days"] < 0 else now - timedelta(days=10)
             )
+            with self.ctx.at(published):
+                consultation = consultations.publish_consultation(
+                    minister, national, title=plan["title"], body=plan["body"], closes_at=closes
+                )
             take = answering[: 5 + n] if n == 0 else answering[n : n + 5]
             for i, slug in enumerate(take):
-                self.position(consultation, self.councils[slug], i)
-            if plan["days"] < 0:
-                db.session.execute(
-                    sa.update(Consultation)
-                    .where(Consultation.id == consultation.id)
-                    .values(
-                        published_at=now + timedelta(days=plan["days"] - 35),
-                        closes_at=now + timedelta(days=plan["days"]),
-                    )
-                )
-                db.session.commit()
-                db.session.refresh(consultation)
+                with self.ctx.at(published + timedelta(days=2 + i)):
+                    self.position(consultation, self.councils[slug], i)
             if plan.get("adopt"):
-                consultations.adopt_requirement(minister, consultation, note=plan["adopt"])
+                with self.ctx.at(closes + timedelta(days=3)):
+                    consultations.adopt_requirement(minister, consultation, note=plan["adopt"])
 
     def position(self, consultation, council: Council, i: int) -> None:
         clerk = self.clerk(council)

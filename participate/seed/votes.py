@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from participate.accounts.models import User
 from participate.extensions import db
-from participate.util import utcnow
 from participate.votes import services
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
@@ -66,91 +65,115 @@ def seed(ctx) -> None:
     rng = ctx.rng
     voters = _voters(ctx)
     citizen = ctx.people["citizen"]
-    now = utcnow().replace(second=0, microsecond=0)
+    now = ctx.now.replace(second=0, microsecond=0)
     ballots = 0
 
     # ---------------------------------------------------------------- closed, with results
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Move the minor injuries unit to the new Hulme health campus",
-        method="binary",
-        description=_CAMPUS,
-        closes_at=now + timedelta(days=7),
-    )
-    ballots += _cast_binary(motion, voters, CLOSED_BINARY_YES, rng, turnout=0.75)
-    close_voting(clerk, motion)
+    # Each opened a month or so ago, voted on the next day, closed at the end of its week.
+    def week_of(days_ago: int):
+        opened = (now - timedelta(days=days_ago)).replace(hour=9, minute=0)
+        return opened, opened + timedelta(days=7)
 
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Which service should the 2027 budget extend first?",
-        method="schulze",
-        options=PRIORITIES,
-        description=_PRIORITIES,
-        closes_at=now + timedelta(days=7),
-    )
-    for constituency, people in voters.items():
-        for user in people:
-            if rng.random() < 0.7:
-                ranking = list(CLOSED_RANKINGS[constituency])
-                if rng.random() < 0.25 and len(ranking) > 2:  # some disagree on the order
-                    ranking[1], ranking[2] = ranking[2], ranking[1]
-                cast_ballot(user, motion, ranking=ranking)
-                ballots += 1
-    close_voting(clerk, motion)
+    opened, closes = week_of(35)
+    with ctx.at(opened):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Move the minor injuries unit to the new Hulme health campus",
+            method="binary",
+            description=_CAMPUS,
+            closes_at=closes,
+        )
+    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
+        ballots += _cast_binary(motion, voters, CLOSED_BINARY_YES, rng, turnout=0.75)
+    with ctx.at(closes):
+        close_voting(clerk, motion)
 
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Publish the waiting-times dashboard every week",
-        method="consent",
-        description=_DASHBOARD,
-        closes_at=now + timedelta(days=7),
-    )
+    opened, closes = week_of(33)
+    with ctx.at(opened):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Which service should the 2027 budget extend first?",
+            method="schulze",
+            options=PRIORITIES,
+            description=_PRIORITIES,
+            closes_at=closes,
+        )
+    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
+        for constituency, people in voters.items():
+            for user in people:
+                if rng.random() < 0.7:
+                    ranking = list(CLOSED_RANKINGS[constituency])
+                    if rng.random() < 0.25 and len(ranking) > 2:  # some disagree on the order
+                        ranking[1], ranking[2] = ranking[2], ranking[1]
+                    cast_ballot(user, motion, ranking=ranking)
+                    ballots += 1
+    with ctx.at(closes):
+        close_voting(clerk, motion)
+
+    opened, closes = week_of(31)
+    with ctx.at(opened):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Publish the waiting-times dashboard every week",
+            method="consent",
+            description=_DASHBOARD,
+            closes_at=closes,
+        )
     objectors = [voters["employee"][0], voters["partner"][0]]
-    for user, reason in zip(objectors, OBJECTIONS, strict=True):
-        cast_ballot(user, motion, objection=reason)
-        ballots += 1
-    ballots += _cast_consents(motion, voters, rng, skip=objectors, share=0.6)
-    close_voting(clerk, motion)
+    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
+        for user, reason in zip(objectors, OBJECTIONS, strict=True):
+            cast_ballot(user, motion, objection=reason)
+            ballots += 1
+        ballots += _cast_consents(motion, voters, rng, skip=objectors, share=0.6)
+    with ctx.at(closes):
+        close_voting(clerk, motion)
 
     # ---------------------------------------------------------------- open now
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Open the walk-in centre on Saturdays from April",
-        method="binary",
-        description=_SATURDAYS,
-        closes_at=now + timedelta(days=10),
-    )
-    ballots += _cast_binary(motion, voters, OPEN_BINARY_YES, rng, turnout=0.45, skip=[citizen])
+    with ctx.at(days_ago=4):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Open the walk-in centre on Saturdays from April",
+            method="binary",
+            description=_SATURDAYS,
+            closes_at=now + timedelta(days=10),
+        )
+    with ctx.at(days_ago=3):
+        ballots += _cast_binary(motion, voters, OPEN_BINARY_YES, rng, turnout=0.45, skip=[citizen])
 
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Where should the winter pressures fund go first?",
-        method="schulze",
-        options=WINTER,
-        description=_WINTER,
-        closes_at=now + timedelta(days=6),
-    )
-    for people in voters.values():
-        for user in people:
-            if user.id != citizen.id and rng.random() < 0.4:
-                cast_ballot(user, motion, ranking=rng.sample(WINTER, k=rng.randint(1, 3)))
-                ballots += 1
+    with ctx.at(days_ago=3, hours_ago=2):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Where should the winter pressures fund go first?",
+            method="schulze",
+            options=WINTER,
+            description=_WINTER,
+            closes_at=now + timedelta(days=6),
+        )
+    with ctx.at(days_ago=2):
+        for people in voters.values():
+            for user in people:
+                if user.id != citizen.id and rng.random() < 0.4:
+                    cast_ballot(user, motion, ranking=rng.sample(WINTER, k=rng.randint(1, 3)))
+                    ballots += 1
 
-    motion = services.open_motion(
-        clerk,
-        council,
-        title="Adopt the plain-English appointment letters",
-        method="consent",
-        description=_LETTERS,
-        closes_at=now + timedelta(days=5),
-    )
-    cast_ballot(citizen, motion, choice="consent")
-    ballots += 1 + _cast_consents(motion, voters, rng, skip=[citizen], share=0.35)
+    with ctx.at(days_ago=2, hours_ago=5):
+        motion = services.open_motion(
+            clerk,
+            council,
+            title="Adopt the plain-English appointment letters",
+            method="consent",
+            description=_LETTERS,
+            closes_at=now + timedelta(days=5),
+        )
+    with ctx.at(days_ago=1, hours_ago=8):
+        cast_ballot(citizen, motion, choice="consent")
+    with ctx.at(days_ago=1):
+        ballots += 1 + _cast_consents(motion, voters, rng, skip=[citizen], share=0.35)
 
     db.session.commit()
     ctx.summary["motions"] = ctx.summary.get("motions", 0) + 6

@@ -1,7 +1,8 @@
 """The demo tells one coherent story (issue 15): the minutes' decisions match their agenda
 items and votes, comments' stances match their words, nothing has happened in the future,
-proposal texts are whole, each demo person's memberships fit their role, and nobody opens
-the demo to a wall of unread notifications."""
+proposal texts are whole, each demo person's memberships fit their role, nobody opens the
+demo to a wall of unread notifications, and the story is told over months, each thing after
+what it needs, with an audit log that reads in order."""
 
 from __future__ import annotations
 
@@ -102,13 +103,31 @@ def test_each_demo_person_belongs_where_their_role_says(demo):
             )
         ).all()
 
+    from participate.seed.context import DEMO_COUNCILS
+
     for role in ("citizen", "employee", "leader", "elected"):
         mine = memberships(f"{role}@example.org")
         assert mine, role
         assert {m.constituency for m in mine} == {role}, role
         assert {m.role for m in mine} == {"member"}, role
-        # the demo's councils, not every council in the country
-        assert len(mine) <= 9, (role, len(mine))
+        slugs = {m.council.slug for m in mine}
+        # they all live or work in Manchester: its councils, and those it reports to
+        assert "health-manchester" in slugs, role
+        assert {m.council.place.slug for m in mine} <= {"manchester", "north-west", "england"}, (
+            role,
+            slugs,
+        )
+        # some of the demo's councils, not all of them (nobody of Manchester sits in Leeds)
+        assert slugs < set(DEMO_COUNCILS), (role, slugs)
+    slugs_of = {
+        role: {m.council.slug for m in memberships(f"{role}@example.org")}
+        for role in ("citizen", "employee", "leader", "elected")
+    }
+    # a nurse in the health service, a councillor in Manchester, a leader up to the nation
+    assert all(slug.startswith("health-") for slug in slugs_of["employee"])
+    assert all(slug.endswith("-manchester") for slug in slugs_of["elected"])
+    assert "health-england" in slugs_of["leader"]
+    assert "health-england" not in slugs_of["citizen"] | slugs_of["employee"]
     clerk = memberships("clerk@example.org")
     assert any(m.role == "clerk" and m.council.slug == "health-manchester" for m in clerk)
     minister = memberships("minister@example.org")
@@ -150,3 +169,78 @@ def test_the_closed_rounds_texts_are_about_its_agenda(demo):
     titles = tuple(i.title for i in sorted(round_.items, key=lambda i: i.position))
     assert titles == CLOSED["subjects"]
     assert round_.phase == "closed" and round_.minutes
+
+
+def test_the_story_is_told_over_months_not_at_one_moment(demo):
+    from participate.accounts.models import User
+    from participate.audit.models import AuditEvent
+    from participate.notifications.models import Notification
+
+    def span(column, *where):
+        first, last = demo.db.session.execute(
+            sa.select(sa.func.min(column), sa.func.max(column)).where(*where)
+        ).one()
+        return last - first
+
+    for role in ("citizen", "employee", "leader", "elected", "clerk", "minister"):
+        user = demo.db.session.scalar(sa.select(User).where(User.email == f"{role}@example.org"))
+        told = span(Notification.created_at, Notification.user_id == user.id)
+        assert told > timedelta(days=30), (role, told)
+    assert span(AuditEvent.created_at) > timedelta(days=90)
+
+
+def test_the_audit_log_reads_in_the_order_things_happened(demo):
+    from participate.audit.models import AuditEvent
+    from participate.audit.services import verify_chain
+
+    times = demo.db.session.scalars(sa.select(AuditEvent.created_at).order_by(AuditEvent.seq)).all()
+    assert times == sorted(times)
+    assert verify_chain().ok
+
+
+def test_each_thing_happens_after_what_it_needs(demo):
+    """Members join before they write, comment or support; comments and supports come after
+    their proposal; signatures after their petition opened; a round's phases in order."""
+    from participate.councils.models import Membership
+    from participate.petitions.models import Petition, Signature
+    from participate.proposals.models import Comment, Proposal, Support
+    from participate.rounds.models import PhaseChange
+
+    def count(query):
+        return demo.db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+    def joined(user_column, council_column, at):
+        return sa.and_(
+            Membership.user_id == user_column,
+            Membership.council_id == council_column,
+            Membership.decided_at > at,
+        )
+
+    early = {
+        "proposals before their author joined": sa.select(Proposal.id).join(
+            Membership, joined(Proposal.author_id, Proposal.council_id, Proposal.created_at)
+        ),
+        "comments before their author joined": sa.select(Comment.id)
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .join(Membership, joined(Comment.author_id, Proposal.council_id, Comment.created_at)),
+        "comments before their proposal": sa.select(Comment.id)
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .where(Comment.created_at < Proposal.created_at),
+        "supports before their proposal": sa.select(Support.proposal_id)
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(Support.created_at < Proposal.created_at),
+        "signatures before their petition opened": sa.select(Signature.id)
+        .join(Petition, Petition.id == Signature.petition_id)
+        .where(Signature.created_at < Petition.opened_at),
+    }
+    assert {name: count(query) for name, query in early.items()} == dict.fromkeys(early, 0)
+    earlier = sa.orm.aliased(PhaseChange)
+    out_of_order = sa.select(PhaseChange.id).join(
+        earlier,
+        sa.and_(
+            earlier.round_id == PhaseChange.round_id,
+            earlier.id < PhaseChange.id,
+            earlier.at > PhaseChange.at,
+        ),
+    )
+    assert count(out_of_order) == 0
