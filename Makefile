@@ -25,14 +25,21 @@ lint: install
 	$(VENV)/bin/mypy participate/core
 	$(VENV)/bin/bandit -c pyproject.toml -r participate -q --severity-level medium
 
+# Browser widths each run drives (tests/browser/conftest.py): both, unless make test shares them.
+SQLITE_WIDTHS ?= desktop phone
+POSTGRES_WIDTHS ?= desktop phone
+
 test-sqlite: install
-	mkdir -p .pytest-tmp && $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
+	mkdir -p .pytest-tmp && PARTICIPATE_TEST_WIDTHS="$(SQLITE_WIDTHS)" $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
+
+# Whether TEST_DATABASE_URL's server answers (empty when it does not).
+postgres_up = $(shell $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null && echo yes)
 
 # PostgreSQL run: required in CI (CI=true); skipped with a warning elsewhere when unreachable.
 test-postgres: install
-	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+	@if [ -n "$(postgres_up)" ]; then \
 		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
-		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
+		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" PARTICIPATE_TEST_WIDTHS="$(POSTGRES_WIDTHS)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and CI requires the PostgreSQL run." >&2; exit 1; \
 	else \
@@ -41,8 +48,12 @@ test-postgres: install
 
 # The two database runs go side by side (one per core); -O keeps each run's output together.
 # The PostgreSQL run is the longer one, so it starts at once and lint goes before the SQLite run.
+# With PostgreSQL reachable the runs share the browser widths: the SQLite run drives every
+# journey at desktop width (and runs the Nu Html Checker), the PostgreSQL run at phone width
+# (and the phone-only checks). Without it, the SQLite run drives both.
 test: install
-	$(MAKE) --no-print-directory -j2 -O lint-then-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 -O lint-then-sqlite test-postgres \
+		$(if $(postgres_up),SQLITE_WIDTHS=desktop POSTGRES_WIDTHS=phone)
 
 lint-then-sqlite: lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -76,6 +76,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # How often an open round page asks for its live fragments (phase, agenda, participation);
+    # each poll is a small read answered 304 while nothing changed.
+    ROUND_POLL_SECONDS = int(os.environ.get("PARTICIPATE_ROUND_POLL_SECONDS", "10") or 10)
     TESTING = False
 
 

@@ -592,6 +592,9 @@ class LiveServer:
             "SECRET_KEY_FALLBACKS": _test_secret_key(),
             "PARTICIPATE_INSTANCE": str(outbox.parent),
             "PARTICIPATE_BASE_URL": f"http://127.0.0.1:{self.port}",
+            # An open round page learns of a new phase within 2 s (10 s in production), so a
+            # journey waiting for it waits less.
+            "PARTICIPATE_ROUND_POLL_SECONDS": "2",
             **(extra_env or {}),
         }
         # A worker still busy 5 s after the stop signal is killed: stop() stays bounded.

@@ -13,7 +13,6 @@ from participate.rounds.presenting import relative
 from participate.votes.models import METHOD_LABELS
 
 bp = Blueprint("rounds", __name__)
-POLL_SECONDS = 10
 
 
 @bp.app_template_filter("relative")

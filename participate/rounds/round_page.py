@@ -3,12 +3,12 @@ that answers with the page again (a refused form re-rendered with its errors).""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import current_user
 
 from participate.core import phases
 from participate.councils.access import role_in, round_allows
 from participate.rounds import services
-from participate.rounds.blueprint import POLL_SECONDS
 from participate.rounds.evidence import attachment_limit, attachments_of, links_of, questions_of
 from participate.rounds.forms import (
     AdvanceForm,
@@ -58,7 +58,7 @@ def page_context(round_, **forms) -> dict:
         "questions": questions_of(round_),
         "taking_part": participation(round_),
         "KIND_LABELS": KIND_LABELS,
-        "poll": POLL_SECONDS,
+        "poll": current_app.config["ROUND_POLL_SECONDS"],
         "advance_form": forms.pop("advance_form", None)
         or AdvanceForm(formdata=None, from_phase=round_.phase),
         "evidence_form": forms.pop("evidence_form", None)

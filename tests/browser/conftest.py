@@ -3,16 +3,22 @@
 Journeys (modules with ``pytestmark = JOURNEY``) run once per width: a desktop (1280 px) and a
 phone (390 px). Every step they check with :func:`assert_accessible` is also checked for sideways
 scroll, saved as a screenshot under ``artifacts/journeys/<test>/`` (ignored by git) and kept for
-the Nu Html Checker, which reads every step's HTML once at the end of the test.
+the Nu Html Checker, which reads every step's HTML at the end of the test.
+
+Which widths a run drives is ``PARTICIPATE_TEST_WIDTHS`` ("desktop phone" unless told). ``make
+test`` shares them between its two database runs, one width each (the Makefile), so every
+journey runs at both widths and on both databases once; the phone-only checks (``PHONE``) go
+with the phone, and the Nu Html Checker with the desktop run (the HTML is the same at every
+width).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -20,24 +26,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "journeys"
 VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-# A journey runs at both widths; the PostgreSQL run drives the phone only (the pages are the
-# same on both databases, and the SQLite run already drives both widths).
+
+
+def _widths(value: str) -> tuple[str, ...]:
+    widths = tuple(value.replace(",", " ").split())
+    unknown = set(widths) - set(VIEWPORTS)
+    if unknown or not widths:
+        raise pytest.UsageError(
+            f"PARTICIPATE_TEST_WIDTHS={value!r}: name one or both of {', '.join(VIEWPORTS)}"
+        )
+    return widths
+
+
+WIDTHS = _widths(os.environ.get("PARTICIPATE_TEST_WIDTHS", "desktop phone"))
+_OTHER_RUN = "make test drives this width in its other database run (PARTICIPATE_TEST_WIDTHS)"
 JOURNEY = pytest.mark.parametrize(
     "viewport",
     [
-        pytest.param(
-            "desktop",
-            marks=pytest.mark.skipif(
-                ON_POSTGRES,
-                reason="journeys at desktop width run in the SQLite run; this run drives 390 px",
-            ),
-        ),
-        "phone",
+        pytest.param(name, marks=pytest.mark.skipif(name not in WIDTHS, reason=_OTHER_RUN))
+        for name in VIEWPORTS
     ],
     indirect=True,
 )
+# Checks made only at phone width: they run where the phone is driven.
+PHONE = pytest.mark.skipif("phone" not in WIDTHS, reason=_OTHER_RUN)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -125,8 +138,8 @@ def browser(chromium, viewport, request):
     _journey = Journey(request.node.name, viewport) if journeying else None
     yield _Browser(chromium, viewport)
     journey, _journey = _journey, None
-    # The checker reads the HTML, which is the same at every width: once, on the first width run.
-    if journey and journey.steps and (journey.viewport == "desktop" or ON_POSTGRES):
+    # The checker reads the HTML, which is the same at every width: once, on the desktop run.
+    if journey and journey.steps and journey.viewport == "desktop":
         errors = vnu_errors(dict(journey.steps), journey.folder / "html")
         assert not errors, f"{len(errors)} HTML errors in {request.node.name}:\n" + "\n".join(
             errors[:60]
@@ -147,31 +160,98 @@ def _java_and_vnu() -> str:
     raise AssertionError("unreachable")
 
 
+class _Checker:
+    """The Nu Html Checker as the web service vnu.jar also is (``nu.validator.servlet.Main``,
+    its documented way to check many documents): Java starts once per run, not once per check.
+    It starts when the first browser test does, and answers from the first check on."""
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        if self.proc is not None or not shutil.which("java") or not VNU.exists():
+            return
+        from tests.conftest import free_port
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/?out=json"
+        self.proc = subprocess.Popen(  # noqa: S603  (fixed arguments)
+            [
+                shutil.which("java") or "java",
+                "-cp",
+                str(VNU),
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "nu.validator.servlet.Main",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def messages(self, html: str) -> list[dict]:
+        import requests
+
+        _java_and_vnu()
+        self.start()
+        assert self.proc is not None
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                response = requests.post(
+                    self.url,
+                    data=html.encode("utf-8"),
+                    headers={"Content-Type": "text/html; charset=utf-8"},
+                    timeout=60,
+                )
+                break
+            except requests.ConnectionError:
+                if self.proc.poll() is not None:
+                    raise AssertionError("the Nu Html Checker's service exited at start") from None
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+_checker = _Checker()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _html_checker():
+    """Starts the checker's service beside the first browser test of a run that checks the
+    HTML (the desktop run); stops it at the end."""
+    if "desktop" in WIDTHS:
+        _checker.start()
+    yield
+    _checker.stop()
+
+
 def vnu_errors(pages: dict[str, str], folder: Path) -> list[str]:
-    """The Nu Html Checker's errors over these pages ({label: html}), in one Java start."""
-    java = _java_and_vnu()
+    """The Nu Html Checker's errors over these pages ({label: html}); each page is also written
+    to ``folder`` (page00.html, ...) to read beside its error."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = {}
+    errors = []
     for i, (label, text) in enumerate(pages.items()):
-        path = folder / f"page{i:02d}.html"
-        path.write_text(text, encoding="utf-8")
-        names[path.name] = label
-    result = subprocess.run(  # noqa: S603  (fixed arguments, our own files)
-        [java, "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout"]
-        + sorted(str(folder / name) for name in names),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.stdout.strip(), f"vnu printed nothing: {result.stderr[-2000:]}"
-    messages = json.loads(result.stdout)["messages"]
-    return [
-        f"{names.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))} line {m.get('lastLine')}: "
-        f"{m['message']}\n    {m.get('extract', '').strip()[:160]}"
-        for m in messages
-        if m.get("type") in ("error", "non-document-error")
-    ]
+        (folder / f"page{i:02d}.html").write_text(text, encoding="utf-8")
+        errors += [
+            f"{label} (page{i:02d}.html) line {m.get('lastLine')}: {m['message']}\n"
+            f"    {m.get('extract', '').strip()[:160]}"
+            for m in _checker.messages(text)
+            if m.get("type") in ("error", "non-document-error")
+        ]
+    return errors
 
 
 @pytest.fixture

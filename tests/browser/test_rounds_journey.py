@@ -138,7 +138,7 @@ def test_a_whole_round_from_briefing_to_minutes(browser, live_server, make, db, 
         clerk.get_by_role("button", name="Publish the answer").click()
         clerk.get_by_text("Your answer is published.").wait_for()
 
-        # -- Discussion: Tom's open page learns it by polling (every 10 s).
+        # -- Discussion: Tom's open page learns it by polling (every 2 s on the live server).
         _advance(clerk, round_url, "discussion")
         tom.get_by_text("This round has moved to the discussion phase").wait_for(timeout=25_000)
         assert_accessible(tom, "round page after the live update")
