@@ -22,6 +22,8 @@ from datetime import datetime
 
 from celery import Celery, Task
 from flask import Flask, after_this_request, has_request_context
+from kombu import serialization
+from kombu.utils.uuid import uuid
 
 from participate.mail import mail_queued
 
@@ -51,6 +53,25 @@ def _make_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+        def apply_async(
+            self,
+            args=None,
+            kwargs=None,
+            task_id=None,
+            producer=None,
+            link=None,
+            link_error=None,
+            shadow=None,
+            **options,
+        ):
+            if not self.app.conf.task_always_eager:
+                return super().apply_async(
+                    args, kwargs, task_id, producer, link, link_error, shadow, **options
+                )
+            return _run_here(
+                self, args, kwargs, task_id=task_id, link=link, link_error=link_error, **options
+            )
+
     broker = app.config.get("JOBS_BROKER_URL") or None
     celery = Celery(app.import_name, task_cls=FlaskTask, set_as_current=False)
     celery.conf.update(
@@ -75,6 +96,24 @@ def _make_celery(app: Flask) -> Celery:
     celery.task(name=DELIVER_MAIL)(deliver_mail)
     celery.task(name=RUN_JOB)(run_job)
     return celery
+
+
+def _run_here(task: Task, args, kwargs, **options):
+    """Embedded mode: run ``task`` in this thread, its arguments first through the serializer
+    (as a broker would carry them, so what works here works with a broker).
+
+    Not Celery's own eager branch of ``apply_async``: that one runs ``apply`` inside
+    ``denied_join_result()``, which saves, sets and restores a flag global to the process
+    (``celery._state._task_join_will_block``) without a lock. Two threads sending at once (a
+    threaded server delivering two answers' mail, two workers of a job) can restore it in the
+    wrong order and leave it set, and then every ``result.get()`` in the process is refused
+    ("Never call result.get() within a task!"). ``apply`` itself keeps its state per thread."""
+    serializer = options.get("serializer") or task.app.conf.task_serializer
+    content_type, encoding, data = serialization.dumps((args or (), kwargs or {}), serializer)
+    args, kwargs = serialization.loads(data, content_type, encoding, accept=[content_type])
+    options.setdefault("ignore_result", task.ignore_result)
+    options["task_id"] = options.get("task_id") or uuid()
+    return task.apply(args, kwargs, **options)
 
 
 # ---------------------------------------------------------------- the tasks (one body for every app)

@@ -202,6 +202,60 @@ def test_without_a_broker_the_celery_tasks_run_eagerly_in_process(app, db, outbo
     assert set(celery.conf.beat_schedule) >= {"round_phases", "petition_reconcile"}
 
 
+def test_two_threads_sending_eager_tasks_at_once_leave_celery_as_it_was(app, monkeypatch):
+    """Two threads (a threaded server's two answers) deliver mail at the same time, their
+    tasks overlapping in the order that, on Celery's own eager path, leaves its process-wide
+    "within a task" flag set: the flag is as it was, and a result can still be read."""
+    import threading
+
+    from celery.result import _set_task_join_will_block, task_join_will_block
+
+    from participate.jobs import DELIVER_MAIL, celery_for, delivery
+
+    first_in, second_in, first_back = threading.Event(), threading.Event(), threading.Event()
+
+    def deliver(ids):  # the first task waits for the second; the second outlasts the first
+        if ids == [1]:
+            first_in.set()
+            second_in.wait(5)
+        else:
+            second_in.set()
+            first_back.wait(5)
+        return delivery.Delivered(sent=len(ids))
+
+    monkeypatch.setattr(delivery, "deliver", deliver)
+    task = celery_for(app).tasks[DELIVER_MAIL]
+    errors: list[BaseException] = []
+
+    def send(ids, after=None, then=None):
+        try:
+            if after:
+                after.wait(5)
+            task.delay(ids)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            if then:
+                then.set()
+
+    before = task_join_will_block()
+    threads = [
+        threading.Thread(target=send, args=([1],), kwargs={"then": first_back}),
+        threading.Thread(target=send, args=([2, 3],), kwargs={"after": first_in}),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert not errors, errors
+        assert first_in.is_set() and second_in.is_set() and first_back.is_set()
+        assert task_join_will_block() is before is False
+        assert task.delay([4, 5]).get() == 2
+    finally:
+        _set_task_join_will_block(before)  # a failure here must not fail the tests after it
+
+
 def test_jobs_run_from_the_command_line(app, db):
     from participate.jobs.models import JobRun
     from participate.jobs.schedule import JOBS
