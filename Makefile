@@ -25,12 +25,13 @@ lint: install
 	$(VENV)/bin/mypy participate/core
 	$(VENV)/bin/bandit -c pyproject.toml -r participate -q --severity-level medium
 
-# Browser widths each run drives (tests/browser/conftest.py): both, unless make test shares them.
-SQLITE_WIDTHS ?= desktop phone
-POSTGRES_WIDTHS ?= desktop phone
+# The parts of the browser tests each run does (tests/browser/conftest.py): all, unless make test
+# shares them.
+SQLITE_BROWSER ?= desktop phone pages
+POSTGRES_BROWSER ?= desktop phone pages
 
 test-sqlite: install
-	mkdir -p .pytest-tmp && PARTICIPATE_TEST_WIDTHS="$(SQLITE_WIDTHS)" $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
+	mkdir -p .pytest-tmp && PARTICIPATE_TEST_BROWSER="$(SQLITE_BROWSER)" $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
 
 # Whether TEST_DATABASE_URL's server answers (empty when it does not).
 postgres_up = $(shell $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null && echo yes)
@@ -39,7 +40,7 @@ postgres_up = $(shell $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1]
 test-postgres: install
 	@if [ -n "$(postgres_up)" ]; then \
 		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
-		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" PARTICIPATE_TEST_WIDTHS="$(POSTGRES_WIDTHS)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
+		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" PARTICIPATE_TEST_BROWSER="$(POSTGRES_BROWSER)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and CI requires the PostgreSQL run." >&2; exit 1; \
 	else \
@@ -48,12 +49,12 @@ test-postgres: install
 
 # The two database runs go side by side (one per core); -O keeps each run's output together.
 # The PostgreSQL run is the longer one, so it starts at once and lint goes before the SQLite run.
-# With PostgreSQL reachable the runs share the browser widths: the SQLite run drives every
-# journey at desktop width (and runs the Nu Html Checker), the PostgreSQL run at phone width
-# (and the phone-only checks). Without it, the SQLite run drives both.
+# With PostgreSQL reachable the runs share the browser tests, each part once: the SQLite run
+# drives every journey at desktop width and makes the page checks (which do not depend on the
+# database), the PostgreSQL run drives every journey at phone width. Without it, SQLite does all.
 test: install
 	$(MAKE) --no-print-directory -j2 -O lint-then-sqlite test-postgres \
-		$(if $(postgres_up),SQLITE_WIDTHS=desktop POSTGRES_WIDTHS=phone)
+		$(if $(postgres_up),SQLITE_BROWSER="desktop pages" POSTGRES_BROWSER=phone)
 
 lint-then-sqlite: lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -3,13 +3,15 @@
 Journeys (modules with ``pytestmark = JOURNEY``) run once per width: a desktop (1280 px) and a
 phone (390 px). Every step they check with :func:`assert_accessible` is also checked for sideways
 scroll, saved as a screenshot under ``artifacts/journeys/<test>/`` (ignored by git) and kept for
-the Nu Html Checker, which reads every step's HTML at the end of the test.
+the Nu Html Checker, which reads every step's HTML at the end of the desktop journey (the HTML
+is the same at every width).
 
-Which widths a run drives is ``PARTICIPATE_TEST_WIDTHS`` ("desktop phone" unless told). ``make
-test`` shares them between its two database runs, one width each (the Makefile), so every
-journey runs at both widths and on both databases once; the phone-only checks (``PHONE``) go
-with the phone, and the Nu Html Checker with the desktop run (the HTML is the same at every
-width).
+A run does the parts of the browser tests that ``PARTICIPATE_TEST_BROWSER`` names (all three
+unless told): ``desktop`` and ``phone``, the journeys at each width, and ``pages``, the checks
+page by page (``PAGES``: every main page valid and accessible at both widths, and what is made
+for a phone). ``make test`` shares them between its two database runs (the Makefile), so each
+runs once: the journeys on both databases, one width each, and the page checks, which do not
+depend on the database, in the run with time to spare.
 """
 
 from __future__ import annotations
@@ -27,30 +29,29 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "journeys"
 VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+PARTS = (*VIEWPORTS, "pages")
 
 
-def _widths(value: str) -> tuple[str, ...]:
-    widths = tuple(value.replace(",", " ").split())
-    unknown = set(widths) - set(VIEWPORTS)
-    if unknown or not widths:
+def _parts(value: str) -> frozenset[str]:
+    parts = frozenset(value.replace(",", " ").split())
+    if not parts or parts - set(PARTS):
         raise pytest.UsageError(
-            f"PARTICIPATE_TEST_WIDTHS={value!r}: name one or both of {', '.join(VIEWPORTS)}"
+            f"PARTICIPATE_TEST_BROWSER={value!r}: name one or more of {', '.join(PARTS)}"
         )
-    return widths
+    return parts
 
 
-WIDTHS = _widths(os.environ.get("PARTICIPATE_TEST_WIDTHS", "desktop phone"))
-_OTHER_RUN = "make test drives this width in its other database run (PARTICIPATE_TEST_WIDTHS)"
+BROWSER_PARTS = _parts(os.environ.get("PARTICIPATE_TEST_BROWSER", " ".join(PARTS)))
+_OTHER_RUN = "make test runs this part in its other database run (PARTICIPATE_TEST_BROWSER)"
 JOURNEY = pytest.mark.parametrize(
     "viewport",
     [
-        pytest.param(name, marks=pytest.mark.skipif(name not in WIDTHS, reason=_OTHER_RUN))
+        pytest.param(name, marks=pytest.mark.skipif(name not in BROWSER_PARTS, reason=_OTHER_RUN))
         for name in VIEWPORTS
     ],
     indirect=True,
 )
-# Checks made only at phone width: they run where the phone is driven.
-PHONE = pytest.mark.skipif("phone" not in WIDTHS, reason=_OTHER_RUN)
+PAGES = pytest.mark.skipif("pages" not in BROWSER_PARTS, reason=_OTHER_RUN)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -98,7 +99,9 @@ class Journey:
         number = len(self.steps) + 1
         slug = re.sub(r"[^\w]+", "-", label or page.url).strip("-")[:60]
         self.folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(self.folder / f"{number:02d}-{slug}.png"), full_page=True)
+        page.screenshot(  # the whole page; JPEG takes half the time of PNG to write
+            path=str(self.folder / f"{number:02d}-{slug}.jpeg"), full_page=True, quality=70
+        )
         self.steps.append((f"step {number} {label or page.url}", page.content()))
 
 
@@ -230,9 +233,9 @@ _checker = _Checker()
 
 @pytest.fixture(scope="session", autouse=True)
 def _html_checker():
-    """Starts the checker's service beside the first browser test of a run that checks the
-    HTML (the desktop run); stops it at the end."""
-    if "desktop" in WIDTHS:
+    """Starts the checker's service beside the first browser test of a run that checks HTML;
+    stops it at the end."""
+    if BROWSER_PARTS & {"desktop", "pages"}:
         _checker.start()
     yield
     _checker.stop()

@@ -10,10 +10,10 @@ import pytest
 
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
-from tests.browser.conftest import PHONE, assert_accessible
+from tests.browser.conftest import PAGES, assert_accessible
 from tests.factories.votes import make_hm, open_motion
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 
 SHOTS = os.environ.get("AUDIT_SHOTS")  # a folder to keep the screenshots in, when asked
 

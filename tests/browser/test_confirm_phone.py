@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_accessible, sign_in
+from tests.browser.conftest import PAGES, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import votes as factory
 from tests.factories.votes import open_motion
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 hm = factory.hm  # the fixture (tests/factories/votes.py)
 SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/participate-screenshots"))
 

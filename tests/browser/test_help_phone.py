@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from participate.help.views import ROLES
-from tests.browser.conftest import PHONE, assert_accessible
+from tests.browser.conftest import PAGES, assert_accessible
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/participate-screenshots"))
 
 

@@ -3,10 +3,10 @@ to the members page and admits the person; the page fits without sideways scroll
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_accessible, sign_in
+from tests.browser.conftest import PAGES, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 
 
 def test_a_clerk_lands_on_what_needs_them_and_acts_on_a_phone(browser, live_server, make, db):

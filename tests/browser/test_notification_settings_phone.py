@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_accessible, sign_in
+from tests.browser.conftest import PAGES, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 
 
 def test_email_settings_and_unsubscribe_on_a_phone(browser, live_server, make, db):

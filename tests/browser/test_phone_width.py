@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_accessible, sign_in
+from tests.browser.conftest import PAGES, assert_accessible, sign_in
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, PHONE]
+pytestmark = [pytest.mark.browser, PAGES]
 
 # An unbroken word and a bare URL longer than a phone's line: they must wrap, not widen the page.
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2

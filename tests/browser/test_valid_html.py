@@ -1,8 +1,7 @@
 """The main pages of every role, from the demo world (``participate seed``): valid HTML by the
 Nu Html Checker, no serious or critical axe-core violation at 1280 and 390 px, no sideways
-scroll at 390 px, and headings that never skip a level. A run drives the widths of
-``PARTICIPATE_TEST_WIDTHS`` (tests/browser/conftest.py): ``make test`` checks each in one of its
-two runs.
+scroll at 390 px, and headings that never skip a level. These are the ``pages`` part of the
+browser tests (tests/browser/conftest.py): ``make test`` runs them in one of its two runs.
 
 The Nu Html Checker is ``vnu.jar`` from npm (tools/package.json; ``.ci/run`` installs it and
 Debian's Java); it runs once over every page, as it is slow to start. Without Java or the jar
@@ -17,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS, WIDTHS, sign_in, vnu_errors
+from tests.browser.conftest import PAGES, VIEWPORTS, sign_in, vnu_errors
 from tests.conftest import LiveServer, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, PAGES]
 
 PASSWORD = "demo-password"
 
@@ -122,9 +121,6 @@ def demo_pages(demo_site):
     return pages, html
 
 
-@pytest.mark.skipif(
-    "desktop" not in WIDTHS, reason="the HTML is checked in the run that drives the desktop"
-)
 def test_every_main_page_is_valid_html(demo_pages, tmp_path):
     _pages, html = demo_pages
     errors = vnu_errors(html, tmp_path)
@@ -169,7 +165,7 @@ def test_every_main_page_is_accessible_and_fits_a_phone(demo_pages, browser, dem
         page = context.new_page()
         if role != "visitor":
             sign_in(page, role, PASSWORD)
-        for width in (VIEWPORTS[name]["width"] for name in WIDTHS):
+        for width in (viewport["width"] for viewport in VIEWPORTS.values()):
             page.set_viewport_size({"width": width, "height": 900})
             for url in urls:
                 response = page.goto(url)
