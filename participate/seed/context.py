@@ -41,6 +41,12 @@ class SeedContext:
     residents: list[User] = field(default_factory=list)
     # their ids, read once: the loaded accounts expire at each commit
     resident_ids: list[int] = field(default_factory=list)
+    # where each resident lives (id -> the slug of a local place) and the constituency they
+    # belong to in every council they are a member of (participate.seed.councils)
+    homes: dict[int, str] = field(default_factory=dict)
+    constituencies: dict[int, str] = field(default_factory=dict)
+    # each local place's region (slug -> slug)
+    region_of: dict[str, str] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
     # the present when seeding began: the story is told in the months before it
     now: datetime = field(default_factory=utcnow)
@@ -55,6 +61,18 @@ class SeedContext:
         """The story clock: what the services do inside the block happens at ``moment`` (or
         so long ago), stamped so as they write it (rows, notifications, audit events)."""
         return clock_at(moment if moment is not None else self.when(days_ago, hours_ago))
+
+    def residents_in(self, council: Council) -> list[int]:
+        """The ids of the residents who live in the council's place: in that local place, in
+        one of the region's places, or anywhere for the nation's councils; in their order."""
+        place = council.place
+        if place.level == "nation":
+            return list(self.resident_ids)
+        return [
+            uid
+            for uid in self.resident_ids
+            if place.slug in (self.homes[uid], self.region_of[self.homes[uid]])
+        ]
 
     def members_of(self, slug: str, constituency: str | None = None) -> list[Membership]:
         query = sa.select(Membership).where(

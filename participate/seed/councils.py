@@ -13,7 +13,7 @@ from participate.councils.models import Council, Membership
 from participate.councils.structure import import_structure
 from participate.extensions import db
 from participate.notifications.demo import seed_settings
-from participate.seed.context import DEMO_COUNCILS, SeedContext
+from participate.seed.context import SeedContext
 from participate.seed.geography import structure
 from participate.util import utcnow
 
@@ -43,6 +43,18 @@ DEMO_MEMBERSHIPS = {
     # a Manchester city councillor: the health council and the place forum
     "elected": ["health-manchester", "forum-manchester"],
 }
+
+# Where the residents live. The demo's own residents (120 at scale 1) live in its four places,
+# nine in every fifteen in Manchester, where most of the demo happens (its health council's
+# weighted votes, rounds and petitions), two in each of Salford, Liverpool and Leeds.
+DEMO_HOMES = {"manchester": 9, "salford": 2, "liverpool": 2, "leeds": 2}
+# Twelve more live in each other local place, so that every council outside the demo has
+# members of its own place: a health council of twelve (participate.seed.upward.MIN_MEMBERS)
+# and the few its other councils draw (participate.seed.proposals._other_councils).
+ELSEWHERE = 12
+# Each resident's constituency, the same in every council they belong to; in any run of
+# residents of a place, about these shares (the first twelve hold all five).
+CONSTITUENCY_WEIGHTS = {"citizen": 12, "employee": 8, "leader": 3, "elected": 2, "partner": 3}
 
 FIRST = [
     "Aisha",
@@ -113,7 +125,9 @@ def _user(email: str, name: str, password_hash: str, *, admin: bool = False) -> 
 def seed(ctx: SeedContext) -> None:
     """The structure, the demo accounts (one per role), clerks and memberships."""
     with ctx.at(days_ago=SET_UP_DAYS_AGO):
-        counts = import_structure(structure(ctx.scale))
+        plan = structure(ctx.scale)
+        ctx.region_of = {p["slug"]: p["parent"] for p in plan["places"] if p["level"] == "local"}
+        counts = import_structure(plan)
         counts.pop("changed")  # a fresh database: nothing to update
         ctx.summary.update(counts)
         ctx.councils = {c.slug: c for c in db.session.scalars(sa.select(Council))}
@@ -169,27 +183,31 @@ def _memberships(ctx: SeedContext, hashed: str) -> None:
                     "decided_at": decided,
                 }
             )
-    # Residents: enough members per constituency for weighted votes and petitions to mean something.
-    weights = {"citizen": 12, "employee": 8, "leader": 3, "elected": 2, "partner": 3}
-    n_residents = 120 * ctx.scale
+    # Residents: each lives in one local place and belongs to councils of that place and of
+    # its region (resident_councils), in one constituency everywhere.
+    homes = _homes(ctx)
     with ctx.at(days_ago=SET_UP_DAYS_AGO - 2):
-        for i in range(n_residents):
+        for i in range(len(homes)):
             first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
             user = _user(f"resident{i + 1}@example.org", f"{first} {last}", hashed)
             ctx.residents.append(user)
         db.session.flush()
     ctx.resident_ids = [user.id for user in ctx.residents]
-    constituencies = [c for c, w in weights.items() for _ in range(w)]
-    for i, user in enumerate(ctx.residents):
-        constituency = constituencies[i % len(constituencies)]
-        home = DEMO_COUNCILS[i % len(DEMO_COUNCILS)]
+    cycle = interleaved(CONSTITUENCY_WEIGHTS)
+    living: dict[str, int] = {}  # how many residents of each place so far
+    alike: dict[str, int] = {}  # and of each constituency
+    for i, (uid, home) in enumerate(zip(ctx.resident_ids, homes, strict=True)):
+        k = living[home] = living.get(home, -1) + 1  # the k-th resident of their place
+        constituency = ctx.constituencies[uid] = cycle[k % len(cycle)]
+        ctx.homes[uid] = home
+        # every third of each constituency (so the nation's council has them in their shares)
+        national = (alike.setdefault(constituency, -1) + 1) % 3 == 0
+        alike[constituency] += 1
         decided = ctx.when(days_ago=230 - i % 25)
-        for slug in dict.fromkeys(  # in this order on every run (a set's order is not)
-            [home, "health-manchester" if i % 2 == 0 else "health-north-west", "health-england"]
-        ):
+        for slug in resident_councils(home, ctx.region_of[home], k, national=national):
             rows.append(
                 {
-                    "user_id": user.id,
+                    "user_id": uid,
                     "council_id": ctx.councils[slug].id,
                     "constituency": constituency,
                     "status": "active",
@@ -220,3 +238,46 @@ def _memberships(ctx: SeedContext, hashed: str) -> None:
     db.session.commit()
     ctx.summary["accounts"] = len(ctx.people) + len(ctx.residents)
     ctx.summary["memberships"] = len(unique_rows) + 1
+
+
+def interleaved(weights: dict[str, int]) -> list[str]:
+    """One cycle of the keys, each as many times as its weight, spread evenly (the smooth
+    weighted round robin): any run of it holds each key about in its share."""
+    total = sum(weights.values())
+    credit = dict.fromkeys(weights, 0)
+    cycle = []
+    for _ in range(total):
+        for key, weight in weights.items():
+            credit[key] += weight
+        best = max(credit, key=lambda key: credit[key])  # the first of equals: the same each run
+        credit[best] -= total
+        cycle.append(best)
+    return cycle
+
+
+def _homes(ctx: SeedContext) -> list[str]:
+    """Where each resident lives, in their order: the demo's residents in its places (in the
+    DEMO_HOMES shares, interleaved), then ELSEWHERE residents of each other local place."""
+    demo = interleaved(DEMO_HOMES)
+    homes = [demo[i % len(demo)] for i in range(120 * ctx.scale)]
+    for place in ctx.region_of:  # in the structure's order
+        if place not in DEMO_HOMES:
+            homes += [place] * ELSEWHERE
+    return homes
+
+
+def resident_councils(home: str, region: str, k: int, *, national: bool) -> list[str]:
+    """The councils the ``k``-th resident living in ``home`` (a local place in ``region``)
+    belongs to: their place's health council and their region's, the national council if
+    ``national``, and in Manchester, for some, its schools council (parents) and its place
+    forum. The other councils of their place draw some of them later
+    (participate.seed.proposals._other_councils)."""
+    slugs = [f"health-{home}", f"health-{region}"]
+    if home == "manchester":
+        if k % 5 == 2:  # 5 and 3 are prime to the constituency cycle: every constituency
+            slugs.append("schools-manchester")
+        if k % 3 == 1:
+            slugs.append("forum-manchester")
+    if national:
+        slugs.append("health-england")
+    return slugs

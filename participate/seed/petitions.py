@@ -92,7 +92,9 @@ def _resident_of(ctx, slug: str) -> User:
 def _sponsor(ctx, petition: Petition, n: int, *, days_ago: float) -> None:
     with ctx.at(days_ago=days_ago):
         sponsoring.invite_sponsors(petition.author, petition)
-        candidates = [uid for uid in ctx.resident_ids if uid != petition.author_id][: n + 3]
+        # residents of the council's area (anyone may sponsor; those it concerns do)
+        area = ctx.residents_in(petition.council)
+        candidates = [uid for uid in area if uid != petition.author_id][: n + 3]
         for user_id in ctx.rng.sample(candidates, n):
             if petition.status != "collecting_sponsors":
                 break

@@ -324,13 +324,14 @@ def _other_councils(ctx) -> int:
     """Two or three discussed proposals in every council outside the demo, in different
     statuses, so that no council is empty and each shows how its constituencies lean.
 
-    Their members are residents made members of those councils here (six per council, in
-    at least four constituencies); the threads are written straight into the tables, as
-    the demo councils' are (``_quick_thread``).
+    Their members are residents of the council's place (its region's places for a regional
+    council, anywhere for a national one), six per council in at least four constituencies,
+    made members here when they are not already; the threads are written straight into the
+    tables, as the demo councils' are (``_quick_thread``).
     """
-    residents = ctx.residents
-    if not residents:
+    if not ctx.residents:
         return 0
+    users = dict(zip(ctx.resident_ids, ctx.residents, strict=True))
     existing = {
         (user_id, council_id): (constituency, status)
         for user_id, council_id, constituency, status in db.session.execute(
@@ -348,16 +349,15 @@ def _other_councils(ctx) -> int:
     joined = ctx.when(days_ago=150)
     for i, council in enumerate(others):
         by_constituency: dict[str, list[User]] = {}
-        for k, constituency in enumerate(OTHER_CONSTITUENCIES):
-            user = residents[(i * 5 + k * 13) % len(residents)]
-            key = (user.id, council.id)
+        for uid in _six_of(ctx, ctx.residents_in(council), start=i * 5):
+            key = (uid, council.id)
             if key not in existing:
-                existing[key] = (constituency, "active")
+                existing[key] = (ctx.constituencies[uid], "active")
                 memberships.append(
                     {
-                        "user_id": user.id,
+                        "user_id": uid,
                         "council_id": council.id,
-                        "constituency": constituency,
+                        "constituency": ctx.constituencies[uid],
                         "status": "active",
                         "role": "member",
                         "requested_at": joined,
@@ -365,8 +365,8 @@ def _other_councils(ctx) -> int:
                     }
                 )
             held, status = existing[key]
-            if status == "active" and user not in by_constituency.get(held, []):
-                by_constituency.setdefault(held, []).append(user)
+            if status == "active":
+                by_constituency.setdefault(held, []).append(users[uid])
         groups.append((i, council, by_constituency))
     if memberships:
         db.session.execute(sa.insert(Membership), memberships)
@@ -400,3 +400,21 @@ def _other_councils(ctx) -> int:
             made += 1
     ctx.summary["memberships"] = ctx.summary.get("memberships", 0) + len(memberships)
     return made
+
+
+def _six_of(ctx, pool: list[int], start: int) -> list[int]:
+    """Six of ``pool`` (residents' ids), going round it from ``start``: for each constituency
+    of OTHER_CONSTITUENCIES in turn, the first not yet chosen who holds it, or else the first
+    not yet chosen (so at least four constituencies when the pool has them)."""
+    if not pool:
+        return []
+    start %= len(pool)
+    ring = pool[start:] + pool[:start]
+    chosen: list[int] = []
+    for constituency in OTHER_CONSTITUENCIES:
+        left = [uid for uid in ring if uid not in chosen]
+        if left:
+            chosen.append(
+                next((uid for uid in left if ctx.constituencies[uid] == constituency), left[0])
+            )
+    return chosen

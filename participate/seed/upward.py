@@ -66,13 +66,6 @@ class Demo:
         self.rng = ctx.rng
         self.password_hash = ctx.people["clerk"].password_hash
         self.councils = ctx.councils
-        self.constituency = dict(
-            db.session.execute(
-                sa.select(Membership.user_id, Membership.constituency).where(
-                    Membership.council_id == self.councils["health-england"].id
-                )
-            ).all()
-        )
         self.made_forwards: list[int] = []
 
     # ------------------------------------------------------------ people
@@ -106,7 +99,8 @@ class Demo:
         return user
 
     def members(self, council: Council) -> list[User]:
-        """Active members of the council (residents are added to reach MIN_MEMBERS)."""
+        """Active members of the council (residents of its place are added to reach
+        MIN_MEMBERS, as many as live there)."""
         present = set(
             db.session.scalars(
                 sa.select(Membership.user_id).where(
@@ -114,27 +108,29 @@ class Demo:
                 )
             )
         )
+        chosen: list[int] = []
         if len(present) < MIN_MEMBERS:
-            pool = [u for u in self.ctx.residents if u.id not in present]
+            pool = [uid for uid in self.ctx.residents_in(council) if uid not in present]
             start = (council.id * 7) % max(1, len(pool))
             chosen = (pool[start:] + pool[:start])[: MIN_MEMBERS - len(present)]
+        if chosen:
             db.session.execute(
                 sa.insert(Membership),
                 [
                     {
-                        "user_id": u.id,
+                        "user_id": uid,
                         "council_id": council.id,
-                        "constituency": self.constituency.get(u.id, "citizen"),
+                        "constituency": self.ctx.constituencies[uid],
                         "status": "active",
                         "role": "member",
                         "requested_at": self.ctx.when(days_ago=JOINED_DAYS_AGO),
                         "decided_at": self.ctx.when(days_ago=JOINED_DAYS_AGO),
                     }
-                    for u in chosen
+                    for uid in chosen
                 ],
             )
             db.session.commit()
-            present |= {u.id for u in chosen}
+            present |= set(chosen)
         users = db.session.scalars(sa.select(User).where(User.id.in_(present))).all()
         return sorted(users, key=lambda u: u.id)
 

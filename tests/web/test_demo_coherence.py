@@ -135,6 +135,60 @@ def test_each_demo_person_belongs_where_their_role_says(demo):
     assert memberships("admin@example.org") == []
 
 
+def test_each_resident_lives_in_one_place_and_belongs_to_its_councils(demo):
+    """A resident's local councils are all of one place, the regional councils they belong to
+    are that place's region's (a Leeds resident sits on Yorkshire's, not on the North West's),
+    and most of the demo's residents live in Manchester, where most of the demo happens."""
+    from participate.accounts.models import User
+    from participate.councils.models import Council, Membership, Place
+    from participate.seed.context import DEMO_COUNCILS
+
+    region = sa.orm.aliased(Place)
+    rows = demo.db.session.execute(
+        sa.select(User.email, Council.slug, Place.slug, Place.level, region.slug)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Council, Council.id == Membership.council_id)
+        .join(Place, Place.id == Council.place_id)
+        .outerjoin(region, region.id == Place.parent_id)
+        .where(User.email.like("resident%@example.org"))
+    ).all()
+    homes: dict[str, set[tuple[str, str]]] = {}
+    regions: dict[str, set[str]] = {}
+    for email, _council, place, level, parent in rows:
+        if level == "local":
+            homes.setdefault(email, set()).add((place, parent))
+        elif level == "region":
+            regions.setdefault(email, set()).add(place)
+    residents = demo.db.session.scalar(
+        sa.select(sa.func.count()).where(User.email.like("resident%@example.org"))
+    )
+    assert residents and len(homes) == residents  # everyone lives somewhere
+    wrong = {
+        email: (sorted(home), sorted(regions.get(email, ())))
+        for email, home in homes.items()
+        if len(home) != 1 or not regions.get(email, set()) <= {r for _p, r in home}
+    }
+    assert wrong == {}
+    demo_places = {
+        place for _e, c, place, level, _r in rows if c in DEMO_COUNCILS and level == "local"
+    }
+    assert demo_places == {"manchester", "salford", "liverpool", "leeds"}
+    lives = [place for home in homes.values() for place, _r in home if place in demo_places]
+    assert lives.count("manchester") > len(lives) / 2
+    # and every demo council has members of all five constituencies, for its weighted votes
+    held = demo.db.session.execute(
+        sa.select(Council.slug, Membership.constituency)
+        .join(Membership, Membership.council_id == Council.id)
+        .where(Council.slug.in_(DEMO_COUNCILS), Membership.status == "active")
+        .distinct()
+    ).all()
+    five = {"citizen", "employee", "leader", "elected", "partner"}
+    assert {slug for slug, _c in held} == set(DEMO_COUNCILS)
+    assert {s: {c for slug, c in held if slug == s} for s in DEMO_COUNCILS} == dict.fromkeys(
+        DEMO_COUNCILS, five
+    )
+
+
 def test_nobody_opens_the_demo_to_a_wall_of_unread_notifications(demo):
     from participate.accounts.models import User
     from participate.notifications.services import unread_count
