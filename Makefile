@@ -25,10 +25,11 @@ lint: install
 	$(VENV)/bin/mypy participate/core
 	$(VENV)/bin/bandit -c pyproject.toml -r participate -q --severity-level medium
 
-# The parts of the browser tests each run does (tests/browser/conftest.py): all, unless make test
-# shares them.
+# The parts of the browser tests each run does (tests/browser/conftest.py), and the folders the
+# PostgreSQL run leaves out: all parts and no folder, unless make test shares them.
 SQLITE_BROWSER ?= desktop phone pages
 POSTGRES_BROWSER ?= desktop phone pages
+POSTGRES_LEAVES ?=
 
 test-sqlite: install
 	mkdir -p .pytest-tmp && PARTICIPATE_TEST_BROWSER="$(SQLITE_BROWSER)" $(PY) -m pytest -q --basetemp=.pytest-tmp/sqlite $(PYTEST_ARGS)
@@ -40,7 +41,7 @@ postgres_up = $(shell $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1]
 test-postgres: install
 	@if [ -n "$(postgres_up)" ]; then \
 		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
-		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" PARTICIPATE_TEST_BROWSER="$(POSTGRES_BROWSER)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(PYTEST_ARGS); \
+		mkdir -p .pytest-tmp && TEST_DATABASE_URL="$(TEST_DATABASE_URL)" PARTICIPATE_TEST_BROWSER="$(POSTGRES_BROWSER)" $(PY) -m pytest -q --basetemp=.pytest-tmp/postgres $(addprefix --ignore=,$(POSTGRES_LEAVES)) $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and CI requires the PostgreSQL run." >&2; exit 1; \
 	else \
@@ -49,12 +50,13 @@ test-postgres: install
 
 # The two database runs go side by side (one per core); -O keeps each run's output together.
 # The PostgreSQL run is the longer one, so it starts at once and lint goes before the SQLite run.
-# With PostgreSQL reachable the runs share the browser tests, each part once: the SQLite run
-# drives every journey at desktop width and makes the page checks (which do not depend on the
-# database), the PostgreSQL run drives every journey at phone width. Without it, SQLite does all.
+# With PostgreSQL reachable the runs share what does not depend on the database, each part once:
+# the SQLite run drives every journey at desktop width and makes the browser's page checks, the
+# PostgreSQL run drives every journey at phone width, and the pure rules (tests/core, which
+# touch no database: test_core_is_pure.py) run in the SQLite run only. Without it, SQLite does all.
 test: install
 	$(MAKE) --no-print-directory -j2 -O lint-then-sqlite test-postgres \
-		$(if $(postgres_up),SQLITE_BROWSER="desktop pages" POSTGRES_BROWSER=phone)
+		$(if $(postgres_up),SQLITE_BROWSER="desktop pages" POSTGRES_BROWSER=phone POSTGRES_LEAVES=tests/core)
 
 lint-then-sqlite: lint
 	$(MAKE) --no-print-directory test-sqlite
