@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from participate.audit.services import record_event
 from participate.core import constitution_settings
 from participate.core import petitions as rules
@@ -34,6 +32,7 @@ from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import (
     RESPONSE_DECISIONS,
     Petition,
+    move_status,
 )
 from participate.petitions.reading import DECISION_LABELS
 from participate.util import utcnow
@@ -88,25 +87,21 @@ def publish_response(
     text = check_response(actor, petition, decision=decision, response_text=response_text)
     now = utcnow()
     route = "round" if (motion_id or round_id) else "meeting"
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id, Petition.status == "threshold_reached")
-        .values(
-            status="closed",
-            responded_at=now,
-            responded_by_id=getattr(actor, "id", None),
-            response_decision=decision,
-            response_text=text,
-            response_html=render_markdown(text),
-            response_route=route,
-            response_motion_id=motion_id,
-            response_round_id=round_id,
-            closed_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(
+        petition.id,
+        "threshold_reached",
+        status="closed",
+        responded_at=now,
+        responded_by_id=getattr(actor, "id", None),
+        response_decision=decision,
+        response_text=text,
+        response_html=render_markdown(text),
+        response_route=route,
+        response_motion_id=motion_id,
+        response_round_id=round_id,
+        closed_at=now,
+        updated_at=now,
+    ):
         db.session.rollback()
         raise Conflict("This petition has just been answered.", code="already_answered")
     db.session.refresh(petition)

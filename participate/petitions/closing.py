@@ -17,7 +17,7 @@ from participate.core import petitions as rules
 from participate.extensions import db
 from participate.notifications.services import notify
 from participate.petitions import signature_counter
-from participate.petitions.models import Petition
+from participate.petitions.models import Petition, move_status
 from participate.util import utcnow
 
 
@@ -45,13 +45,7 @@ def close_if_due(petition_id: int, *, now: datetime | None = None) -> bool:
     ):
         return False
     rules.check_transition("open", "closed_unsuccessful", rules.SYSTEM)
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition_id, Petition.status == "open")
-        .values(status="closed_unsuccessful", closed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(petition_id, "open", status="closed_unsuccessful", closed_at=now):
         db.session.rollback()
         return False
     record_event(

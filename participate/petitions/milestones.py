@@ -20,6 +20,7 @@ from participate.petitions.models import (
     Petition,
     PetitionMilestone,
     Signature,
+    move_status,
 )
 from participate.petitions.signers import notify_signers
 
@@ -92,13 +93,13 @@ def reach_threshold(petition_id: int, at: datetime, now: datetime) -> bool:
     council = petition.council
     days = int(settings_of(council).get("petition_response_days") or rules.DEFAULT_RESPONSE_DAYS)
     due = rules.response_deadline(at, days)
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition_id, Petition.status == "open")
-        .values(status="threshold_reached", threshold_reached_at=at, response_due_at=due)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(
+        petition_id,
+        "open",
+        status="threshold_reached",
+        threshold_reached_at=at,
+        response_due_at=due,
+    ):
         return False
     db.session.refresh(petition)
     record_event(

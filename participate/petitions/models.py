@@ -213,3 +213,17 @@ class PetitionMilestone(db.Model):
     reached_at: Mapped[datetime] = mapped_column(sa.DateTime)
     signature_id: Mapped[int | None] = mapped_column(sa.Integer)
     recorded_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+
+def move_status(petition_id: int, from_status: str, **values) -> bool:
+    """Move a petition out of ``from_status`` with one guarded UPDATE (``values`` holds the new
+    status and its timestamps): True when this call moved it, False when another request (a
+    second clerk, a parallel signer, a job) had already moved it on. Callers say what that
+    means for them: a Conflict to a person, nothing to do for the system."""
+    moved = db.session.execute(
+        sa.update(Petition)
+        .where(Petition.id == petition_id, Petition.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(moved)

@@ -5,8 +5,6 @@ reason (DESIGN.md §4).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from participate.audit.services import record_event
 from participate.core import petitions as rules
 from participate.core.rules import RuleViolation
@@ -21,6 +19,7 @@ from participate.petitions import signature_counter
 from participate.petitions.conflicts import check_no_conflict
 from participate.petitions.models import (
     Petition,
+    move_status,
 )
 from participate.petitions.reading import sponsors_of
 from participate.petitions.standards import STANDARDS
@@ -46,22 +45,18 @@ def publish(clerk, petition: Petition) -> Petition:
     population = council.place.population
     minimum, rate = int(settings["petition_minimum"]), settings["petition_rate"]
     needed = rules.threshold(population, minimum, rate)
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id, Petition.status == "in_moderation")
-        .values(
-            status="open",
-            opened_at=now,
-            signing_deadline=rules.signing_deadline(now, rules.DEFAULT_SIGNING_MONTHS),
-            threshold=needed,
-            threshold_explanation=rules.threshold_explanation(population, minimum, rate),
-            moderated_at=now,
-            moderated_by_id=clerk.id,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(
+        petition.id,
+        "in_moderation",
+        status="open",
+        opened_at=now,
+        signing_deadline=rules.signing_deadline(now, rules.DEFAULT_SIGNING_MONTHS),
+        threshold=needed,
+        threshold_explanation=rules.threshold_explanation(population, minimum, rate),
+        moderated_at=now,
+        moderated_by_id=clerk.id,
+        updated_at=now,
+    ):
         db.session.rollback()
         raise Conflict("Another clerk has just moderated this petition.", code="already_moderated")
     signature_counter.ensure_counter(petition.id)
@@ -107,21 +102,17 @@ def reject(clerk, petition: Petition, *, standard: str, reason: str) -> Petition
             field="reason",
         )
     now = utcnow()
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id, Petition.status == "in_moderation")
-        .values(
-            status="rejected",
-            rejection_standard=standard,
-            rejection_reason=reason[:2000],
-            moderated_at=now,
-            moderated_by_id=clerk.id,
-            closed_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(
+        petition.id,
+        "in_moderation",
+        status="rejected",
+        rejection_standard=standard,
+        rejection_reason=reason[:2000],
+        moderated_at=now,
+        moderated_by_id=clerk.id,
+        closed_at=now,
+        updated_at=now,
+    ):
         db.session.rollback()
         raise Conflict("Another clerk has just moderated this petition.", code="already_moderated")
     db.session.refresh(petition)

@@ -25,6 +25,7 @@ from participate.petitions.drafting import require_account
 from participate.petitions.models import (
     Petition,
     PetitionSponsor,
+    move_status,
 )
 from participate.petitions.reading import is_sponsor, sponsor_count
 from participate.util import utcnow
@@ -102,13 +103,9 @@ def sponsor_petition(user, petition: Petition) -> int:
 def _submit(petition: Petition, now: datetime) -> None:
     """collecting_sponsors -> in_moderation (system), once, whoever sponsors last."""
     rules.check_transition("collecting_sponsors", "in_moderation", rules.SYSTEM)
-    moved = db.session.execute(
-        sa.update(Petition)
-        .where(Petition.id == petition.id, Petition.status == "collecting_sponsors")
-        .values(status="in_moderation", submitted_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
+    if not move_status(
+        petition.id, "collecting_sponsors", status="in_moderation", submitted_at=now, updated_at=now
+    ):
         return
     db.session.refresh(petition)
     record_event(
