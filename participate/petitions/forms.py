@@ -94,6 +94,16 @@ class PetitionForm(FlaskForm):
         "Days the council has to answer", "A whole number from 1 to 365"
     )
 
+    def draft(self) -> dict:
+        """The draft as the drafting services take it (start_petition, edit_petition)."""
+        return {
+            "kind": self.kind.data,
+            "title": self.title.data,
+            "change_text": self.change_text.data,
+            "reason_text": self.reason_text.data,
+            "proposed_settings": self.proposed_settings(),
+        }
+
     def proposed_settings(self) -> dict:
         """The settings the person filled in (blank means unchanged)."""
         settings: dict = {}

@@ -164,15 +164,7 @@ def new_petition():
     if form.validate_on_submit():
         try:
             council = councils.council_by_slug(form.council.data)
-            petition = drafting.start_petition(
-                current_user,
-                council,
-                kind=form.kind.data,
-                title=form.title.data,
-                change_text=form.change_text.data,
-                reason_text=form.reason_text.data,
-                proposed_settings=form.proposed_settings(),
-            )
+            petition = drafting.start_petition(current_user, council, **form.draft())
         except drafting.SettingsError as error:
             _apply_settings_error(form, error)
         except DomainError as error:
@@ -208,15 +200,7 @@ def edit(petition_id: int):
                 getattr(form, key).data = f"{value:g}" if isinstance(value, float) else str(value)
     if form.validate_on_submit():
         try:
-            drafting.edit_petition(
-                current_user,
-                petition,
-                kind=form.kind.data,
-                title=form.title.data,
-                change_text=form.change_text.data,
-                reason_text=form.reason_text.data,
-                proposed_settings=form.proposed_settings(),
-            )
+            drafting.edit_petition(current_user, petition, **form.draft())
         except drafting.SettingsError as error:
             _apply_settings_error(form, error)
         except DomainError as error:
