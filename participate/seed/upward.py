@@ -15,6 +15,7 @@ forwarded proposals into health-england's inbox; the demo then runs on top of th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,8 +30,9 @@ from participate.seed.geography import LOCALS
 from participate.seed.upward_text import (
     AMENDMENTS,
     CONSULTATIONS,
+    LOCAL_NOTES,
     OPPOSE,
-    REGIONAL_NOTE,
+    REGIONAL_NOTES,
     SUBSIDIARITY,
     TOPICS,
 )
@@ -40,6 +42,7 @@ from participate.upward.models import Cluster, Consultation, Forward
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
+from participate.votes.models import Motion
 
 # topic -> how many local councils adopt it (spread over the regions)
 SPREAD = {
@@ -54,6 +57,23 @@ SPREAD = {
 }
 MIN_MEMBERS = 12
 JOINED_DAYS_AGO = 200  # the members (and clerks) this step adds joined long before its story
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """How a council adopts a proposal before forwarding it (days count back from then)."""
+
+    supported: int  # when members support it
+    supporters: tuple[int, int]  # how many of them, at least and at most
+    motion: str  # the motion's title, before the proposal's
+    turnout: float
+    yes: float  # a voter's chance of voting yes
+    against: tuple[str, ...]  # what the others vote
+    notes: tuple[str, str]  # the clerk's reasons as it goes on the agenda and is adopted
+
+
+LOCAL = Adoption(30, (3, 8), "Adopt", 0.75, 0.8, ("no", "abstain"), LOCAL_NOTES)
+REGIONAL = Adoption(18, (4, 10), "Adopt and forward", 0.7, 0.75, ("no",), REGIONAL_NOTES)
 
 
 def seed(ctx) -> None:
@@ -154,36 +174,52 @@ class Demo:
             proposal = proposals.create_proposal(
                 clerk, council, title=title, body=body, themes=themes
             )
-        with self.before(forwarded, 30):
-            for user in self.rng.sample(members, min(len(members), self.rng.randint(3, 8))):
+        return self.decide(LOCAL, council, proposal, clerk, members, forwarded)
+
+    def decide(
+        self, how: Adoption, council: Council, proposal, clerk, members, forwarded: datetime
+    ):
+        """``proposal`` supported by some members, voted on ``how`` the council adopts and
+        adopted in the ten days before it is ``forwarded``."""
+        with self.before(forwarded, how.supported):
+            low, high = how.supporters
+            for user in self.rng.sample(members, min(len(members), self.rng.randint(low, high))):
                 if user.id != clerk.id:
                     discussion.support(user, proposal)
         with self.before(forwarded, 10):
-            motion = votes.create_motion(
-                clerk,
-                council,
-                title=f"Adopt: {title}"[:200],
-                method="binary",
-                origin=f"proposal:{proposal.id}",
+            motion = self.motion(
+                clerk, council, f"{how.motion}: {proposal.title}", f"proposal:{proposal.id}"
             )
-            votes.open_voting(clerk, motion, None)
         with self.before(forwarded, 9):
-            for user in self.voters(members):
-                if self.rng.random() < 0.75:
-                    choice = (
-                        "yes" if self.rng.random() < 0.8 else self.rng.choice(["no", "abstain"])
-                    )
-                    cast_ballot(user, motion, choice=choice)
+            self.vote(motion, members, how.turnout, how.yes, how.against)
         with self.before(forwarded, 4):
             close_voting(clerk, motion)
         with self.before(forwarded, 3):
-            proposals.set_status(clerk, proposal, "on_agenda", reason="On the agenda of the round.")
+            proposals.set_status(clerk, proposal, "on_agenda", reason=how.notes[0])
         with self.before(forwarded, 2):
-            proposals.set_status(
-                clerk, proposal, "adopted", reason="Adopted at the council's round."
-            )
+            proposals.set_status(clerk, proposal, "adopted", reason=how.notes[1])
         db.session.refresh(proposal)
         return proposal
+
+    def motion(self, clerk: User, council: Council, title: str, origin: str) -> Motion:
+        """A yes/no motion of ``council``, open for voting."""
+        motion = votes.create_motion(
+            clerk, council, title=title[:200], method="binary", origin=origin
+        )
+        votes.open_voting(clerk, motion, None)
+        return motion
+
+    def vote(
+        self, motion: Motion, members: list[User], turnout: float, yes: float, against=("no",)
+    ) -> None:
+        """The voters among ``members`` who turn out vote yes with the chance ``yes``, or else
+        one of ``against`` (drawn only when there are several)."""
+        for user in self.voters(members):
+            if self.rng.random() < turnout:
+                choice = "yes"
+                if self.rng.random() >= yes:
+                    choice = against[0] if len(against) == 1 else self.rng.choice(against)
+                cast_ballot(user, motion, choice=choice)
 
     def forward(self, proposal, targets: list[str], topic: str, when: datetime) -> list[Forward]:
         with self.ctx.at(when):
@@ -268,41 +304,12 @@ class Demo:
                 )
                 with self.before(when, 20):
                     taken = services.take_up(clerk, first)
-                self.members(regional)
-                adopted = self._adopt_existing(regional, taken, clerk, when)
+                adopted = self.decide(
+                    REGIONAL, regional, taken, clerk, self.members(regional), when
+                )
                 if topic is not None and adopted is not None:
                     made += [f.id for f in self.forward(adopted, [national.slug], topic, when)]
         return made
-
-    def _adopt_existing(self, council: Council, proposal, clerk, forwarded: datetime):
-        members = self.members(council)
-        with self.before(forwarded, 18):
-            for user in self.rng.sample(members, min(len(members), self.rng.randint(4, 10))):
-                if user.id != clerk.id:
-                    discussion.support(user, proposal)
-        with self.before(forwarded, 10):
-            motion = votes.create_motion(
-                clerk,
-                council,
-                title=f"Adopt and forward: {proposal.title}"[:200],
-                method="binary",
-                origin=f"proposal:{proposal.id}",
-            )
-            votes.open_voting(clerk, motion, None)
-        with self.before(forwarded, 9):
-            for user in self.voters(members):
-                if self.rng.random() < 0.7:
-                    cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.75 else "no")
-        with self.before(forwarded, 4):
-            close_voting(clerk, motion)
-        with self.before(forwarded, 3):
-            proposals.set_status(
-                clerk, proposal, "on_agenda", reason="On the regional round's agenda."
-            )
-        with self.before(forwarded, 2):
-            proposals.set_status(clerk, proposal, "adopted", reason=REGIONAL_NOTE)
-        db.session.refresh(proposal)
-        return proposal
 
     def answers(self) -> None:
         """The minister answers three clusters of the national inbox; the others wait."""
@@ -406,17 +413,13 @@ class Demo:
         motion = None
         if i % 2 == 0:
             members = self.members(council)
-            motion = votes.create_motion(
+            motion = self.motion(
                 clerk,
                 council,
-                title=f"Position on: {consultation.title}"[:200],
-                method="binary",
-                origin=f"consultation:{consultation.id}",
+                f"Position on: {consultation.title}",
+                f"consultation:{consultation.id}",
             )
-            votes.open_voting(clerk, motion, None)
-            for user in self.voters(members):
-                if self.rng.random() < 0.6:
-                    cast_ballot(user, motion, choice="yes" if self.rng.random() < 0.7 else "no")
+            self.vote(motion, members, turnout=0.6, yes=0.7)
             close_voting(clerk, motion)
         consultations.submit_position(
             clerk,

@@ -174,6 +174,9 @@ REGIONAL_NOTE = (
     "Taken up at the regional round: councils across the region adopted the same request, and "
     "the regional council agreed it."
 )
+# The clerk's reasons as an adopted proposal goes on the agenda and is adopted.
+LOCAL_NOTES = ("On the agenda of the round.", "Adopted at the council's round.")
+REGIONAL_NOTES = ("On the regional round's agenda.", REGIONAL_NOTE)
 
 SUBSIDIARITY = {
     "gp-booking": "GP appointment booking rules are set in the national GP contract; a local "
