@@ -60,7 +60,6 @@ OBJECTIONS = [
 
 
 def seed(ctx) -> None:
-    council = ctx.councils[COUNCIL]
     clerk = ctx.people["clerk"]
     rng = ctx.rng
     voters = _voters(ctx)
@@ -70,90 +69,62 @@ def seed(ctx) -> None:
 
     # ---------------------------------------------------------------- closed, with results
     # Each opened a month or so ago, voted on the next day, closed at the end of its week.
-    def week_of(days_ago: int):
+    def closed(days_ago: int, cast, **motion) -> int:
+        """A motion opened ``days_ago``, its ballots cast by ``cast(motion)`` the next day (it
+        returns how many), closed at the end of its week."""
         opened = (now - timedelta(days=days_ago)).replace(hour=9, minute=0)
-        return opened, opened + timedelta(days=7)
+        closes = opened + timedelta(days=7)
+        made = _open(ctx, opened, closes, **motion)
+        with ctx.at(opened + timedelta(days=1)), ctx.casting(made.id):
+            n = cast(made)
+        with ctx.at(closes):
+            close_voting(clerk, made)
+        return n
 
-    opened, closes = week_of(35)
-    with ctx.at(opened):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Move the minor injuries unit to the new Hulme health campus",
-            method="binary",
-            description=_CAMPUS,
-            closes_at=closes,
-        )
-    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
-        ballots += _cast_binary(motion, voters, CLOSED_BINARY_YES, rng, turnout=0.75)
-    with ctx.at(closes):
-        close_voting(clerk, motion)
-
-    opened, closes = week_of(33)
-    with ctx.at(opened):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Which service should the 2027 budget extend first?",
-            method="schulze",
-            options=PRIORITIES,
-            description=_PRIORITIES,
-            closes_at=closes,
-        )
-    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
-        for constituency, people in voters.items():
-            for user in people:
-                if rng.random() < 0.7:
-                    ranking = list(CLOSED_RANKINGS[constituency])
-                    if rng.random() < 0.25 and len(ranking) > 2:  # some disagree on the order
-                        ranking[1], ranking[2] = ranking[2], ranking[1]
-                    cast_ballot(user, motion, ranking=ranking)
-                    ballots += 1
-    with ctx.at(closes):
-        close_voting(clerk, motion)
-
-    opened, closes = week_of(31)
-    with ctx.at(opened):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Publish the waiting-times dashboard every week",
-            method="consent",
-            description=_DASHBOARD,
-            closes_at=closes,
-        )
-    objectors = [voters["employee"][0], voters["partner"][0]]
-    with ctx.at(opened + timedelta(days=1)), ctx.casting(motion.id):
-        for user, reason in zip(objectors, OBJECTIONS, strict=True):
-            cast_ballot(user, motion, objection=reason)
-            ballots += 1
-        ballots += _cast_consents(motion, voters, rng, skip=objectors, share=0.6)
-    with ctx.at(closes):
-        close_voting(clerk, motion)
+    ballots += closed(
+        35,
+        lambda motion: _cast_binary(motion, voters, CLOSED_BINARY_YES, rng, turnout=0.75),
+        title="Move the minor injuries unit to the new Hulme health campus",
+        method="binary",
+        description=_CAMPUS,
+    )
+    ballots += closed(
+        33,
+        lambda motion: _cast_rankings(motion, voters, rng),
+        title="Which service should the 2027 budget extend first?",
+        method="schulze",
+        options=PRIORITIES,
+        description=_PRIORITIES,
+    )
+    ballots += closed(
+        31,
+        lambda motion: _cast_objections(motion, voters, rng),
+        title="Publish the waiting-times dashboard every week",
+        method="consent",
+        description=_DASHBOARD,
+    )
 
     # ---------------------------------------------------------------- open now
-    with ctx.at(days_ago=4):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Open the walk-in centre on Saturdays from April",
-            method="binary",
-            description=_SATURDAYS,
-            closes_at=now + timedelta(days=10),
-        )
+    motion = _open(
+        ctx,
+        ctx.when(days_ago=4),
+        now + timedelta(days=10),
+        title="Open the walk-in centre on Saturdays from April",
+        method="binary",
+        description=_SATURDAYS,
+    )
     with ctx.at(days_ago=3):
         ballots += _cast_binary(motion, voters, OPEN_BINARY_YES, rng, turnout=0.45, skip=[citizen])
 
-    with ctx.at(days_ago=3, hours_ago=2):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Where should the winter pressures fund go first?",
-            method="schulze",
-            options=WINTER,
-            description=_WINTER,
-            closes_at=now + timedelta(days=6),
-        )
+    motion = _open(
+        ctx,
+        ctx.when(days_ago=3, hours_ago=2),
+        now + timedelta(days=6),
+        title="Where should the winter pressures fund go first?",
+        method="schulze",
+        options=WINTER,
+        description=_WINTER,
+    )
     with ctx.at(days_ago=2):
         for people in voters.values():
             for user in people:
@@ -161,15 +132,14 @@ def seed(ctx) -> None:
                     cast_ballot(user, motion, ranking=rng.sample(WINTER, k=rng.randint(1, 3)))
                     ballots += 1
 
-    with ctx.at(days_ago=2, hours_ago=5):
-        motion = services.open_motion(
-            clerk,
-            council,
-            title="Adopt the plain-English appointment letters",
-            method="consent",
-            description=_LETTERS,
-            closes_at=now + timedelta(days=5),
-        )
+    motion = _open(
+        ctx,
+        ctx.when(days_ago=2, hours_ago=5),
+        now + timedelta(days=5),
+        title="Adopt the plain-English appointment letters",
+        method="consent",
+        description=_LETTERS,
+    )
     with ctx.at(days_ago=1, hours_ago=8):
         cast_ballot(citizen, motion, choice="consent")
     with ctx.at(days_ago=1):
@@ -193,6 +163,14 @@ def _voters(ctx) -> dict[str, list[User]]:
     return grouped
 
 
+def _open(ctx, opened, closes, **motion):
+    """The clerk opens a motion of the council at ``opened``, to close at ``closes``."""
+    with ctx.at(opened):
+        return services.open_motion(
+            ctx.people["clerk"], ctx.councils[COUNCIL], closes_at=closes, **motion
+        )
+
+
 def _cast_binary(motion, voters, yes_share, rng, *, turnout, skip=()) -> int:
     skipped = {user.id for user in skip}
     cast = 0
@@ -213,6 +191,28 @@ def _cast_binary(motion, voters, yes_share, rng, *, turnout, skip=()) -> int:
             if rng.random() < 0.05:  # a few change their mind before the close
                 cast_ballot(user, motion, choice="no" if choice == "yes" else "yes")
     return cast
+
+
+def _cast_rankings(motion, voters, rng) -> int:
+    """Most rank as their constituency does; some swap its second and third."""
+    cast = 0
+    for constituency, people in voters.items():
+        for user in people:
+            if rng.random() < 0.7:
+                ranking = list(CLOSED_RANKINGS[constituency])
+                if rng.random() < 0.25 and len(ranking) > 2:  # some disagree on the order
+                    ranking[1], ranking[2] = ranking[2], ranking[1]
+                cast_ballot(user, motion, ranking=ranking)
+                cast += 1
+    return cast
+
+
+def _cast_objections(motion, voters, rng) -> int:
+    """An employee and a partner object with a reason; some others consent."""
+    objectors = [voters["employee"][0], voters["partner"][0]]
+    for user, reason in zip(objectors, OBJECTIONS, strict=True):
+        cast_ballot(user, motion, objection=reason)
+    return len(objectors) + _cast_consents(motion, voters, rng, skip=objectors, share=0.6)
 
 
 def _cast_consents(motion, voters, rng, *, skip, share) -> int:
