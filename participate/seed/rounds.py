@@ -164,6 +164,27 @@ def _start(
     return round_
 
 
+def _on_open_proposals(
+    ctx, clerk_key: str, slug: str, content: dict, target: str, *, days_ago: float
+) -> tuple[Round, list[Proposal], dict[str, list[User]]] | None:
+    """A round of the council on its oldest open proposals, whose ``target`` phase began
+    ``days_ago`` (``_start``); with those proposals and the members by constituency. None when
+    the council or its open proposals are missing."""
+    subjects = _open_proposals(ctx, slug)
+    round_ = _start(
+        ctx,
+        clerk_key,
+        slug,
+        content,
+        [("proposal", p.id) for p in subjects],
+        target,
+        days_ago=days_ago,
+    )
+    if round_ is None:
+        return None
+    return round_, subjects, _members(ctx, slug)
+
+
 def _advance(ctx, clerk_key: str, round_: Round, phase: str) -> None:
     """The clerk moves the round on, phase by phase, each a little before its planned end."""
     while ALL_PHASES.index(round_.phase) < ALL_PHASES.index(phase):
@@ -187,7 +208,11 @@ def _first(people: dict[str, list[User]], constituency: str, index: int = 0) -> 
     return group[index % len(group)] if group else None
 
 
-def _vote(motion, people, yes_share: dict[str, float], rng, turnout: float = 0.7) -> int:
+def _vote(ctx, motion_id: int, people, yes_share: dict[str, float], turnout: float = 0.7) -> int:
+    """Ballots on the motion of an agenda item: those who turn out vote yes as their
+    constituency's ``yes_share`` says, else no, a few abstain; returns how many."""
+    motion = votes.get_motion(motion_id)
+    rng = ctx.rng
     cast = 0
     for constituency, group in people.items():
         for user in group:
@@ -273,18 +298,18 @@ def _closed(ctx) -> Round | None:
     motions = [item.motion_id for item in items]
     with _during(ctx, round_, "voting", 2), ctx.casting(*motions):
         ballots = _vote(
-            votes.get_motion(items[0].motion_id),
+            ctx,
+            items[0].motion_id,
             people,
             {"citizen": 0.85, "employee": 0.7, "leader": 0.15, "elected": 0.9, "partner": 0.8},
-            ctx.rng,
             turnout=0.75,
         )
         if len(items) > 1:
             ballots += _vote(
-                votes.get_motion(items[1].motion_id),
+                ctx,
+                items[1].motion_id,
                 people,
                 {"citizen": 0.45, "employee": 0.3, "leader": 0.2, "elected": 0.5, "partner": 0.7},
-                ctx.rng,
                 turnout=0.6,
             )
     _advance(ctx, "clerk", round_, "outcome")
@@ -336,20 +361,10 @@ def _briefing(ctx) -> Round | None:
 
 def _voting(ctx) -> Round | None:
     """Voting since two days ago; the demo people have not voted yet."""
-    slug = "forum-manchester"
-    subjects = _open_proposals(ctx, slug)
-    round_ = _start(
-        ctx,
-        "clerk",
-        slug,
-        text.VOTING,
-        [("proposal", p.id) for p in subjects],
-        "voting",
-        days_ago=2,
-    )
-    if round_ is None:
+    made = _on_open_proposals(ctx, "clerk", "forum-manchester", text.VOTING, "voting", days_ago=2)
+    if made is None:
         return None
-    people = _members(ctx, slug)
+    round_, subjects, people = made
     _advance(ctx, "clerk", round_, "voting")
     db.session.refresh(round_)
     demo = {ctx.people[k].id for k in ("citizen", "employee", "leader", "elected")}
@@ -358,10 +373,10 @@ def _voting(ctx) -> Round | None:
     with _during(ctx, round_, "voting", 1):
         for item in round_.items:
             ballots += _vote(
-                votes.get_motion(item.motion_id),
+                ctx,
+                item.motion_id,
                 voters,
                 {"citizen": 0.7, "employee": 0.6, "leader": 0.5},
-                ctx.rng,
                 turnout=0.4,
             )
     ctx.summary["ballots"] = ctx.summary.get("ballots", 0) + ballots
@@ -370,20 +385,12 @@ def _voting(ctx) -> Round | None:
 
 def _refinement(ctx) -> Round | None:
     """Refinement since two days ago: one amendment accepted, one waiting for its author."""
-    slug = "health-north-west"
-    subjects = _open_proposals(ctx, slug)
-    round_ = _start(
-        ctx,
-        "regional_clerk",
-        slug,
-        text.REFINEMENT,
-        [("proposal", p.id) for p in subjects],
-        "refinement",
-        days_ago=2,
+    made = _on_open_proposals(
+        ctx, "regional_clerk", "health-north-west", text.REFINEMENT, "refinement", days_ago=2
     )
-    if round_ is None:
+    if made is None:
         return None
-    people = _members(ctx, slug)
+    round_, subjects, people = made
     _advance(ctx, "regional_clerk", round_, "refinement")
     for n, (index, extra, reason, response) in enumerate(text.REFINEMENT["amendments"]):
         if index >= len(subjects):
@@ -409,20 +416,12 @@ def _refinement(ctx) -> Round | None:
 
 def _discussion(ctx) -> Round | None:
     """Discussion since three days ago, comments in every stance."""
-    slug = "health-england"
-    subjects = _open_proposals(ctx, slug)
-    round_ = _start(
-        ctx,
-        "national_clerk",
-        slug,
-        text.DISCUSSION,
-        [("proposal", p.id) for p in subjects],
-        "discussion",
-        days_ago=3,
+    made = _on_open_proposals(
+        ctx, "national_clerk", "health-england", text.DISCUSSION, "discussion", days_ago=3
     )
-    if round_ is None:
+    if made is None:
         return None
-    people = _members(ctx, slug)
+    round_, subjects, people = made
     _advance(ctx, "national_clerk", round_, "discussion")
     constituencies = list(people)
     for n, (index, stance, body) in enumerate(text.DISCUSSION["comments"]):
@@ -435,30 +434,22 @@ def _discussion(ctx) -> Round | None:
 
 def _outcome(ctx) -> Round | None:
     """In its outcome phase since two days ago: one decision recorded, one awaited."""
-    slug = "health-leeds"
-    subjects = _open_proposals(ctx, slug)
-    round_ = _start(
-        ctx,
-        "leeds_clerk",
-        slug,
-        text.OUTCOME,
-        [("proposal", p.id) for p in subjects],
-        "outcome",
-        days_ago=2,
+    made = _on_open_proposals(
+        ctx, "leeds_clerk", "health-leeds", text.OUTCOME, "outcome", days_ago=2
     )
-    if round_ is None:
+    if made is None:
         return None
-    people = _members(ctx, slug)
+    round_, _subjects, people = made
     _advance(ctx, "leeds_clerk", round_, "voting")
     db.session.refresh(round_)
     motions = [item.motion_id for item in round_.items]
     with _during(ctx, round_, "voting", 2), ctx.casting(*motions):
         for item in round_.items:
             _vote(
-                votes.get_motion(item.motion_id),
+                ctx,
+                item.motion_id,
                 people,
                 {"citizen": 0.8, "employee": 0.75, "leader": 0.7, "elected": 0.8, "partner": 0.8},
-                ctx.rng,
                 turnout=0.8,
             )
     _advance(ctx, "leeds_clerk", round_, "outcome")
