@@ -20,7 +20,7 @@ from participate.councils.models import Council, Membership
 from participate.councils.services import clerks_of
 from participate.extensions import db
 from participate.markup import render_markdown
-from participate.proposals import discussion, services
+from participate.proposals import services
 from participate.proposals.models import (
     Comment,
     Follow,
@@ -40,7 +40,7 @@ from participate.seed.proposals_text import (
     SCHOOLS,
     STANCE_BANK,
 )
-from participate.seed.proposals_threads import PLAN, fill, support
+from participate.seed.proposals_threads import PLAN, comment, fill, said_at, support
 
 ROUND_NOTE = "Put on the agenda of the council's spring deliberation round."
 DECISIONS = {
@@ -118,7 +118,7 @@ def _demo_council(ctx, council: Council, index: int, users: dict) -> int:
             if status != "withdrawn":
                 with ctx.at(when + timedelta(days=1)):
                     support(ctx, proposal, members, ctx.rng.randint(4, 14))
-            with ctx.at(when + timedelta(days=3, hours=5 + len(said) * 9)):
+            with ctx.at(said_at(when, len(said)) + timedelta(days=3)):
                 _finish(proposal, status, author, clerk)
         made += 1
     return made
@@ -145,7 +145,7 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
     supporters = (
         [] if status == "withdrawn" else rng.sample(members, min(len(members), rng.randint(4, 14)))
     )
-    decided = when + timedelta(hours=5 + n * 9 + 72)
+    decided = said_at(when, n) + timedelta(days=3)
     proposal = Proposal(
         council_id=council.id,
         author_id=author.id,
@@ -198,7 +198,7 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
                 stance=stance,
                 body=text,
                 body_html=_html(text),
-                created_at=when + timedelta(hours=5 + i * 9),
+                created_at=said_at(when, i),
             )
             .returning(Comment.id)
         )
@@ -219,7 +219,7 @@ def _quick_thread(ctx, council, author, content, status, by_constituency, member
     # Each follows from their first part in the thread: writing, commenting or supporting.
     followed = {author.id: when}
     for i, user in enumerate(commenters):
-        followed.setdefault(user.id, when + timedelta(hours=5 + i * 9))
+        followed.setdefault(user.id, said_at(when, i))
     for user in supporters:
         at = when + timedelta(days=1)
         followed[user.id] = min(followed.get(user.id, at), at)
@@ -290,16 +290,7 @@ def _discuss(ctx, proposal: Proposal, by_constituency, n: int, start) -> list[Co
             stance = REPLY_STANCE[parent.stance]
         else:
             text = ctx.rng.choice(STANCE_BANK[stance])
-        with ctx.at(start + timedelta(hours=5 + i * 9)):
-            comments.append(
-                discussion.add_comment(
-                    user,
-                    proposal,
-                    body=text,
-                    stance=stance,
-                    parent_id=parent.id if parent else None,
-                )
-            )
+        comments.append(comment(ctx, proposal, start, i, user, stance, text, parent))
     return comments
 
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from participate.accounts.models import User
 from participate.extensions import db
-from participate.proposals import amendments, discussion, moderation, services
+from participate.proposals import amendments, moderation, services
 from participate.seed.proposals_text import HEALTH
-from participate.seed.proposals_threads import fill, support
+from participate.seed.proposals_threads import comment, fill, said_at, support
 
 
 def manchester_story(ctx, council, clerk, by_constituency, members, start) -> None:
@@ -36,23 +36,23 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
     said = []
 
     def say(user, stance, text, parent=None):
-        with ctx.at(begun + timedelta(hours=5 + len(said) * 9)):
-            said.append(
-                discussion.add_comment(
-                    user,
-                    proposal,
-                    body=text,
-                    stance=stance,
-                    parent_id=parent.id if parent else None,
-                )
-            )
+        said.append(comment(ctx, proposal, begun, len(said), user, stance, text, parent))
         return said[-1]
 
-    def proposed(n):  # the n-th amendment is proposed a day in, and resolved days later
-        return ctx.at(begun + timedelta(days=1, hours=7 * n))
+    amended = []
 
-    def resolved(n):
-        return ctx.at(begun + timedelta(days=2 * (n + 1)))
+    def amend(user, body, reason, answer=None):
+        """The next amendment, proposed a day in (seven hours after the one before), and the
+        author's ``answer`` to it, ``(accept, reason)``, two days after the one before."""
+        n = len(amended)
+        with ctx.at(begun + timedelta(days=1, hours=7 * n)):
+            amended.append(amendments.propose_amendment(user, proposal, body=body, reason=reason))
+        if answer is not None:
+            accept, why = answer
+            with ctx.at(begun + timedelta(days=2 * (n + 1))):
+                amendments.resolve_amendment(
+                    people["citizen"], amended[-1], accept=accept, reason=why
+                )
 
     nurse = say(
         people["employee"],
@@ -118,56 +118,37 @@ def manchester_story(ctx, council, clerk, by_constituency, members, start) -> No
         "whether they reach the people this is meant for?",
     )
     # Amendments: one accepted, one declined, one waiting for the author.
-    with proposed(0):
-        accepted = amendments.propose_amendment(
-            people["leader"],
-            proposal,
-            body=proposal.body.replace(
-                "- the same records system, so the hub sees your notes;",
-                "- the same records system, so the hub sees your notes;\n"
-                "- a pharmacist-led minor illness service in every hub, so that GP and nurse "
-                "time goes to the people who need it most;",
-            ),
-            reason="Pharmacists can treat many evening presentations and the hubs need the "
-            "capacity.",
-        )
-    with resolved(0):
-        amendments.resolve_amendment(
-            people["citizen"],
-            accepted,
-            accept=True,
-            reason="Good idea: it uses skills we already have and answers Tom's staffing point.",
-        )
-    with proposed(1):
-        declined = amendments.propose_amendment(
-            people["employee"],
-            proposal,
-            body=proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
-            reason="Finishing at 7pm would let staff get home safely and be easier to staff.",
-        )
-    with resolved(1):
-        amendments.resolve_amendment(
-            people["citizen"],
-            declined,
-            accept=False,
-            reason="Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm.",
-        )
-    with proposed(2):
-        amendments.propose_amendment(
-            people["elected"],
-            proposal,
-            body=proposal.body.replace(
-                "- bookable online, by phone and at any practice reception;",
-                "- bookable online, by phone, by text relay and British Sign Language video, and "
-                "at any practice reception;",
-            ),
-            reason="Deaf residents cannot book by phone; this makes the hubs accessible to them.",
-        )
+    amend(
+        people["leader"],
+        proposal.body.replace(
+            "- the same records system, so the hub sees your notes;",
+            "- the same records system, so the hub sees your notes;\n"
+            "- a pharmacist-led minor illness service in every hub, so that GP and nurse "
+            "time goes to the people who need it most;",
+        ),
+        "Pharmacists can treat many evening presentations and the hubs need the capacity.",
+        (True, "Good idea: it uses skills we already have and answers Tom's staffing point."),
+    )
+    amend(
+        people["employee"],
+        proposal.body.replace("until 8pm", "until 7pm").replace("6.30–8pm", "6.30–7pm"),
+        "Finishing at 7pm would let staff get home safely and be easier to staff.",
+        (False, "Shift workers told us 7pm is too early; the Healthwatch survey supports 8pm."),
+    )
+    amend(
+        people["elected"],
+        proposal.body.replace(
+            "- bookable online, by phone and at any practice reception;",
+            "- bookable online, by phone, by text relay and British Sign Language video, and "
+            "at any practice reception;",
+        ),
+        "Deaf residents cannot book by phone; this makes the hubs accessible to them.",
+    )
     with ctx.at(begun + timedelta(days=1)):
         support(ctx, proposal, members, 26)
     # Moderation after the discussion: one flag waiting for the clerk, one comment hidden (its
     # author appealed).
-    ended = begun + timedelta(hours=5 + len(said) * 9)
+    ended = said_at(begun, len(said))
     with ctx.at(ended + timedelta(hours=2)):
         moderation.flag(
             people["citizen"],
