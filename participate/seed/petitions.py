@@ -101,11 +101,17 @@ def _sponsor(ctx, petition: Petition, n: int, *, days_ago: float) -> None:
             sponsoring.sponsor_petition(db.session.get(User, user_id), petition)
 
 
+def _by_clerk(ctx, clerk_key: str, act, petition: Petition, *, days_ago: float, **fields):
+    """The clerk acts on the petition ``days_ago``: ``act`` is the service (publish, reject,
+    answer), ``fields`` what the clerk says with it."""
+    with ctx.at(days_ago=days_ago):
+        return act(ctx.people[clerk_key], petition, **fields)
+
+
 def _publish(ctx, clerk_key: str, petition: Petition, days_ago: float) -> Petition:
     """Sponsored two days before ``days_ago``, published by the clerk then."""
     _sponsor(ctx, petition, petition.sponsors_needed, days_ago=days_ago + 2)
-    with ctx.at(days_ago=days_ago):
-        moderating.publish(ctx.people[clerk_key], petition)
+    _by_clerk(ctx, clerk_key, moderating.publish, petition, days_ago=days_ago)
     db.session.refresh(petition)
     return petition
 
@@ -208,14 +214,16 @@ def seed(ctx) -> None:
         days_ago=26,
     )
     _sponsor(ctx, rejected, rejected.sponsors_needed, days_ago=25)
-    with ctx.at(days_ago=22):
-        moderating.reject(
-            ctx.people["regional_clerk"],
-            rejected,
-            standard="S4",
-            reason="A petition cannot name or target an individual member of staff. You could "
-            "petition for an early scrutiny of ambulance response times in the region instead.",
-        )
+    _by_clerk(
+        ctx,
+        "regional_clerk",
+        moderating.reject,
+        rejected,
+        days_ago=22,
+        standard="S4",
+        reason="A petition cannot name or target an individual member of staff. You could "
+        "petition for an early scrutiny of ambulance response times in the region instead.",
+    )
 
     # Open, close to its threshold (5,690 for Manchester: max(100, ceil(1% × 568,996))).
     near = _start(
@@ -263,15 +271,17 @@ def seed(ctx) -> None:
     )
     _publish(ctx, "clerk", answered, days_ago=70)
     total += _sign(ctx, answered, pool, answered.threshold + 40, days=30, shape=0.5)
-    with ctx.at(days_ago=36):
-        answering.publish_response(
-            ctx.people["clerk"],
-            answered,
-            decision="partly_adopted",
-            response_text="The forum agreed to a review led by the carers' partnership, "
-            "reporting in six months. A single carers' record across services needs national "
-            "agreement, so the forum has forwarded that part to the national council.",
-        )
+    _by_clerk(
+        ctx,
+        "clerk",
+        answering.publish_response,
+        answered,
+        days_ago=36,
+        decision="partly_adopted",
+        response_text="The forum agreed to a review led by the carers' partnership, "
+        "reporting in six months. A single carers' record across services needs national "
+        "agreement, so the forum has forwarded that part to the national council.",
+    )
 
     # A constitution change that passed a governance vote and changed the constitution.
     change = _start(
@@ -343,8 +353,7 @@ def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
         appoint(
             ctx.people["admin"], ctx.people["regional_clerk"], petition.council, "clerk", "employee"
         )
-    with ctx.at(days_ago=days_ago):
-        moderating.publish(ctx.people["regional_clerk"], petition)
+    _by_clerk(ctx, "regional_clerk", moderating.publish, petition, days_ago=days_ago)
     db.session.refresh(petition)
 
 
