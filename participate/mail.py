@@ -109,10 +109,16 @@ class _MailPolicy(EmailPolicy):
 POLICY = _MailPolicy()  # email.policy.default is EmailPolicy() with no changes
 
 
+def base_url() -> str:
+    """The site's public address (``BASE_URL``) without a trailing slash: every link in a
+    message starts here, the same from a request, a job or the CLI."""
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
 def external_url(endpoint: str, **values) -> str:
-    """The full address of a page, for a message: on the configured ``BASE_URL`` (scheme,
-    host and any path prefix), the same from a request, a job or the CLI."""
-    base = urlsplit(current_app.config["BASE_URL"])
+    """The full address of a page, for a message: on ``base_url()`` (scheme, host and any
+    path prefix)."""
+    base = urlsplit(base_url())
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "http"
     )

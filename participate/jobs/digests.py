@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from participate.accounts.models import User
 from participate.councils.models import Council
 from participate.extensions import db
+from participate.mail import base_url
 from participate.notifications import kinds as K
 from participate.notifications import mailing, preferences
 from participate.notifications.models import DigestSent, Notification
@@ -150,7 +151,7 @@ def digest_body(items: Iterable, councils: dict[str, str]) -> str:
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in items:
         grouped[councils.get(row.link, ELSEWHERE)][row.kind].append(row)
-    base = mailing.base_url()
+    base = base_url()
     order = sorted(grouped, key=lambda name: (name == ELSEWHERE, name))
     parts = ["Here is what happened since your last digest."]
     for council in order:

@@ -8,9 +8,8 @@ import html
 import re
 
 import nh3
-from flask import current_app
 
-from participate.mail import send_mail
+from participate.mail import base_url, external_url, send_mail
 from participate.markup import render_markdown
 from participate.notifications import kinds as K
 from participate.notifications.unsubscribe import make_token
@@ -20,12 +19,8 @@ SUBJECT_MAX = 100
 _BLOCK_END = re.compile(r"</(p|li|h\d|blockquote|pre|tr)>", re.I)
 
 
-def base_url() -> str:
-    return current_app.config.get("BASE_URL", "").rstrip("/")
-
-
 def unsubscribe_url(user_id: int, scope: str) -> str:
-    return f"{base_url()}/unsubscribe/{make_token(user_id, scope)}"
+    return external_url("notifications.unsubscribe_page", token=make_token(user_id, scope))
 
 
 def plain(text: str) -> str:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from participate.extensions import db
+from participate.mail import base_url
 from participate.notifications import kinds as K
 from participate.notifications import mailing, preferences
 from participate.notifications.models import Notification
@@ -62,7 +63,7 @@ def email_people(
         return 0
     text = mailing.plain(body)
     if link:
-        text += f"\n\n{mailing.base_url()}{link}"
+        text += f"\n\n{base_url()}{link}"
     sent = 0
     for uid, address in preferences.recipients(ids, kind, K.IMMEDIATE, about_them=True):
         mailing.send(uid, address, mailing.plain(subject), text, kind)
