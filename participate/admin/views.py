@@ -23,6 +23,7 @@ from participate.councils import memberships, services, structure
 from participate.councils.structure_plan import StructureError
 from participate.errors import DomainError
 from participate.forms_util import apply_error
+from participate.wording import LINK_KINDS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -90,7 +91,6 @@ def _handle(form_name: str, form, action, success):
 
 # How the forum-graph rules (shared with structure files, which speak in slugs) name things,
 # put in words for the admin's one-link form: councils by name, the link kinds in words.
-_LINK_KIND_WORDS = {"reports_to": "reports to", "ringmaster": "meets in the place forum"}
 _LINK_PREFIX = re.compile(r"^link \S+ -> \S+(?: \(\w+\))?:? ?")
 _CHAIN = re.compile(r"\S+(?: -> \S+)+")
 
@@ -123,7 +123,7 @@ def _in_words(problem: str, names: dict[str, str]) -> str:
         text = re.sub(rf"(?<![\w-]){re.escape(slug)}(?![\w-])", names[slug], text)
     for level, words in (("nation", "national"), ("region", "regional"), ("local", "local")):
         text = text.replace(f"({level})", f"({words})")
-    for kind, words in _LINK_KIND_WORDS.items():
+    for kind, words in LINK_KINDS.items():
         text = re.sub(rf"; {kind} must", f"; a “{words}” link must", text)
         text = re.sub(rf"\b{kind}\b", f"“{words}”", text)
     text = text.strip() or problem
