@@ -135,7 +135,14 @@ def test_a_second_place_forum_or_service_council_is_a_form_error(client, admin, 
     assert count(db, Council) == before
 
 
-def test_link_that_would_make_a_cycle_or_go_down_is_refused(client, admin, make, db):
+def _message(html: str) -> str:
+    """The refusal as the page shows it (the forms around it rightly hold slugs)."""
+    start = html.index("This link cannot be added.")
+    return html[start : html.index("<", start)]
+
+
+def test_link_that_would_make_a_cycle_or_go_down_is_refused_in_names(client, admin, make, db):
+    """The refusal names councils by name, not slug, and never with arrows (issue 15)."""
     make.structure()
     before = count(db, ForumLink)
     response = client.post(
@@ -147,8 +154,17 @@ def test_link_that_would_make_a_cycle_or_go_down_is_refused(client, admin, make,
         },
     )
     assert response.status_code == 400
-    assert "health-england" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "health-england" in html
     assert count(db, ForumLink) == before
+    text = _message(html)
+    assert text.startswith("This link cannot be added. ")
+    assert "Health and care council, England (national)" in text
+    assert "a “reports to” link must go to a higher level" in text
+    assert "Health and care council, England" in text
+    assert "-&gt;" not in text and "->" not in text and "→" not in text
+    assert "health-england" not in text and "health-manchester" not in text
+    assert "reports_to" not in text
 
 
 def test_duplicate_council_slug_is_a_form_error(client, admin, make, db):

@@ -1,5 +1,6 @@
 """The admin's messages name councils and places by name, not slug, and never with arrows
-(issue 15: plain language)."""
+(issue 15: plain language). A refused link's message is checked where test_admin.py posts that
+link."""
 
 from __future__ import annotations
 
@@ -15,33 +16,6 @@ def admin(make, login_as):
 
 def _flash(client) -> str:
     return client.get("/admin/").get_data(as_text=True)
-
-
-def _message(html: str) -> str:
-    """The refusal as the page shows it (the forms around it rightly hold slugs)."""
-    start = html.index("This link cannot be added.")
-    return html[start : html.index("<", start)]
-
-
-def test_a_refused_link_is_explained_in_names(client, admin, make, db):
-    make.structure()
-    response = client.post(
-        "/admin/links",
-        data={
-            "link-src": "health-england",
-            "link-dst": "health-manchester",
-            "link-kind": "reports_to",
-        },
-    )
-    assert response.status_code == 400
-    text = _message(response.get_data(as_text=True))
-    assert text.startswith("This link cannot be added. ")
-    assert "Health and care council, England (national)" in text
-    assert "a “reports to” link must go to a higher level" in text
-    assert "Health and care council, England" in text
-    assert "-&gt;" not in text and "->" not in text and "→" not in text
-    assert "health-england" not in text and "health-manchester" not in text
-    assert "reports_to" not in text
 
 
 def test_successes_name_what_was_made(client, admin, make, db):
