@@ -252,7 +252,7 @@ def test_only_admins_may_edit_structure(client, make, login_as, db, who):
 
 def test_admin_ends_an_appointment(client, admin, make, db):
     make.structure()
-    person = make.user("helen@example.org")
+    person = make.user("helen@example.org", name="Helen Ward")
     client.post(
         "/admin/appointments",
         data={
@@ -262,7 +262,13 @@ def test_admin_ends_an_appointment(client, admin, make, db):
             "appoint-constituency": "employee",
         },
     )
-    assert "End an appointment" in client.get("/admin/").get_data(as_text=True)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "End an appointment" in html
+    # the messages name the person and the council (issue 15)
+    assert (
+        "Helen Ward (helen@example.org) is now clerk of Health and care council, Manchester."
+        in html
+    )
     ended = client.post(
         "/admin/appointments/end",
         data={"end-email": "helen@example.org", "end-council": "health-manchester"},
@@ -270,6 +276,9 @@ def test_admin_ends_an_appointment(client, admin, make, db):
     assert ended.status_code == 302
     membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == person.id))
     assert (membership.role, membership.status) == ("member", "active")
+    assert "no longer a clerk or minister of Health and care council, Manchester" in (
+        client.get("/admin/").get_data(as_text=True)
+    )
     again = client.post(
         "/admin/appointments/end",
         data={"end-email": "helen@example.org", "end-council": "health-manchester"},

@@ -1,6 +1,6 @@
 """The admin's messages name councils and places by name, not slug, and never with arrows
 (issue 15: plain language). A refused link's message is checked where test_admin.py posts that
-link."""
+link; an appointment's and its end's, where test_admin.py makes and ends it."""
 
 from __future__ import annotations
 
@@ -20,26 +20,6 @@ def _flash(client) -> str:
 
 def test_successes_name_what_was_made(client, admin, make, db):
     make.structure()
-    make.user("helen@example.org", name="Helen Ward")
-    client.post(
-        "/admin/appointments",
-        data={
-            "appoint-email": "helen@example.org",
-            "appoint-council": "health-manchester",
-            "appoint-role": "clerk",
-            "appoint-constituency": "employee",
-        },
-    )
-    html = _flash(client)
-    assert (
-        "Helen Ward (helen@example.org) is now clerk of Health and care council, Manchester."
-        in html
-    )
-    client.post(
-        "/admin/appointments/end",
-        data={"end-email": "helen@example.org", "end-council": "health-manchester"},
-    )
-    assert "no longer a clerk or minister of Health and care council, Manchester" in _flash(client)
     response = client.post(
         "/admin/links",
         data={"link-src": "health-salford", "link-dst": "forum-salford", "link-kind": "ringmaster"},
