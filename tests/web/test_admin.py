@@ -7,13 +7,9 @@ import sqlalchemy as sa
 
 from participate.audit.models import AuditEvent
 from participate.councils.models import Council, ForumLink, Membership, Place, Service
+from tests.factories import admin as factory
 
-
-@pytest.fixture
-def admin(make, login_as):
-    user = make.user("admin@example.org", admin=True)
-    login_as(user)
-    return user
+admin = factory.admin  # the fixture (tests/factories/admin.py)
 
 
 def count(db, model):

@@ -4,14 +4,9 @@ link; an appointment's and its end's, where test_admin.py makes and ends it."""
 
 from __future__ import annotations
 
-import pytest
+from tests.factories import admin as factory
 
-
-@pytest.fixture
-def admin(make, login_as):
-    user = make.user("admin@example.org", admin=True)
-    login_as(user)
-    return user
+admin = factory.admin  # the fixture (tests/factories/admin.py)
 
 
 def _flash(client) -> str:
