@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.factories.mail import FakeSMTP
 
 BASE = "https://participate.example.gov.uk"
 URL = re.compile(rb"https?://[^\s<>\"]+")
@@ -128,19 +129,7 @@ def test_a_server_without_8bitmime_gets_quoted_printable(app, monkeypatch):
 
     sent = []
 
-    class OldSMTP:
-        def __init__(self, *a, **k):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def ehlo_or_helo_if_needed(self):
-            pass
-
+    class OldSMTP(FakeSMTP):
         def has_extn(self, name):
             return False
 
