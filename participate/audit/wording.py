@@ -26,14 +26,6 @@ from markupsafe import Markup
 
 from participate.extensions import db
 
-PHASES = {
-    "briefing": "briefing",
-    "discussion": "discussion",
-    "refinement": "refinement",
-    "voting": "voting",
-    "outcome": "outcome",
-    "closed": "closed",
-}
 METHODS = {
     "binary": "a yes/no vote",
     "schulze": "a ranked-choice vote",
@@ -290,8 +282,8 @@ def _outcome(s: Say) -> Markup:
 def _phase(s: Say) -> Markup:
     return s.f(
         "{actor} moved the round {subject} from {a} to {b}.",
-        a=PHASES.get(s.get("from"), _words(str(s.get("from", ""))) or "its phase"),
-        b=PHASES.get(s.get("to"), _words(str(s.get("to", ""))) or "the next"),
+        a=_words(str(s.get("from", ""))) or "its phase",
+        b=_words(str(s.get("to", ""))) or "the next",
     )
 
 
