@@ -8,7 +8,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from participate.audit.models import AuditEvent
@@ -17,7 +16,10 @@ from participate.audit.wording import SENTENCES, describe, fallback
 from participate.core.proposals import STATUSES as PROPOSAL_STATUSES
 from participate.votes.ballots import cast_ballot
 from participate.votes.closing import close_voting
-from tests.factories.votes import make_hm, open_motion
+from tests.factories import votes as factory
+from tests.factories.votes import open_motion
+
+hm = factory.hm  # the fixture (tests/factories/votes.py)
 
 SOURCE = Path(__file__).resolve().parents[2] / "participate"
 # What the f-string action names put in their braces: every value the code can pass.
@@ -97,11 +99,6 @@ def test_an_unknown_action_reads_as_its_name(app):
     with app.test_request_context():
         (line,) = describe([event])
     assert str(line.sentence) == "Petition moon landed."
-
-
-@pytest.fixture
-def hm(make):
-    return make_hm(make)
 
 
 def test_audit_page_shows_sentences_with_the_data_behind_details(client, db, hm):
