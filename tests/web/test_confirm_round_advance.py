@@ -9,7 +9,7 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import rounds as factory
-from tests.factories.rounds import start_round
+from tests.factories.rounds import advance_to, start_round
 
 hm = factory.hm  # the fixture (tests/factories/rounds.py)
 
@@ -77,8 +77,6 @@ def test_recording_a_decision_asks_first(client, db, login_as, hm):
 def test_a_decision_that_would_be_refused_is_refused_before_the_confirmation(
     client, db, login_as, hm
 ):
-    from tests.factories.rounds import advance_to
-
     round_ = start_round(hm, items=[("proposal", hm["proposals"][0].id)])
     advance_to(hm, round_, "outcome")
     item = round_.items[0]
