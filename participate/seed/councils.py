@@ -216,15 +216,10 @@ def _memberships(ctx: SeedContext, hashed: str) -> None:
                     "decided_at": decided,
                 }
             )
-    seen = set()
-    unique_rows = []
-    for row in rows:
-        key = (row["user_id"], row["council_id"])
-        if key not in seen:
-            seen.add(key)
-            unique_rows.append(row)
-    db.session.execute(sa.insert(Membership), unique_rows)
-    # Two requests waiting for the Manchester clerk.
+    # Each (person, council) once: DEMO_MEMBERSHIPS and resident_councils list no council
+    # twice (the table's unique constraint would refuse it).
+    db.session.execute(sa.insert(Membership), rows)
+    # One request waiting for the Manchester clerk.
     db.session.add(
         Membership(
             user_id=ctx.people["newcomer"].id,
@@ -237,7 +232,7 @@ def _memberships(ctx: SeedContext, hashed: str) -> None:
     )
     db.session.commit()
     ctx.summary["accounts"] = len(ctx.people) + len(ctx.residents)
-    ctx.summary["memberships"] = len(unique_rows) + 1
+    ctx.summary["memberships"] = len(rows) + 1
 
 
 def interleaved(weights: dict[str, int]) -> list[str]:
