@@ -323,17 +323,10 @@ def _other_councils(ctx) -> int:
     if not ctx.residents:
         return 0
     users = dict(zip(ctx.resident_ids, ctx.residents, strict=True))
-    existing = {
-        (user_id, council_id): (constituency, status)
-        for user_id, council_id, constituency, status in db.session.execute(
-            sa.select(
-                Membership.user_id,
-                Membership.council_id,
-                Membership.constituency,
-                Membership.status,
-            )
-        ).all()
-    }
+    # Residents' memberships so far (all active, each in the resident's one constituency).
+    existing = set(
+        db.session.execute(sa.select(Membership.user_id, Membership.council_id)).tuples()
+    )
     others = [c for slug, c in sorted(ctx.councils.items()) if slug not in DEMO_COUNCILS]
     memberships, groups = [], []
     now = ctx.now
@@ -341,9 +334,7 @@ def _other_councils(ctx) -> int:
     for i, council in enumerate(others):
         by_constituency: dict[str, list[User]] = {}
         for uid in _six_of(ctx, ctx.residents_in(council), start=i * 5):
-            key = (uid, council.id)
-            if key not in existing:
-                existing[key] = (ctx.constituencies[uid], "active")
+            if (uid, council.id) not in existing:
                 memberships.append(
                     {
                         "user_id": uid,
@@ -355,9 +346,7 @@ def _other_councils(ctx) -> int:
                         "decided_at": joined,
                     }
                 )
-            held, status = existing[key]
-            if status == "active":
-                by_constituency.setdefault(held, []).append(users[uid])
+            by_constituency.setdefault(ctx.constituencies[uid], []).append(users[uid])
         groups.append((i, council, by_constituency))
     if memberships:
         db.session.execute(sa.insert(Membership), memberships)
