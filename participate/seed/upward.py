@@ -37,7 +37,6 @@ from participate.seed.upward_text import (
     TOPICS,
 )
 from participate.upward import answers, clusters, consultations, services
-from participate.upward.aggregates import _refresh_dates
 from participate.upward.models import Cluster, Consultation, Forward
 from participate.votes import services as votes
 from participate.votes.ballots import cast_ballot
@@ -86,7 +85,6 @@ class Demo:
         self.rng = ctx.rng
         self.password_hash = ctx.people["clerk"].password_hash
         self.councils = ctx.councils
-        self.made_forwards: list[int] = []
 
     # ------------------------------------------------------------ people
 
@@ -221,24 +219,21 @@ class Demo:
                     choice = against[0] if len(against) == 1 else self.rng.choice(against)
                 cast_ballot(user, motion, choice=choice)
 
-    def forward(self, proposal, targets: list[str], topic: str, when: datetime) -> list[Forward]:
+    def forward(self, proposal, targets: list[str], topic: str, when: datetime) -> None:
         with self.ctx.at(when):
-            made = services.forward_proposal(
+            services.forward_proposal(
                 self.clerk(proposal.council),
                 proposal,
                 targets=targets,
                 subsidiarity=SUBSIDIARITY[topic],
             )
-        self.made_forwards += [f.id for f in made]
-        return made
 
     # ------------------------------------------------------------ the story
 
     def run(self) -> None:
-        local_forwards = self.local_round()
-        national = self.regional_round()
+        self.local_round()
+        self.regional_round()
         self.answers()
-        self.refresh_dates(local_forwards + national)
         self.consult()
         self.ctx.summary["forwarded proposals"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Forward)
@@ -252,10 +247,9 @@ class Demo:
             sa.select(sa.func.count()).select_from(Consultation)
         )
 
-    def local_round(self) -> list[int]:
+    def local_round(self) -> None:
         """Local health councils adopt and forward, spread over the regions."""
         locals_ = [(slug, region) for slug, _name, region, _pop in LOCALS]
-        made = []
         for t, (topic, count) in enumerate(SPREAD.items()):
             themes, variants = TOPICS[topic]
             chosen = [locals_[(t * 5 + i * 3) % len(locals_)] for i in range(count)]
@@ -274,13 +268,11 @@ class Demo:
                 targets = [f"health-{region}"]
                 if i % 3 == 0 or place == "manchester":
                     targets.append(f"forum-{place}")
-                made += [f.id for f in self.forward(proposal, targets, topic, when)]
-        return made
+                self.forward(proposal, targets, topic, when)
 
-    def regional_round(self) -> list[int]:
+    def regional_round(self) -> None:
         """Each regional council takes up one proposal per cluster, adopts it, forwards it."""
         national = self.councils["health-england"]
-        made = []
         regions = sorted(
             {s for s in self.councils if s.startswith("health-")}
             & {f"health-{r}" for _s, _n, r, _p in LOCALS}
@@ -308,8 +300,7 @@ class Demo:
                     REGIONAL, regional, taken, clerk, self.members(regional), when
                 )
                 if topic is not None and adopted is not None:
-                    made += [f.id for f in self.forward(adopted, [national.slug], topic, when)]
-        return made
+                    self.forward(adopted, [national.slug], topic, when)
 
     def answers(self) -> None:
         """The minister answers three clusters of the national inbox; the others wait."""
@@ -353,16 +344,6 @@ class Demo:
                         )
                     plans.pop(theme)
                     break
-
-    def refresh_dates(self, forward_ids: list[int]) -> None:
-        """Each inbox cluster's first and last forwarded dates, from its forwards (made out of
-        time order: a topic at a time)."""
-        touched = set(
-            db.session.scalars(sa.select(Forward.cluster_id).where(Forward.id.in_(forward_ids)))
-        )
-        for cluster in db.session.scalars(sa.select(Cluster).where(Cluster.id.in_(touched))):
-            _refresh_dates(cluster)
-        db.session.commit()
 
     def consult(self) -> None:
         """Three consultations: open with some positions, closed awaiting adoption, adopted."""
