@@ -68,19 +68,13 @@ def settle_read(fewest: int = 3, spread: int = 10) -> int:
     # each read within a day or so of its arrival (never later than now)
     now = utcnow()
     read = [
-        {"nid": nid, "at": min(created + timedelta(hours=2 + nid % 30), now)}
+        {"id": nid, "read_at": min(created + timedelta(hours=2 + nid % 30), now)}
         for nid, created in db.session.execute(
             sa.select(Notification.id, Notification.created_at).where(
                 Notification.id.in_(older), Notification.read_at.is_(None)
             )
         ).tuples()
     ]
-    if read:
-        table = Notification.__table__
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("nid"))
-            .values(read_at=sa.bindparam("at")),
-            read,
-        )
+    if read:  # an UPDATE by primary key, run once per row (executemany)
+        db.session.execute(sa.update(Notification), read)
     return len(read)
