@@ -101,11 +101,11 @@ def _sponsor(ctx, petition: Petition, n: int, *, days_ago: float) -> None:
             sponsoring.sponsor_petition(db.session.get(User, user_id), petition)
 
 
-def _by_clerk(ctx, clerk_key: str, act, petition: Petition, *, days_ago: float, **fields):
+def _by_clerk(ctx, clerk_key: str, act, petition: Petition, *, days_ago: float, **fields) -> None:
     """The clerk acts on the petition ``days_ago``: ``act`` is the service (publish, reject,
     answer), ``fields`` what the clerk says with it."""
     with ctx.at(days_ago=days_ago):
-        return act(ctx.people[clerk_key], petition, **fields)
+        act(ctx.people[clerk_key], petition, **fields)
 
 
 def _publish(ctx, clerk_key: str, petition: Petition, days_ago: float) -> Petition:
@@ -310,8 +310,7 @@ def seed(ctx) -> None:
             "quorum apply from the next round.",
             motion_id=motion_id,
         )
-        if motion_id is not None:
-            answering.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
+        answering.apply_governance_change(ctx.people["clerk"], change, motion_id=motion_id)
 
     # Closed without reaching the threshold (its deadline passed).
     missed = _start(
@@ -357,7 +356,7 @@ def _publish_as_admin_clerk(ctx, petition: Petition, days_ago: float) -> None:
     db.session.refresh(petition)
 
 
-def _governance_vote(ctx, petition: Petition, *, days_ago: float) -> int | None:
+def _governance_vote(ctx, petition: Petition, *, days_ago: float) -> int:
     """A governance motion on the petition, opened ``days_ago``, voted by the council's members
     over the next days and closed a week later (votes feature)."""
     clerk = ctx.people["clerk"]
