@@ -299,7 +299,7 @@ class Demo:
                 adopted = self.decide(
                     REGIONAL, regional, taken, clerk, self.members(regional), when
                 )
-                if topic is not None and adopted is not None:
+                if topic is not None:
                     self.forward(adopted, [national.slug], topic, when)
 
     def answers(self) -> None:
